@@ -1,0 +1,61 @@
+"""Shared fixtures: an isolated AIRFLOW_HOME, the emulator, SQLite and PostgreSQL warehouses."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Airflow reads its configuration on first import: isolate it before any test imports airflow.
+_HOME = Path(tempfile.mkdtemp(prefix="wolkvox-airflow-home-"))
+os.environ.setdefault("AIRFLOW_HOME", str(_HOME))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
+
+PG_DSN = os.environ.get("WOLKVOX_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def postgres_available() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_DSN, connect_timeout=3):
+            return None
+    except Exception as err:
+        return f"PostgreSQL at {PG_DSN} is unreachable ({type(err).__name__}: {err})"
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> str:
+    """DSN of a reachable PostgreSQL; skips (or fails when CI=true) otherwise."""
+    reason = postgres_available()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true requires PostgreSQL: {reason}")
+        pytest.skip(reason)
+    return PG_DSN
+
+
+@pytest.fixture
+def unique_name() -> str:
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def token() -> str:
+    # Looks like a real token and is long enough that a leak is unambiguous in any log.
+    return "tok-" + uuid.uuid4().hex + "-SECRET"
+
+
+@pytest.fixture
+def emulator(token: str) -> Iterator[object]:
+    """A running emulator on a free loopback port with one token."""
+    from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+
+    with WolkvoxEmulator(tokens=[token], seed=7) as emu:
+        yield emu
