@@ -1,0 +1,1 @@
+"""Test helpers: a local emulator of the Wolkvox Reports Manager API (no account needed)."""

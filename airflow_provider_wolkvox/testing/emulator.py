@@ -1,0 +1,788 @@
+"""Local emulator of the Wolkvox Reports Manager API: no Wolkvox account needed.
+
+Serves ``campaign_8`` and ``token_info`` over real HTTP with the vendor's envelope,
+error answers and limits (31 days per request, 60,000 rows per answer, a daily
+quota and simultaneous requests per token), deterministic synthetic data whose
+exact answer for any window is :meth:`WolkvoxEmulator.ground_truth`, scriptable
+faults, and server-side statistics that show how a client used its token::
+
+    with WolkvoxEmulator(tokens=["secret"], seed=7) as emu:
+        requests.get(f"{emu.base_url}/api/v2/reports_manager.php",
+                     params={"api": "campaign_8", "campaign_id": "1",
+                             "date_ini": "20261127000000", "date_end": "20261127235959"},
+                     headers={"wolkvox-token": "secret"})
+
+Campaign ids are digit strings; ``all`` is campaigns ``1`` and ``2`` summed per
+telephone, and campaign ``0`` never dials (its windows are empty). Dates are
+wall-clock time in the emulator's time zone, ``date_end`` inclusive.
+
+Admin endpoints (no token), for tests in another process: ``POST /_emulator/faults``
+``{rate, kinds, seed, script, fault_sleep}``, ``GET /_emulator/stats``,
+``POST /_emulator/reset``, ``POST /_emulator/clock {"now": ISO | null}``,
+``POST /_emulator/preload {campaign_id, start, end}`` and
+``GET /_emulator/ground_truth?campaign_id=&start=ISO&end=ISO``
+(``{telephone: [total, no_answer, answer_machine, busy, congestion, failed]}``).
+
+The emulator never logs a request, and identifies tokens only by
+:meth:`WolkvoxEmulator.fingerprint`. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import hashlib
+import json
+import math
+import os
+import random
+import select
+import signal
+import socket
+import socketserver
+import struct
+import sys
+import threading
+import time
+import traceback
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType, TracebackType
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from airflow_provider_wolkvox.testing.emulator_data import (
+    Counts,
+    DialData,
+    local_spans,
+    render_rows,
+    utc_spans,
+)
+
+__all__ = ["FAULT_KINDS", "WolkvoxEmulator", "main"]
+
+REPORTS_PATH = "/api/v2/reports_manager.php"
+INFO_PATH = "/api/v2/information.php"
+TOKEN_HEADER = "wolkvox-token"  # noqa: S105 (a header name, not a secret)
+
+MSG_NO_TOKEN = "PLEASE ENTER THE WOLKVOX-TOKEN"  # noqa: S105 (an error message)
+MSG_BAD_TOKEN = "PLEASE VALIDATE TOKEN"  # noqa: S105 (an error message)
+MSG_NO_API = "THE API YOU WANT TO CONSULT DOES NOT EXIST"
+MSG_PARAMS = "SOME PARAMETERS ARE REQUIRED"
+MSG_RANGE = "THE DATE RANGE EXCEEDS 31 DAYS"
+MSG_QUOTA = "TOKEN LIMIT EXCEEDED"
+MSG_SIMULTANEOUS = "EXCEEDS THE LIMIT OF SIMULTANEOUS REQUESTS PER TOKEN (2)"
+MSG_EMPTY = "Validate dates entered"
+
+FAULT_KINDS = (
+    "5xx",
+    "timeout",
+    "reset",
+    "html",
+    "malformed",
+    "maintenance",
+    "simultaneous",
+    "truncated_body",
+)
+"""Fault kinds :meth:`WolkvoxEmulator.set_faults` accepts."""
+
+UNLIMITED = 999_999_999
+"""``token_limit`` reported by token_info when the emulator has no daily quota."""
+
+_JSON = "application/json; charset=utf-8"
+_HTML = "text/html; charset=UTF-8"
+_PARAMS = ("campaign_id", "date_ini", "date_end")
+_MAX_RANGE = timedelta(days=31)
+_ONE_SECOND = timedelta(seconds=1)
+_LOG_SIZE = 100_000
+_MAX_BODY = 1 << 20
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int  # 0 when no HTTP answer is sent
+    body: bytes
+    content_type: str = _JSON
+    rows: int = 0
+    action: Literal["send", "reset", "truncate", "drop"] = "send"
+
+
+@dataclass
+class _TokenState:
+    in_flight: int = 0
+    max_in_flight: int = 0
+    requests: int = 0
+    day: date | None = None
+    calls: int = 0
+
+
+class WolkvoxEmulator:
+    """A Wolkvox Reports Manager API on a local port; see the module docstring.
+
+    ``daily_quota`` counts calls per token per local day (every answer except 401 and
+    the quota refusal itself, faults included). ``max_concurrent`` requests of one
+    token may be in flight; one more is refused with the simultaneous-requests 403.
+    ``latency`` delays each report answer, so overlapping requests are observable.
+    ``empty_answer`` chooses how a valid window without rows is answered: ``"404"``
+    (``Validate dates entered``) or ``"200"`` (``0 records were found``, ``data []``).
+    """
+
+    def __init__(
+        self,
+        tokens: Sequence[str] = ("emulator-token",),
+        *,
+        seed: int = 0,
+        timezone: str = "America/Bogota",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        telephones: int = 5_000,
+        dials_per_hour: int = 300,
+        daily_quota: int | None = None,
+        max_concurrent: int = 1,
+        latency: float = 0.0,
+        code_as_string: bool = False,
+        empty_answer: str = "404",
+        row_cap: int = 60_000,
+    ) -> None:
+        if isinstance(tokens, str):
+            raise TypeError("tokens must be a sequence of tokens, not a single string")
+        if not all(isinstance(t, str) and t for t in tokens):
+            raise ValueError("every token must be a non-empty string")
+        try:
+            self._zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"time zone {timezone!r} is not an IANA name such as America/Bogota") from None
+        if daily_quota is not None and daily_quota < 0:
+            raise ValueError(f"daily_quota must be None or >= 0, got {daily_quota}")
+        if max_concurrent < 1 or latency < 0 or row_cap < 1:
+            raise ValueError("max_concurrent and row_cap must be >= 1 and latency >= 0")
+        if str(empty_answer) not in ("404", "200"):
+            raise ValueError(f"empty_answer must be '404' or '200', got {empty_answer!r}")
+        self.seed, self.timezone, self.host, self.port = seed, timezone, host, port
+        self.daily_quota, self.max_concurrent, self.latency = daily_quota, max_concurrent, latency
+        self.code_as_string, self.empty_answer, self.row_cap = code_as_string, str(empty_answer), row_cap
+        self._static_faults = {
+            "5xx": _Answer(503, _html_page("503 Service Unavailable"), _HTML),
+            "reset": _Answer(0, b"", action="reset"),
+            "html": _Answer(200, _html_page("wolkvox"), _HTML),
+            "maintenance": _Answer(403, b"", _HTML),
+            "simultaneous": self._error(403, MSG_SIMULTANEOUS),
+        }
+        self._data = DialData(seed=seed, telephones=telephones, dials_per_hour=dials_per_hour)
+        self._tokens = frozenset(tokens)
+        self._states = {self.fingerprint(t): _TokenState() for t in self._tokens}
+        self._lock = threading.Lock()
+        self._clock: datetime | None = None
+        self._preloaded: dict[tuple[str, str, str], _Answer] = {}
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._base_url: str | None = None
+        self.set_faults()
+        self.reset_stats()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT`` of the running emulator."""
+        if self._base_url is None:
+            raise RuntimeError("the emulator is not running: call start() or use it as a context manager")
+        return self._base_url
+
+    def start(self) -> str:
+        """Start serving in a daemon thread (idempotent) and return :attr:`base_url`."""
+        if self._server is None:
+            server = _Server((self.host, self.port), self)
+            self._thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="wolkvox-emulator",
+                daemon=True,
+            )
+            self._thread.start()
+            self._server = server
+            host, port = server.socket.getsockname()[:2]
+            self._base_url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and close every open connection (idempotent)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.close_connections()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._base_url = None
+
+    def __enter__(self) -> WolkvoxEmulator:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- controls ----------------------------------------------------------------------------
+
+    @staticmethod
+    def fingerprint(token: str) -> str:
+        """How stats name a token: ``sha256:`` and 12 hex digits, never the token itself."""
+        return "sha256:" + hashlib.sha256(token.encode()).hexdigest()[:12]
+
+    def set_faults(
+        self,
+        rate: float = 0.0,
+        kinds: Sequence[str] = (),
+        seed: int = 0,
+        script: Sequence[str] = (),
+        *,
+        fault_sleep: float = 3.0,
+    ) -> None:
+        """Inject faults into the following report and token_info requests (after auth).
+
+        The kinds in ``script`` hit the next requests in order; after that each request
+        has a fault with probability ``rate``, of a kind drawn from ``kinds``, both
+        deterministic from ``seed``. A ``timeout`` holds the request ``fault_sleep``
+        seconds (ending early if the client hangs up) and then answers normally.
+        """
+        kinds, script = _kinds(kinds), _kinds(script)
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"fault rate must be between 0 and 1, got {rate}")
+        if rate and not kinds:
+            raise ValueError("a fault rate needs fault kinds")
+        if fault_sleep < 0:
+            raise ValueError(f"fault_sleep must be >= 0, got {fault_sleep}")
+        with self._lock:
+            self._fault_rate, self._fault_kinds, self._fault_sleep = rate, kinds, fault_sleep
+            self._fault_rng = random.Random(seed)  # noqa: S311 (reproducible, not secret)
+            self._fault_script = deque(script)
+
+    def set_clock(self, now: datetime | None) -> None:
+        """Freeze "now" (an aware datetime) for the daily quota; ``None`` uses real time."""
+        if now is not None:
+            _require_aware(now, "now")
+        with self._lock:
+            self._clock = now
+
+    def reset_stats(self) -> None:
+        """Forget request statistics (quota usage is server state and stays)."""
+        with self._lock:
+            self._requests = 0
+            self._by_status: Counter[str] = Counter()
+            self._fault_counts: Counter[str] = Counter()
+            self._simultaneous = 0
+            self._log: deque[dict[str, Any]] = deque(maxlen=_LOG_SIZE)
+            for state in self._states.values():
+                state.requests = state.max_in_flight = 0
+
+    def stats(self) -> dict[str, Any]:
+        """A JSON-serialisable snapshot of what the server saw; tokens appear as fingerprints.
+
+        ``max_in_flight`` is the most requests of one token the server held at once,
+        counted at request entry (refused ones included). ``status`` 0 means no HTTP
+        answer was sent (reset, or a timeout fault whose client hung up).
+        """
+        with self._lock:
+            today = self._today()
+            return {
+                "requests": self._requests,
+                "by_status": dict(self._by_status),
+                "faults": dict(self._fault_counts),
+                "simultaneous_rejections": self._simultaneous,
+                "tokens": {
+                    fp: {
+                        "requests": s.requests,
+                        "max_in_flight": s.max_in_flight,
+                        "calls_today": s.calls if s.day == today else 0,
+                    }
+                    for fp, s in self._states.items()
+                },
+                "log": [{**entry, "params": dict(entry["params"])} for entry in self._log],
+            }
+
+    # -- data --------------------------------------------------------------------------------
+
+    def ground_truth(self, campaign_id: str, start: datetime, end: datetime) -> dict[str, Counts]:
+        """Exact, uncapped campaign_8 result of the half-open aware window ``[start, end)``:
+        telephone -> (total_machine_recognitions, no_answer, answer_machine, busy,
+        congestion, failed)."""
+        _require_aware(start, "start")
+        _require_aware(end, "end")
+        spans = utc_spans(math.ceil(start.timestamp()), math.ceil(end.timestamp()))
+        return dict(self._data.rows(campaign_id, spans))
+
+    def api_dates(self, start: datetime, end: datetime) -> tuple[str, str]:
+        """``date_ini`` and inclusive ``date_end`` of ``[start, end)`` in the emulator's zone."""
+        _require_aware(start, "start")
+        _require_aware(end, "end")
+        last = end.astimezone(dt_timezone.utc) - _ONE_SECOND
+        return _format_api_date(start.astimezone(self._zone)), _format_api_date(last.astimezone(self._zone))
+
+    def preload(self, campaign_id: str, start: datetime, end: datetime) -> None:
+        """Render the answer for ``[start, end)`` now, so requests for it are served from memory."""
+        date_ini, date_end = self.api_dates(start, end)
+        answer = self._render_report(campaign_id, date_ini, date_end)
+        with self._lock:
+            self._preloaded[(campaign_id, date_ini, date_end)] = answer
+
+    # -- request handling (called by _Handler) -----------------------------------------------
+
+    def _route(self, handler: _Handler, method: str, body: bytes) -> None:
+        url = urlsplit(handler.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        if method == "GET" and url.path in (REPORTS_PATH, INFO_PATH):
+            self._serve_api(handler, "report" if url.path == REPORTS_PATH else "info", query)
+        elif url.path.startswith("/_emulator/"):
+            handler.deliver(self._admin(method, url.path, query, body))
+        else:
+            handler.deliver(_not_found())
+
+    def _serve_api(self, handler: _Handler, endpoint: str, query: dict[str, str]) -> None:
+        entry: dict[str, Any] = {
+            "token": None,
+            "api": query.get("api"),
+            "params": {k: query.get(k) for k in _PARAMS},
+            "status": 0,
+            "rows": 0,
+            "started": time.time(),
+            "ended": 0.0,
+            "fault": None,
+        }
+        token = handler.headers.get(TOKEN_HEADER)
+        if not token:
+            answer = self._error(401, MSG_NO_TOKEN)
+        else:
+            entry["token"] = self.fingerprint(token)
+            if token in self._tokens:
+                answer = self._serve_token(handler, endpoint, query, self._states[entry["token"]], entry)
+            else:
+                answer = self._error(403, MSG_BAD_TOKEN)
+        entry["status"], entry["rows"], entry["ended"] = answer.status, answer.rows, time.time()
+        with self._lock:
+            self._requests += 1
+            self._by_status[str(answer.status)] += 1
+            if entry["fault"]:
+                self._fault_counts[entry["fault"]] += 1
+            self._log.append(entry)
+        handler.deliver(answer)
+
+    def _serve_token(
+        self,
+        handler: _Handler,
+        endpoint: str,
+        query: dict[str, str],
+        state: _TokenState,
+        entry: dict[str, Any],
+    ) -> _Answer:
+        with self._lock:
+            state.in_flight += 1
+            state.max_in_flight = max(state.max_in_flight, state.in_flight)
+            state.requests += 1
+            refusal = self._admit(state)
+            fault = None if refusal else self._draw_fault()
+            fault_sleep = self._fault_sleep
+        try:
+            if refusal is not None:
+                return refusal
+            entry["fault"] = fault
+            if fault is None:
+                return self._answer(endpoint, query, state)
+            normal = functools.partial(self._answer, endpoint, query, state)
+            return self._fault_answer(fault, fault_sleep, handler, normal)
+        except Exception:
+            sys.stderr.write(f"wolkvox-emulator: internal error\n{traceback.format_exc()}")
+            return self._error(500, "INTERNAL EMULATOR ERROR")
+        finally:
+            # Released before the answer is written: a client that sends its next request as
+            # soon as it has this answer must never find this one still in flight.
+            with self._lock:
+                state.in_flight -= 1
+
+    def _admit(self, state: _TokenState) -> _Answer | None:
+        """Quota and concurrency checks; counts the call. Caller holds the lock."""
+        today = self._today()
+        if state.day != today:
+            state.day, state.calls = today, 0
+        if self.daily_quota is not None and state.calls >= self.daily_quota:
+            return self._error(403, MSG_QUOTA)
+        state.calls += 1
+        if state.in_flight > self.max_concurrent:
+            self._simultaneous += 1
+            return self._error(403, MSG_SIMULTANEOUS)
+        return None
+
+    def _draw_fault(self) -> str | None:
+        """Next fault kind, or None. Caller holds the lock."""
+        if self._fault_script:
+            return self._fault_script.popleft()
+        if self._fault_rate and self._fault_rng.random() < self._fault_rate:
+            return self._fault_rng.choice(self._fault_kinds)
+        return None
+
+    def _fault_answer(
+        self, kind: str, fault_sleep: float, handler: _Handler, normal: Callable[[], _Answer]
+    ) -> _Answer:
+        if kind in self._static_faults:
+            return self._static_faults[kind]
+        if kind == "timeout" and handler.wait_for_disconnect(fault_sleep):
+            return _Answer(0, b"", action="drop")
+        answer = normal()
+        if kind == "malformed":  # a proper prefix of a JSON object is never valid JSON
+            return _Answer(200, answer.body[: max(1, len(answer.body) // 2)])
+        if kind == "truncated_body":
+            return _Answer(answer.status, answer.body, answer.content_type, action="truncate")
+        return answer  # a timeout whose client waited
+
+    def _answer(self, endpoint: str, query: dict[str, str], state: _TokenState) -> _Answer:
+        if endpoint == "info":
+            return self._token_info(query, state)
+        if self.latency:
+            time.sleep(self.latency)
+        if query.get("api") != "campaign_8":
+            return self._error(400, MSG_NO_API)
+        key = (query.get("campaign_id", ""), query.get("date_ini", ""), query.get("date_end", ""))
+        return self._preloaded.get(key) or self._render_report(*key)
+
+    def _render_report(self, campaign_id: str, date_ini: str, date_end: str) -> _Answer:
+        first, last = _parse_api_date(date_ini), _parse_api_date(date_end)
+        valid_campaign = campaign_id == "all" or (campaign_id.isdigit() and campaign_id.isascii())
+        if not valid_campaign or first is None or last is None or last < first:
+            return self._error(400, MSG_PARAMS)
+        if last - first >= _MAX_RANGE:
+            return self._error(400, MSG_RANGE)
+        sent = self._data.rows(campaign_id, local_spans(self._zone, first, last), limit=self.row_cap)
+        if not sent:
+            if self.empty_answer == "404":
+                return self._error(404, MSG_EMPTY)
+            return _Answer(200, self._envelope(200, None, "0 records were found", "[]"))
+        # Over row_cap rows are cut silently, like the real API.
+        body = self._envelope(200, None, f"{len(sent)} records were found", render_rows(sent))
+        return _Answer(200, body, rows=len(sent))
+
+    def _token_info(self, query: dict[str, str], state: _TokenState) -> _Answer:
+        if query.get("api") != "token_info":
+            return self._error(400, MSG_NO_API)
+        with self._lock:
+            now = (self._clock or datetime.now(dt_timezone.utc)).astimezone(self._zone)
+            used = state.calls if state.day == now.date() else 0
+            everyone = sum(s.calls for s in self._states.values() if s.day == now.date())
+        limit = UNLIMITED if self.daily_quota is None else self.daily_quota
+        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), self._zone)
+        hours = math.ceil((midnight.timestamp() - now.timestamp()) / 3600)
+        data = {
+            "description": "wolkvox emulator token",
+            "token_limit": str(limit),
+            "token_use_today": str(used),
+            "all_token_today": str(everyone),
+            "available_consumption_options": str(max(0, limit - used)),
+            "hours_to_restart_count": str(hours),
+        }
+        return _Answer(
+            200,
+            self._envelope(200, None, "1 records were found", json.dumps([data], separators=(",", ":"))),
+            rows=1,
+        )
+
+    def _error(self, status: int, message: str) -> _Answer:
+        return _Answer(status, self._envelope(status, message, message, "null"))
+
+    def _envelope(self, status: int, error: str | None, msg: str, data_json: str) -> bytes:
+        code: int | str = str(status) if self.code_as_string else status
+        head = json.dumps({"code": code, "error": error, "msg": msg}, separators=(",", ":"))
+        return f'{head[:-1]},"data":{data_json}}}'.encode()
+
+    def _today(self) -> date:
+        return (self._clock or datetime.now(dt_timezone.utc)).astimezone(self._zone).date()
+
+    def _admin(self, method: str, path: str, query: dict[str, str], body: bytes) -> _Answer:
+        result: Any = {"ok": True}
+        try:
+            if (method, path) == ("POST", "/_emulator/faults"):
+                spec = _json_object(body)
+                self.set_faults(
+                    rate=float(spec.get("rate", 0.0)),
+                    kinds=spec.get("kinds") or (),
+                    seed=int(spec.get("seed", 0)),
+                    script=spec.get("script") or (),
+                    fault_sleep=float(spec.get("fault_sleep", 3.0)),
+                )
+            elif (method, path) == ("GET", "/_emulator/stats"):
+                result = self.stats()
+            elif (method, path) == ("POST", "/_emulator/reset"):
+                self.reset_stats()
+            elif (method, path) == ("POST", "/_emulator/clock"):
+                now = _json_object(body).get("now")
+                self.set_clock(None if now is None else _parse_iso(now, "now"))
+            elif (method, path) == ("POST", "/_emulator/preload"):
+                spec = _json_object(body)
+                start, end = _parse_iso(spec.get("start"), "start"), _parse_iso(spec.get("end"), "end")
+                self.preload(str(spec["campaign_id"]), start, end)
+            elif (method, path) == ("GET", "/_emulator/ground_truth"):
+                start, end = _parse_iso(query.get("start"), "start"), _parse_iso(query.get("end"), "end")
+                rows = self.ground_truth(query["campaign_id"], start, end)
+                result = {phone: list(counts) for phone, counts in rows.items()}
+            else:
+                return _not_found()
+        except (ValueError, TypeError, KeyError) as err:
+            return _Answer(400, json.dumps({"error": f"{type(err).__name__}: {err}"}).encode())
+        return _Answer(200, json.dumps(result).encode())
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], emulator: WolkvoxEmulator) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.emulator = emulator
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        socketserver.TCPServer.server_bind(self)  # HTTPServer's would do a reverse DNS lookup
+        host, port = self.socket.getsockname()[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def track(self, connection: socket.socket, open_: bool) -> None:
+        with self._connections_lock:
+            if open_:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            sys.stderr.write(f"wolkvox-emulator: error while serving a request\n{traceback.format_exc()}")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "wolkvox-emulator"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silenced: the emulator logs nothing per request."""
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def _dispatch(self, method: str) -> None:
+        if self.headers.get("Transfer-Encoding"):
+            self.send_error(411, "Send a Content-Length")
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= _MAX_BODY:
+            self.send_error(413 if length > 0 else 400, "Bad Content-Length")
+            return
+        self.server.emulator._route(self, method, self.rfile.read(length) if length else b"")
+
+    def wait_for_disconnect(self, seconds: float) -> bool:
+        """Wait up to ``seconds``; True as soon as the client closes the connection."""
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], remaining)
+            if not readable:
+                return False
+            try:
+                if not self.connection.recv(1, socket.MSG_PEEK):
+                    return True
+            except OSError:
+                return True
+            time.sleep(min(remaining, 0.05))  # the client sent more bytes: keep waiting
+        return False
+
+    def deliver(self, answer: _Answer) -> None:
+        if answer.action not in ("send", "truncate"):
+            self.close_connection = True
+            if answer.action == "reset":  # RST instead of FIN: the client sees "connection reset"
+                linger = struct.pack("HH" if sys.platform == "win32" else "ii", 1, 0)
+                with contextlib.suppress(OSError):
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                self.rfile.close()
+                self.connection.close()
+            return
+        body = answer.body if answer.action == "send" else answer.body[: len(answer.body) // 2]
+        try:
+            self.send_response(answer.status or 500)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:  # the client hung up
+            self.close_connection = True
+        if answer.action == "truncate":
+            self.close_connection = True
+
+
+def _not_found() -> _Answer:
+    return _Answer(404, _html_page("404 Not Found"), _HTML)
+
+
+def _html_page(title: str) -> bytes:
+    page = f"<!DOCTYPE html>\n<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>\n"
+    return page.encode()
+
+
+def _kinds(kinds: Sequence[str] | str) -> tuple[str, ...]:
+    items = (
+        tuple(k.strip() for k in kinds.split(",") if k.strip()) if isinstance(kinds, str) else tuple(kinds)
+    )
+    unknown = [k for k in items if k not in FAULT_KINDS]
+    if unknown:
+        raise ValueError(f"unknown fault kinds {unknown}; known: {', '.join(FAULT_KINDS)}")
+    return items
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, got {value!r}")
+
+
+def _parse_iso(value: Any, name: str) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be an ISO-8601 date-time with an offset")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:  # a "+" that a query string turned into a space
+        moment = datetime.fromisoformat(value.replace(" ", "+"))
+    _require_aware(moment, name)
+    return moment
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    spec = json.loads(body or b"{}")
+    if not isinstance(spec, dict):
+        raise TypeError("the body must be a JSON object")
+    return spec
+
+
+def _parse_api_date(text: str) -> datetime | None:
+    if len(text) != 14 or not (text.isdigit() and text.isascii()):
+        return None
+    try:
+        return datetime(
+            int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]), int(text[12:])
+        )
+    except ValueError:
+        return None
+
+
+def _format_api_date(moment: datetime) -> str:
+    day = f"{moment.year:04d}{moment.month:02d}{moment.day:02d}"
+    return f"{day}{moment.hour:02d}{moment.minute:02d}{moment.second:02d}"
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough
+    raise _Stop
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``wolkvox-emulator``: serve until SIGTERM or SIGINT, then exit 0."""
+    parser = argparse.ArgumentParser(
+        prog="wolkvox-emulator", description="Local Wolkvox Reports Manager API."
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    parser.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        help="a valid token (repeatable); or set WOLKVOX_EMULATOR_TOKENS=tok1,tok2 to keep them out of ps",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timezone", default="America/Bogota")
+    parser.add_argument("--telephones", type=int, default=5_000)
+    parser.add_argument("--dials-per-hour", type=int, default=300)
+    parser.add_argument("--daily-quota", type=int, default=None)
+    parser.add_argument("--max-concurrent", type=int, default=1)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--row-cap", type=int, default=60_000)
+    parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--fault-kinds", default="", help=f"comma-separated: {','.join(FAULT_KINDS)}")
+    parser.add_argument("--fault-seed", type=int, default=0)
+    parser.add_argument("--fault-sleep", type=float, default=3.0)
+    parser.add_argument("--code-as-string", action="store_true")
+    parser.add_argument("--empty-answer", choices=("404", "200"), default="404")
+    args = parser.parse_args(argv)
+    tokens = args.token or [t for t in os.environ.get("WOLKVOX_EMULATOR_TOKENS", "").split(",") if t]
+    if not tokens:
+        parser.error("give at least one --token (or WOLKVOX_EMULATOR_TOKENS)")
+    try:
+        emulator = WolkvoxEmulator(
+            tokens,
+            seed=args.seed,
+            timezone=args.timezone,
+            host=args.host,
+            port=args.port,
+            telephones=args.telephones,
+            dials_per_hour=args.dials_per_hour,
+            daily_quota=args.daily_quota,
+            max_concurrent=args.max_concurrent,
+            latency=args.latency,
+            code_as_string=args.code_as_string,
+            empty_answer=args.empty_answer,
+            row_cap=args.row_cap,
+        )
+        emulator.set_faults(args.fault_rate, args.fault_kinds, args.fault_seed, fault_sleep=args.fault_sleep)
+    except (ValueError, TypeError) as err:
+        parser.error(str(err))
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_stop) if in_main_thread else None
+    try:
+        print(f"wolkvox-emulator listening on {emulator.start()}", flush=True)
+        while True:
+            time.sleep(3600)
+    except (_Stop, KeyboardInterrupt):
+        pass
+    finally:
+        emulator.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
