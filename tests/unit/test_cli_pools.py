@@ -1,0 +1,295 @@
+"""``airflow wolkvox pools sync|list`` against a real, freshly migrated SQLite metadata database.
+
+Every ``airflow`` call costs about 5 s, so the module runs the scenario once (fixture
+``scenario``) and the tests check what each step printed and left in the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import uuid
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_wolkvox.pools import pool_description, pool_name
+
+
+@dataclass
+class Run:
+    args: Sequence[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@dataclass
+class Home:
+    path: Path
+    env: dict[str, str]
+    tokens: dict[str, str] = field(default_factory=dict)  # name -> token
+
+    @property
+    def db(self) -> Path:
+        return self.path / "airflow.db"
+
+    def airflow(self, *args: str, check: bool = True) -> Run:
+        proc = subprocess.run(
+            [sys.executable, "-m", "airflow", *args],
+            env=self.env,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        run = Run(args, proc.returncode, proc.stdout, proc.stderr)
+        if check and run.returncode != 0:
+            raise AssertionError(f"airflow {' '.join(args)} exited {run.returncode}:\n{run.output}")
+        return run
+
+    def pools(self) -> dict[str, tuple[int, str | None]]:
+        with closing(sqlite3.connect(self.db)) as db, db:
+            return {
+                name: (slots, desc)
+                for name, slots, desc in db.execute("SELECT pool, slots, description FROM slot_pool")
+            }
+
+    def sql(self, statement: str, *params: Any) -> None:
+        with closing(sqlite3.connect(self.db)) as db, db:
+            db.execute(statement, params)
+
+
+def _home(path: Path) -> Home:
+    # Start from a clean environment: nothing of the test process's Airflow settings leaks in.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(
+        AIRFLOW_HOME=str(path),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{path}/airflow.db",
+        AIRFLOW__CORE__DAGS_FOLDER=str(path / "dags"),
+        PYTHONWARNINGS="ignore",
+    )
+    return Home(path, env)
+
+
+def _token() -> str:
+    return "tok-" + uuid.uuid4().hex + "-SECRET"
+
+
+def assert_no_token(text: str, tokens: Sequence[str]) -> None:
+    """Neither a token nor any 8 characters of its random part appear in ``text``."""
+    for token in tokens:
+        assert token not in text
+        core = token.split("-")[1]
+        for i in range(len(core) - 7):
+            assert core[i : i + 8] not in text, "a piece of a token was printed"
+
+
+@pytest.fixture(scope="session")
+def migrated_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
+    """A fresh AIRFLOW_HOME with a migrated SQLite metadata database and a few connections."""
+    home = _home(tmp_path_factory.mktemp("wolkvox-cli-home"))
+    home.airflow("db", "migrate")
+    shared, own, env_token, other = _token(), _token(), _token(), _token()
+    home.tokens = {"shared": shared, "own": own, "env": env_token, "other": other}
+    home.airflow(
+        "connections", "add", "wv_alpha", "--conn-type", "wolkvox", "--conn-host", "0032",
+        "--conn-password", shared,
+    )  # fmt: skip
+    # The rest in one call: a second connection with the same token, one with its own token,
+    # and a non-Wolkvox connection that must be ignored.
+    connections = {
+        "wv_beta": {"conn_type": "wolkvox", "host": "0032", "password": shared},
+        "wv_gamma": {"conn_type": "wolkvox", "host": "0033", "password": own},
+        "http_other": {"conn_type": "http", "host": "example.com", "password": other},
+    }
+    connections_file = home.path / "connections.json"
+    connections_file.write_text(json.dumps(connections))
+    home.airflow("connections", "import", str(connections_file))
+    connections_file.unlink()
+    # Connections only Airflow's environment variables know about: one Wolkvox (JSON), one not.
+    home.env["AIRFLOW_CONN_WV_FROM_ENV"] = json.dumps(
+        {"conn_type": "wolkvox", "host": "0034", "password": env_token, "extra": {"timezone": "UTC"}}
+    )
+    home.env["AIRFLOW_CONN_HTTP_FROM_ENV"] = json.dumps(
+        {"conn_type": "http", "host": "example.org", "password": other}
+    )
+    return home
+
+
+WOLKVOX_IDS = ["wv_alpha", "wv_beta", "wv_from_env", "wv_gamma"]
+WOLKVOX_POOLS = {pool_name(i) for i in WOLKVOX_IDS}
+
+
+@dataclass
+class Scenario:
+    home: Home
+    dry_run: Run
+    pools_after_dry_run: dict[str, tuple[int, str | None]]
+    sync: Run
+    pools_after_sync: dict[str, tuple[int, str | None]]
+    listing: Run
+    resync: Run
+    pools_after_resync: dict[str, tuple[int, str | None]]
+
+
+@pytest.fixture(scope="module")
+def scenario(migrated_home: Home) -> Scenario:
+    home = migrated_home
+    dry_run = home.airflow("wolkvox", "pools", "sync", "--dry-run")
+    pools_after_dry_run = home.pools()
+    sync = home.airflow("wolkvox", "pools", "sync")
+    pools_after_sync = home.pools()
+    # Someone widens one pool by hand, and a pool of a deleted connection lingers.
+    home.sql("UPDATE slot_pool SET slots = 4 WHERE pool = ?", pool_name("wv_gamma"))
+    home.sql(
+        "INSERT INTO slot_pool (pool, slots, description, include_deferred) VALUES (?, 1, 'old', 0)",
+        "wolkvox_wv_deleted",
+    )
+    listing = home.airflow("wolkvox", "pools", "list", "-o", "json")
+    resync = home.airflow("wolkvox", "pools", "sync")
+    pools_after_resync = home.pools()
+    return Scenario(
+        home, dry_run, pools_after_dry_run, sync, pools_after_sync, listing, resync, pools_after_resync
+    )  # fmt: skip
+
+
+def _lines(run: Run, verb: str) -> dict[str, str]:
+    """Pool name -> line, for stdout lines starting with ``verb``."""
+    found = {}
+    for line in run.stdout.splitlines():
+        match = re.match(rf"{re.escape(verb)}\s+(\S+) ", line)
+        if match:
+            found[match.group(1)] = line
+    return found
+
+
+def test_the_cli_group_is_discovered(scenario: Scenario) -> None:
+    # If this fails, debug provider discovery (`airflow providers list`), not the command.
+    assert "invalid choice" not in scenario.sync.output
+
+
+def test_dry_run_changes_nothing(scenario: Scenario) -> None:
+    assert set(_lines(scenario.dry_run, "would create")) == WOLKVOX_POOLS
+    assert not any(name.startswith("wolkvox_") for name in scenario.pools_after_dry_run)
+    assert (
+        "4 Wolkvox connection(s): 4 to create, 0 to update, 0 unchanged (dry run: nothing was changed)"
+        in scenario.dry_run.stdout
+    )
+    assert "http_other" not in scenario.dry_run.output
+    assert "http_from_env" not in scenario.dry_run.output
+
+
+def test_sync_creates_one_slot_pools(scenario: Scenario) -> None:
+    created = _lines(scenario.sync, "created")
+    assert set(created) == WOLKVOX_POOLS
+    assert "[AIRFLOW_CONN_WV_FROM_ENV]" in created["wolkvox_wv_from_env"]
+    assert "[metadata DB]" in created["wolkvox_wv_alpha"]
+    for conn_id in WOLKVOX_IDS:
+        assert scenario.pools_after_sync[pool_name(conn_id)] == (1, pool_description(conn_id))
+    assert not any("http" in name for name in scenario.pools_after_sync)
+    assert "4 Wolkvox connection(s): 4 created, 0 updated, 0 unchanged" in scenario.sync.stdout
+
+
+def test_shared_token_is_warned_about_without_showing_it(scenario: Scenario) -> None:
+    for run in (scenario.dry_run, scenario.sync, scenario.resync):
+        warnings = [line for line in run.stderr.splitlines() if "same Wolkvox API token" in line]
+        assert len(warnings) == 1, run.stderr
+        [warning] = warnings
+        assert "wv_alpha, wv_beta" in warning
+        assert 'pool="wolkvox_wv_alpha"' in warning
+        assert "wv_gamma" not in warning
+        assert "wv_from_env" not in warning
+
+
+def test_no_token_is_ever_printed(scenario: Scenario) -> None:
+    for run in (scenario.dry_run, scenario.sync, scenario.listing, scenario.resync):
+        assert_no_token(run.output, list(scenario.home.tokens.values()))
+
+
+def test_list_shows_pools_slots_and_problems(scenario: Scenario) -> None:
+    rows = {row["conn_id"]: row for row in json.loads(scenario.listing.stdout)}
+    assert sorted(rows) == WOLKVOX_IDS
+    gamma = rows["wv_gamma"]
+    assert gamma["pool"] == "wolkvox_wv_gamma"
+    assert (gamma["pool_exists"], gamma["slots"]) == (True, 4)
+    assert gamma["warning"].startswith("! 4 slots, must be 1")
+    assert rows["wv_alpha"]["shares_token_with"] == ["wv_beta"]
+    assert "same token as wv_beta" in rows["wv_alpha"]["warning"]
+    assert rows["wv_from_env"] == {
+        "conn_id": "wv_from_env",
+        "source": "AIRFLOW_CONN_WV_FROM_ENV",
+        "pool": "wolkvox_wv_from_env",
+        "pool_exists": True,
+        "slots": 1,
+        "shares_token_with": [],
+        "warning": "",
+    }
+
+
+def test_resync_repairs_slots_and_reports_unchanged(scenario: Scenario) -> None:
+    assert set(_lines(scenario.resync, "updated")) == {"wolkvox_wv_gamma"}
+    assert "slots 4 -> 1" in _lines(scenario.resync, "updated")["wolkvox_wv_gamma"]
+    assert set(_lines(scenario.resync, "unchanged")) == WOLKVOX_POOLS - {"wolkvox_wv_gamma"}
+    assert scenario.pools_after_resync[pool_name("wv_gamma")][0] == 1
+    # A pool of no connection is reported, not deleted.
+    assert "note: pool wolkvox_wv_deleted matches no Wolkvox connection" in scenario.resync.stdout
+    assert "wolkvox_wv_deleted" in scenario.pools_after_resync
+
+
+def test_uninitialised_database_fails_clearly(tmp_path: Path) -> None:
+    home = _home(tmp_path)
+    run = home.airflow("wolkvox", "pools", "sync", check=False)
+    assert run.returncode != 0
+    assert "not initialised" in run.stderr
+    assert "airflow db migrate" in run.stderr
+    assert "Traceback" not in run.output
+
+
+def test_get_cli_commands_shape() -> None:
+    import argparse
+
+    from airflow.cli.cli_config import ActionCommand, GroupCommand
+
+    from airflow_provider_wolkvox.cli import get_cli_commands, pools_list, pools_sync
+
+    [group] = get_cli_commands()
+    assert isinstance(group, GroupCommand)
+    assert group.name == "wolkvox"
+    [pools] = group.subcommands
+    assert isinstance(pools, GroupCommand)
+    commands = {c.name: c for c in pools.subcommands}
+    assert all(isinstance(c, ActionCommand) for c in commands.values())
+    assert (commands["sync"].func, commands["list"].func) == (pools_sync, pools_list)
+
+    # The shape Airflow's cli_parser builds (importing it would load every provider's commands).
+    def add(subparsers: Any, command: Any) -> None:
+        sub = subparsers.add_parser(command.name, help=command.help)
+        if isinstance(command, GroupCommand):
+            children = sub.add_subparsers(dest="subcommand", required=True)
+            for child in command.subcommands:
+                add(children, child)
+        else:
+            for arg in command.args:
+                arg.add_to_parser(sub)
+            sub.set_defaults(func=command.func)
+
+    parser = argparse.ArgumentParser(prog="airflow")
+    add(parser.add_subparsers(dest="subcommand"), group)
+    args = parser.parse_args(["wolkvox", "pools", "sync", "--dry-run"])
+    assert (args.func, args.dry_run) == (pools_sync, True)
+    args = parser.parse_args(["wolkvox", "pools", "list", "-o", "yaml"])
+    assert (args.func, args.output) == (pools_list, "yaml")
