@@ -53,7 +53,9 @@ def parse_bound(value: object, name: str) -> DateTime:
     if value is None:
         raise WolkvoxWindowError(f"{name} is missing: the run has no data interval. {ZERO_LENGTH_HINT}")
     if not isinstance(value, datetime):
-        raise WolkvoxWindowError(f"{name} must be a datetime or an ISO-8601 string, got {type(value).__name__}")
+        raise WolkvoxWindowError(
+            f"{name} must be a datetime or an ISO-8601 string, got {type(value).__name__}"
+        )
     if value.tzinfo is None or value.utcoffset() is None:
         raise WolkvoxWindowError(
             f"{name}={value.isoformat()} is naive: give it a time zone, e.g. {value.isoformat()}+00:00"

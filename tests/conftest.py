@@ -59,3 +59,24 @@ def emulator(token: str) -> Iterator[object]:
 
     with WolkvoxEmulator(tokens=[token], seed=7) as emu:
         yield emu
+
+
+def connection_json(base_url: str, token: str, **extra: object) -> str:
+    """An ``AIRFLOW_CONN_*`` value (JSON form) for a Wolkvox connection."""
+    import json
+
+    return json.dumps(
+        {
+            "conn_type": "wolkvox",
+            "host": "0032",
+            "password": token,
+            "extra": {"base_url": base_url, "timezone": "America/Bogota", "timeout": 5, **extra},
+        }
+    )
+
+
+@pytest.fixture
+def wolkvox_conn(emulator: object, token: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``wolkvox_default`` pointed at the emulator; returns the conn id."""
+    monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(emulator.base_url, token))  # type: ignore[attr-defined]
+    return "wolkvox_default"

@@ -1,0 +1,116 @@
+"""Fetch one interval with the fewest legal API calls, and never keep a truncated answer.
+
+The interval is cut into request windows within the API's limits. An answer at
+the 60,000-row cap may be truncated, and a window that keeps timing out is too
+heavy for the server's 60 s: both are split and asked again. The next window's
+size follows the density just seen, so a dense interval does not pay for the
+same oversized request over and over. Rows are summed per telephone in staging.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from airflow_provider_wolkvox.exceptions import WolkvoxTimeoutError, WolkvoxTruncatedError
+from airflow_provider_wolkvox.windows import API_MAX_WINDOW, ONE_SECOND, ROW_CAP, describe, window_end
+
+if TYPE_CHECKING:
+    from pendulum import DateTime
+
+    from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+    from airflow_provider_wolkvox.staging import Staging
+
+log = logging.getLogger(__name__)
+
+TARGET_FILL = 0.8
+"""Share of the row cap a request window is sized for, leaving room for density changes."""
+
+
+@dataclass(frozen=True)
+class FetchSummary:
+    """What fetching one interval cost and returned."""
+
+    requests: int
+    """Request windows answered below the cap (the ones whose rows were kept)."""
+    api_calls: int
+    """HTTP requests sent, including discarded capped answers and retries."""
+    rows: int
+    """Rows received across the kept request windows."""
+
+
+@dataclass(frozen=True)
+class FetchedInterval:
+    """One interval's rows, summed per telephone in ``staging``, ready to deliver."""
+
+    campaign_id: str
+    start: DateTime
+    end: DateTime
+    timezone: str
+    staging: Staging
+    summary: FetchSummary
+
+
+def fetch_interval(
+    hook: WolkvoxHook,
+    campaign_id: str,
+    start: DateTime,
+    end: DateTime,
+    staging: Staging,
+    *,
+    max_request_window: timedelta = API_MAX_WINDOW,
+    row_cap: int = ROW_CAP,
+) -> FetchSummary:
+    """Fetch campaign_8 for ``[start, end)`` into ``staging``, summed per telephone."""
+    tz = hook.timezone
+    size = _whole_seconds(min(max_request_window, API_MAX_WINDOW))
+    calls_before = hook.calls
+    cursor, requests, rows_total = start, 0, 0
+    while cursor < end:
+        stop = window_end(cursor, end, size, tz)
+        span = stop - cursor
+        label = describe(cursor, stop, tz)
+        try:
+            rows = hook.get_machine_codes(campaign_id, cursor, stop)
+        except WolkvoxTimeoutError:
+            if span <= ONE_SECOND:
+                raise
+            size = _half(span)
+            log.warning("%s keeps timing out on the server: asking for windows of %s instead", label, size)
+            continue
+        if len(rows) >= row_cap:
+            if span <= ONE_SECOND:
+                raise WolkvoxTruncatedError(
+                    f"campaign_8 {label}: even a one-second window returns {len(rows):,} rows, the API's "
+                    "cap; the answer is truncated and cannot be split further"
+                )
+            size = _half(span)
+            log.info("%s hit the %s-row cap (may be truncated): splitting it in two", label, f"{row_cap:,}")
+            continue
+        staging.add(rows)
+        requests += 1
+        rows_total += len(rows)
+        cursor = stop
+        remaining = 0 if cursor >= end else math.ceil((end - cursor) / size)
+        log.info("request %d/%d %s -> %s rows", requests, requests + remaining, label, f"{len(rows):,}")
+        size = _next_size(span, len(rows), row_cap, max_request_window)
+    return FetchSummary(requests=requests, api_calls=hook.calls - calls_before, rows=rows_total)
+
+
+def _next_size(span: timedelta, rows: int, row_cap: int, max_request_window: timedelta) -> timedelta:
+    """Size the next window for ``TARGET_FILL`` of the cap at the density just seen,
+    within half to four times the last size that worked."""
+    factor = TARGET_FILL * row_cap / rows if rows else 4.0
+    factor = min(4.0, max(0.5, factor))
+    return _whole_seconds(min(span * factor, max_request_window, API_MAX_WINDOW))
+
+
+def _half(span: timedelta) -> timedelta:
+    return _whole_seconds(span / 2)
+
+
+def _whole_seconds(span: timedelta) -> timedelta:
+    return max(ONE_SECOND, timedelta(seconds=int(span.total_seconds())))

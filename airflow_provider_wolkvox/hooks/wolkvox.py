@@ -1,0 +1,266 @@
+"""WolkvoxHook: an Airflow connection in, typed report rows out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import requests
+from airflow.sdk import BaseHook
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
+
+from airflow_provider_wolkvox import __version__
+from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID, WolkvoxSettings
+from airflow_provider_wolkvox.envelope import TransientAnswer, read_answer
+from airflow_provider_wolkvox.exceptions import (
+    WolkvoxError,
+    WolkvoxResponseError,
+    WolkvoxTimeoutError,
+    WolkvoxTransientError,
+)
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, MachineCodesRow
+from airflow_provider_wolkvox.windows import api_dates, describe, validate_window
+
+if TYPE_CHECKING:
+    from pendulum import DateTime
+
+REPORTS_PATH = "/api/v2/reports_manager.php"
+INFORMATION_PATH = "/api/v2/information.php"
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """The token's daily quota figures (``information.php?api=token_info``)."""
+
+    description: str
+    token_limit: int | None
+    token_use_today: int | None
+    all_token_today: int | None
+    available_consumption_options: int | None
+    hours_to_restart_count: int | None
+
+
+class WolkvoxHook(BaseHook):
+    """Calls the Wolkvox Reports Manager API with the server and token of an Airflow connection.
+
+    Transient answers (connection errors, timeouts, 5xx, 429, 403 "simultaneous
+    requests", 403 during maintenance) are retried with exponential backoff and
+    jitter, bounded by ``max_attempts`` and ``max_retry_seconds``. Everything
+    else raises a :class:`~airflow_provider_wolkvox.exceptions.WolkvoxError`.
+    A request that times out ``timeout_attempts`` times raises
+    :class:`~airflow_provider_wolkvox.exceptions.WolkvoxTimeoutError` early, so
+    callers can ask for a smaller window instead of waiting out every retry.
+
+    :param wolkvox_conn_id: Airflow connection of type ``wolkvox``.
+    :param max_attempts: tries per request, the first included.
+    :param max_retry_seconds: no retry starts after this many seconds since the first try.
+    :param backoff_seconds: first backoff; it doubles per retry, plus up to as much jitter.
+    :param max_backoff_seconds: longest single backoff.
+    :param timeout_attempts: timeouts of one request before giving up on that window.
+    """
+
+    conn_name_attr = "wolkvox_conn_id"
+    default_conn_name = DEFAULT_CONN_ID
+    conn_type = "wolkvox"
+    hook_name = "Wolkvox"
+
+    def __init__(
+        self,
+        wolkvox_conn_id: str = DEFAULT_CONN_ID,
+        *,
+        max_attempts: int = 5,
+        max_retry_seconds: float = 300.0,
+        backoff_seconds: float = 1.0,
+        max_backoff_seconds: float = 60.0,
+        timeout_attempts: int = 2,
+    ) -> None:
+        super().__init__()
+        if max_attempts < 1 or timeout_attempts < 1:
+            raise ValueError("max_attempts and timeout_attempts must be at least 1")
+        self.wolkvox_conn_id = wolkvox_conn_id
+        self.max_attempts = max_attempts
+        self.max_retry_seconds = max_retry_seconds
+        self.backoff_seconds = backoff_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self.timeout_attempts = timeout_attempts
+        self.calls = 0
+        """HTTP requests sent by this hook, retries included (each one spends quota)."""
+
+    @cached_property
+    def settings(self) -> WolkvoxSettings:
+        """The connection, validated; the token is registered with Airflow's secret masker."""
+        settings = WolkvoxSettings.from_connection(self.get_connection(self.wolkvox_conn_id))
+        from airflow.sdk.log import mask_secret
+
+        mask_secret(settings.token)
+        return settings
+
+    @property
+    def timezone(self) -> str:
+        """IANA time zone in which the API reads and writes dates."""
+        return self.settings.timezone
+
+    def get_conn(self) -> requests.Session:
+        """The hook's one HTTP session, with the token header set."""
+        return self._session
+
+    @cached_property
+    def _session(self) -> requests.Session:
+        settings = self.settings
+        session = requests.Session()
+        session.headers.update(
+            {
+                "wolkvox-token": settings.token,
+                "Accept": "application/json",
+                "User-Agent": f"airflow-provider-wolkvox/{__version__}",
+            }
+        )
+        if settings.server:
+            session.headers["wolkvox_server"] = settings.server  # some clients send it; harmless
+        session.verify = settings.verify
+        return session
+
+    def close(self) -> None:
+        """Close the HTTP session (pooled connections)."""
+        if "_session" in self.__dict__:
+            self._session.close()
+            del self.__dict__["_session"]
+
+    def get_report(self, api: str, **params: str) -> list[dict[str, Any]]:
+        """One GET of ``reports_manager.php?api=<api>&<params>``: the rows as the API sent them.
+
+        An empty window (200 with no rows, or 404 "Validate dates entered") gives ``[]``.
+        """
+        return self._call(REPORTS_PATH, {"api": api, **params}, label=api)
+
+    def get_machine_codes(
+        self, campaign_id: str, start: DateTime | datetime, end: DateTime | datetime
+    ) -> list[MachineCodesRow]:
+        """campaign_8 rows of one request window ``[start, end)`` (aware datetimes).
+
+        The window is sent in the connection's time zone with ``date_end = end - 1 s``.
+        Counts are parsed to ``int``; the telephone stays text.
+        """
+        start_dt, end_dt = validate_window(start, end)
+        date_ini, date_end = api_dates(start_dt, end_dt, self.timezone)
+        raw = self.get_report(
+            CAMPAIGN_8.api, campaign_id=str(campaign_id), date_ini=date_ini, date_end=date_end
+        )
+        if not raw:
+            self.log.info("campaign_8 %s: the window is empty", describe(start_dt, end_dt, self.timezone))
+        return CAMPAIGN_8.parse_rows(raw)
+
+    def get_token_info(self) -> TokenInfo:
+        """The token's quota for today. The call itself spends one unit of that quota."""
+        rows = self._call(INFORMATION_PATH, {"api": "token_info"}, label="token_info")
+        if not rows:
+            raise WolkvoxResponseError("token_info: the answer has no data")
+        row = rows[0]
+        return TokenInfo(
+            description=str(row.get("description", "")),
+            token_limit=_int_or_none(row.get("token_limit")),
+            token_use_today=_int_or_none(row.get("token_use_today")),
+            all_token_today=_int_or_none(row.get("all_token_today")),
+            available_consumption_options=_int_or_none(row.get("available_consumption_options")),
+            hours_to_restart_count=_int_or_none(row.get("hours_to_restart_count")),
+        )
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Check the address and token with one ``token_info`` call (it spends one unit of quota)."""
+        try:
+            info = self.get_token_info()
+        except WolkvoxError as err:
+            return False, str(err)
+        except Exception as err:  # the UI shows this text: keep it short and token-free
+            return False, f"{type(err).__name__} while connecting to {self.settings.base_url}"
+        left = info.available_consumption_options
+        quota = f"; {left:,} calls left today" if left is not None else ""
+        return True, f"Connected to {self.settings.base_url}{quota}"
+
+    def _call(self, path: str, params: dict[str, str], *, label: str) -> list[dict[str, Any]]:
+        url = self.settings.base_url + path
+        timeouts = 0
+        for attempt in self._retrying(label):
+            with attempt:
+                try:
+                    return self._send_once(url, params, label)
+                except TransientAnswer as answer:
+                    if answer.timeout:
+                        timeouts += 1
+                        if timeouts >= self.timeout_attempts:
+                            raise WolkvoxTimeoutError(
+                                f"{label}: {timeouts} requests for the same window timed out "
+                                f"({answer}); ask for a smaller window"
+                            ) from None
+                    raise
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    def _send_once(self, url: str, params: dict[str, str], label: str) -> list[dict[str, Any]]:
+        self.calls += 1
+        started = time.monotonic()
+        try:
+            response = self._session.get(
+                url, params=params, timeout=(min(10.0, self.settings.timeout), self.settings.timeout)
+            )
+            body = response.content
+        except requests.Timeout:
+            raise TransientAnswer(f"no answer within {self.settings.timeout:g} s", timeout=True) from None
+        except requests.RequestException as err:
+            raise TransientAnswer(f"{type(err).__name__} (connection failed or was cut)") from None
+        self.log.debug(
+            "%s: HTTP %s, %s bytes in %.2f s",
+            label,
+            response.status_code,
+            len(body),
+            time.monotonic() - started,
+        )
+        return read_answer(response.status_code, body, api=label, conn_id=self.wolkvox_conn_id)
+
+    def _retrying(self, label: str) -> Retrying:
+        def give_up(state: RetryCallState) -> None:
+            assert state.outcome is not None
+            err = state.outcome.exception()
+            raise WolkvoxTransientError(
+                f"{label}: gave up after {state.attempt_number} attempts in "
+                f"{state.seconds_since_start or 0:.0f} s; last answer: {err}. The API or the network is "
+                "having trouble; the task's own retries will try again later"
+            ) from None
+
+        def before_sleep(state: RetryCallState) -> None:
+            assert state.outcome is not None
+            assert state.next_action is not None
+            self.log.warning(
+                "%s: attempt %d/%d failed (%s); retrying in %.1f s",
+                label,
+                state.attempt_number,
+                self.max_attempts,
+                state.outcome.exception(),
+                state.next_action.sleep,
+            )
+
+        return Retrying(
+            retry=retry_if_exception_type(TransientAnswer),
+            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.max_retry_seconds),
+            wait=wait_exponential_jitter(
+                initial=self.backoff_seconds, max=self.max_backoff_seconds, jitter=self.backoff_seconds
+            ),
+            before_sleep=before_sleep,
+            retry_error_callback=give_up,
+        )
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(str(value).replace(",", "").strip())
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,103 @@
+"""What every Wolkvox window operator shares: templated window, pool default, fetch, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID
+from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxError
+from airflow_provider_wolkvox.pools import POOL_SLOTS, pool_name
+from airflow_provider_wolkvox.windows import API_MAX_WINDOW, ONE_SECOND, describe, validate_window
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_wolkvox.fetch import FetchedInterval
+
+
+class WolkvoxWindowOperator(BaseOperator):
+    """Fetch one campaign's report for the window ``[window_start, window_end)``.
+
+    Subclasses decide where the rows go (:meth:`deliver`). Unless ``pool`` is
+    given (here or in ``default_args``) the task runs in the one-slot pool
+    ``wolkvox_<wolkvox_conn_id>``, so one token serves one request at a time.
+
+    :param campaign_id: Wolkvox campaign id, or ``all``. Templated.
+    :param wolkvox_conn_id: Airflow connection of type ``wolkvox``.
+    :param window_start: aware start, datetime or ISO-8601. Templated; defaults to the data interval.
+    :param window_end: aware end (exclusive). Templated; defaults to the data interval.
+    :param max_request_window: longest single API request (never more than the API's 31 days).
+    """
+
+    template_fields: Sequence[str] = ("campaign_id", "window_start", "window_end")
+    ui_color = "#e8f4fd"
+
+    def __init__(
+        self,
+        *,
+        campaign_id: str,
+        wolkvox_conn_id: str = DEFAULT_CONN_ID,
+        window_start: Any = "{{ data_interval_start }}",
+        window_end: Any = "{{ data_interval_end }}",
+        max_request_window: timedelta = API_MAX_WINDOW,
+        pool: str | None = None,
+        pool_slots: int = POOL_SLOTS,
+        **kwargs: Any,
+    ) -> None:
+        if not (ONE_SECOND <= max_request_window <= API_MAX_WINDOW):
+            raise WolkvoxConfigError(
+                f"max_request_window must be between 1 second and 31 days (the API's limit), "
+                f"got {max_request_window}"
+            )
+        super().__init__(pool=pool or pool_name(wolkvox_conn_id), pool_slots=pool_slots, **kwargs)
+        self.campaign_id = campaign_id
+        self.wolkvox_conn_id = wolkvox_conn_id
+        self.window_start = window_start
+        self.window_end = window_end
+        self.max_request_window = max_request_window
+
+    def execute(self, context: Context) -> Any:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        try:
+            return self._run()
+        except WolkvoxError as err:
+            if err.retryable:
+                raise
+            raise AirflowFailException(f"{type(err).__name__}: {err}") from None
+
+    def _run(self) -> Any:
+        from airflow_provider_wolkvox.fetch import FetchedInterval, fetch_interval
+        from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+        from airflow_provider_wolkvox.staging import Staging
+
+        start, end = validate_window(self.window_start, self.window_end)
+        campaign_id = str(self.campaign_id).strip()
+        if not campaign_id or campaign_id == "None":
+            raise WolkvoxConfigError("campaign_id is empty: give a Wolkvox campaign id, or 'all'")
+        hook = WolkvoxHook(self.wolkvox_conn_id)
+        try:
+            with Staging() as staging:
+                summary = fetch_interval(
+                    hook, campaign_id, start, end, staging, max_request_window=self.max_request_window
+                )
+                self.log.info(
+                    "campaign %s %s: %s rows from %d request(s), %s telephones, %d API call(s)",
+                    campaign_id,
+                    describe(start, end, hook.timezone),
+                    f"{summary.rows:,}",
+                    summary.requests,
+                    f"{len(staging):,}",
+                    summary.api_calls,
+                )
+                return self.deliver(FetchedInterval(campaign_id, start, end, hook.timezone, staging, summary))
+        finally:
+            hook.close()
+
+    def deliver(self, fetched: FetchedInterval) -> Any:
+        """Put the interval's summed rows where they belong; the return value goes to XCom."""
+        raise NotImplementedError
