@@ -71,7 +71,7 @@ def fetch_interval(
     cursor, requests, rows_total = start, 0, 0
     while cursor < end:
         stop = window_end(cursor, end, size, tz)
-        span = stop - cursor
+        span = timedelta(seconds=(stop - cursor).total_seconds())  # plain timedelta: pendulum's mixes badly
         label = describe(cursor, stop, tz)
         try:
             rows = hook.get_machine_codes(campaign_id, cursor, stop)
@@ -94,7 +94,7 @@ def fetch_interval(
         requests += 1
         rows_total += len(rows)
         cursor = stop
-        remaining = 0 if cursor >= end else math.ceil((end - cursor) / size)
+        remaining = math.ceil((end - cursor).total_seconds() / size.total_seconds())
         log.info("request %d/%d %s -> %s rows", requests, requests + remaining, label, f"{len(rows):,}")
         size = _next_size(span, len(rows), row_cap, max_request_window)
     return FetchSummary(requests=requests, api_calls=hook.calls - calls_before, rows=rows_total)

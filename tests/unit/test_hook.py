@@ -191,7 +191,7 @@ class TestErrors:
             "AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(emulator.base_url, "not-the-token")
         )
         hook = fast_hook()
-        with pytest.raises(WolkvoxAuthError, match="token invalid.*wolkvox_default") as err:
+        with pytest.raises(WolkvoxAuthError, match=r"token invalid.*wolkvox_default") as err:
             hook.get_machine_codes("1", *HOUR)
         assert not err.value.retryable
         assert hook.calls == 1

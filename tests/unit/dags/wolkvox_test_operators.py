@@ -1,0 +1,57 @@
+"""DAGs the operator tests run with dag.test(); connections come from AIRFLOW_CONN_* at run time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.timetables.trigger import CronTriggerTimetable
+
+from airflow_provider_wolkvox.operators.machine_codes import MachineCodesOperator
+from airflow_provider_wolkvox.transfers.machine_codes_to_sql import MachineCodesToSqlOperator
+
+START = pendulum.datetime(2026, 11, 1, tz="UTC")
+RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=1)}
+
+with DAG(
+    "wolkvox_test_hourly",
+    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+    start_date=START,
+    catchup=False,
+    default_args=RETRIES,
+):
+    MachineCodesOperator(
+        task_id="machine_codes", campaign_id="{{ params.campaign_id }}", params={"campaign_id": "1"}
+    )
+
+with DAG(
+    "wolkvox_test_zero_length",
+    schedule=CronTriggerTimetable("0 * * * *", timezone="UTC"),
+    start_date=START,
+    catchup=False,
+    default_args=RETRIES,
+):
+    MachineCodesOperator(task_id="machine_codes", campaign_id="1")
+
+with DAG("wolkvox_test_bad_windows", schedule=None, start_date=START, catchup=False, default_args=RETRIES):
+    MachineCodesOperator(task_id="none_start", campaign_id="1", window_start="{{ None }}")
+    MachineCodesOperator(
+        task_id="naive", campaign_id="1", window_start="2026-11-27T00:00:00", window_end="2026-11-27T01:00:00"
+    )
+    MachineCodesOperator(
+        task_id="inverted",
+        campaign_id="1",
+        window_start="2026-11-27T02:00:00+00:00",
+        window_end="2026-11-27T01:00:00+00:00",
+    )
+
+with DAG(
+    "wolkvox_test_to_sqlite",
+    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+    start_date=START,
+    catchup=False,
+    default_args=RETRIES,
+):
+    MachineCodesToSqlOperator(task_id="load", campaign_id="1", sql_conn_id="wolkvox_test_sqlite")

@@ -1,0 +1,103 @@
+"""Fetching an interval: request windows, the row cap, timeouts and summing, against the emulator."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import pendulum
+import pytest
+
+from airflow_provider_wolkvox.exceptions import WolkvoxTruncatedError
+from airflow_provider_wolkvox.fetch import fetch_interval
+from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+from airflow_provider_wolkvox.staging import Staging
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.conftest import connection_json
+
+DAY = pendulum.datetime(2026, 11, 27, 5, tz="UTC")  # local midnight in Bogota
+
+
+def fetch(emu: WolkvoxEmulator, start: pendulum.DateTime, end: pendulum.DateTime, **kwargs: object):  # type: ignore[no-untyped-def]
+    hook = WolkvoxHook(backoff_seconds=0.01, max_backoff_seconds=0.05)
+    with Staging() as staging:
+        summary = fetch_interval(hook, "1", start, end, staging, **kwargs)  # type: ignore[arg-type]
+        rows = {row.telephone: tuple(row[1:]) for row in staging.rows()}
+    return summary, rows, emu.stats()["log"]
+
+
+@pytest.fixture
+def emu(token: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """An emulator with a small row cap, so the cap is reached with little data."""
+    with WolkvoxEmulator(tokens=[token], seed=3, row_cap=2_000, dials_per_hour=300, telephones=50_000) as e:
+        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(e.base_url, token))
+        yield e
+
+
+def test_an_hour_is_one_call(emu: WolkvoxEmulator) -> None:
+    summary, rows, log = fetch(emu, DAY, DAY + timedelta(hours=1), row_cap=2_000)
+    assert (summary.requests, summary.api_calls, len(log)) == (1, 1, 1)
+    assert rows == emu.ground_truth("1", DAY, DAY + timedelta(hours=1))
+    assert summary.rows == len(rows)
+
+
+def test_dense_window_is_split_until_below_the_cap_and_sums_to_the_truth(emu: WolkvoxEmulator) -> None:
+    start, end = DAY, DAY + timedelta(days=1)
+    truth = emu.ground_truth("1", start, end)
+    assert len(truth) > 2_000, "the day must be denser than the cap for this test to mean anything"
+    summary, rows, log = fetch(emu, start, end, row_cap=2_000)
+    assert rows == truth
+    assert any(entry["rows"] == 2_000 for entry in log), "the first answer hit the cap"
+    assert all(entry["rows"] < 2_000 for entry in log[-summary.requests :])
+    assert summary.api_calls == len(log)
+    # Once density is known, windows are sized for it: few wasted calls.
+    assert summary.api_calls - summary.requests <= 3
+
+
+def test_later_windows_start_at_the_size_that_worked(emu: WolkvoxEmulator) -> None:
+    # A week at ~300 dials an hour: each day holds more than the cap, so every call must be small,
+    # and a naive splitter that restarts from 31 days for each window would hit the cap every time.
+    start, end = DAY, DAY + timedelta(days=7)
+    summary, rows, log = fetch(emu, start, end, row_cap=2_000)
+    assert rows == emu.ground_truth("1", start, end)
+    first_kept = next(i for i, entry in enumerate(log) if entry["rows"] < 2_000)
+    assert first_kept <= 6  # halvings from 7 days down to a few hours
+    assert all(entry["rows"] < 2_000 for entry in log[first_kept:]), "no oversized request after that"
+    # Sized at ~80% of the cap: close to the fewest calls the cap allows.
+    assert summary.requests <= math.ceil(summary.rows / 2_000 / 0.7) + 1
+
+
+@pytest.mark.parametrize(("days", "expected_calls"), [(31, 1), (45, 2), (62, 2), (63, 3)])
+def test_long_sparse_intervals_use_the_fewest_calls(
+    token: str, monkeypatch: pytest.MonkeyPatch, days: int, expected_calls: int
+) -> None:
+    with WolkvoxEmulator(tokens=[token], dials_per_hour=2, telephones=500) as e:
+        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(e.base_url, token))
+        summary, rows, log = fetch(e, DAY, DAY + timedelta(days=days))
+        assert rows == e.ground_truth("1", DAY, DAY + timedelta(days=days))
+    assert summary.api_calls == expected_calls == len(log)
+
+
+def test_max_request_window_is_respected(emu: WolkvoxEmulator) -> None:
+    summary, rows, log = fetch(emu, DAY, DAY + timedelta(hours=6), max_request_window=timedelta(hours=2))
+    assert summary.api_calls == 3
+    assert [entry["params"]["date_ini"][8:] for entry in log] == ["000000", "020000", "040000"]
+    assert rows == emu.ground_truth("1", DAY, DAY + timedelta(hours=6))
+
+
+def test_one_second_at_the_cap_fails_loudly(token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with WolkvoxEmulator(tokens=[token], row_cap=1, dials_per_hour=20_000) as e:
+        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(e.base_url, token))
+        with pytest.raises(WolkvoxTruncatedError, match="one-second window"):
+            fetch(e, DAY, DAY + timedelta(minutes=1), row_cap=1)
+
+
+def test_window_that_keeps_timing_out_is_split(token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with WolkvoxEmulator(tokens=[token], seed=3) as e:
+        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(e.base_url, token, timeout=0.5))
+        e.set_faults(script=["timeout", "timeout"], fault_sleep=2.0)
+        summary, rows, log = fetch(e, DAY, DAY + timedelta(hours=4))
+        assert rows == e.ground_truth("1", DAY, DAY + timedelta(hours=4))
+    kept = log[2:]
+    assert [entry["params"]["date_ini"][8:] for entry in kept][:2] == ["000000", "020000"]
+    assert summary.requests == 2

@@ -1,0 +1,132 @@
+"""MachineCodesOperator run by Airflow itself with dag.test(), against the emulator."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pendulum
+import pytest
+
+from airflow_provider_wolkvox.pools import pool_name
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+
+END = pendulum.datetime(2026, 11, 27, 15, tz="UTC")
+
+
+def load_dag(dags_folder: Any, dag_id: str) -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(dags_folder / "wolkvox_test_operators.py"))
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags[dag_id]
+
+
+def run(dags_folder: Any, dag_id: str, logical_date: pendulum.DateTime = END) -> Any:
+    return load_dag(dags_folder, dag_id).test(logical_date=logical_date)
+
+
+def task_states(dag_run: Any) -> dict[str, tuple[str, int]]:
+    return {ti.task_id: (ti.state, ti.try_number) for ti in dag_run.get_task_instances()}
+
+
+def xcom(dag_run: Any, task_id: str) -> Any:
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        row = session.scalars(
+            XComModel.get_many(
+                run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id, key="return_value"
+            )
+        ).first()
+        return None if row is None else XComModel.deserialize_value(row)
+
+
+def rendered_fields(dag_run: Any) -> list[Any]:
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return [
+            r.rendered_fields
+            for r in session.query(RenderedTaskInstanceFields).filter_by(
+                run_id=dag_run.run_id, dag_id=dag_run.dag_id
+            )
+        ]
+
+
+def test_hourly_interval_returns_the_summed_rows(
+    airflow_db: Any,
+    emulator: WolkvoxEmulator,
+    wolkvox_conn: str,
+    token: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    dag_run = run(airflow_db, "wolkvox_test_hourly")
+    assert dag_run.state == "success", task_states(dag_run)
+    rows = xcom(dag_run, "machine_codes")
+    start = END - pendulum.duration(hours=1)
+    truth = emulator.ground_truth("1", start, END)
+    assert {r["telephone"]: tuple(list(r.values())[4:]) for r in rows} == truth
+    assert rows[0]["window_start"] == "2026-11-27T14:00:00+00:00"
+    assert rows[0]["window_end"] == "2026-11-27T15:00:00+00:00"
+    assert rows[0]["campaign_id"] == "1"
+    assert isinstance(rows[0]["busy"], int)
+    output = capsys.readouterr().out
+    assert "request 1/1 [2026-11-27 09:00, 10:00) -05:00 ->" in output
+    # The token is in none of what Airflow stored or printed.
+    stored = json.dumps(rows) + json.dumps(rendered_fields(dag_run), default=str)
+    assert token not in stored
+    assert token not in output
+
+
+def test_zero_length_interval_fails_at_once_and_names_the_fix(
+    airflow_db: Any, emulator: WolkvoxEmulator, wolkvox_conn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dag_run = run(airflow_db, "wolkvox_test_zero_length")
+    assert task_states(dag_run)["machine_codes"] == ("failed", 1)  # no retries for a bad window
+    output = capsys.readouterr().out
+    assert "the window is empty" in output
+    assert "CronDataIntervalTimetable" in output
+    assert emulator.stats()["requests"] == 0
+
+
+@pytest.mark.parametrize(
+    ("task_id", "message"),
+    [
+        ("none_start", "window_start rendered as 'None'"),
+        ("naive", "window_start=2026-11-27T00:00:00 is naive"),
+        ("inverted", "is after window_end"),
+    ],
+)
+def test_bad_windows_fail_without_retries(
+    airflow_db: Any,
+    emulator: WolkvoxEmulator,
+    wolkvox_conn: str,
+    capsys: pytest.CaptureFixture[str],
+    task_id: str,
+    message: str,
+) -> None:
+    dag = load_dag(airflow_db, "wolkvox_test_bad_windows").partial_subset(task_ids=[task_id])
+    dag_run = dag.test(logical_date=END)
+    assert task_states(dag_run)[task_id] == ("failed", 1)
+    assert message in capsys.readouterr().out
+    assert emulator.stats()["requests"] == 0
+
+
+def test_pool_defaults_to_the_connection_and_user_pool_wins(airflow_db: Any) -> None:
+    from airflow.sdk import DAG
+
+    from airflow_provider_wolkvox.operators.machine_codes import MachineCodesOperator
+
+    default = load_dag(airflow_db, "wolkvox_test_hourly").get_task("machine_codes")
+    assert (default.pool, default.pool_slots) == (pool_name("wolkvox_default"), 1)
+    with DAG("pools", schedule=None, default_args={"pool": "from_default_args"}):
+        from_defaults = MachineCodesOperator(task_id="a", campaign_id="1", wolkvox_conn_id="other")
+        explicit = MachineCodesOperator(task_id="b", campaign_id="1", pool="mine")
+    with DAG("pools2", schedule=None):
+        other = MachineCodesOperator(task_id="c", campaign_id="1", wolkvox_conn_id="other")
+    assert from_defaults.pool == "from_default_args"
+    assert explicit.pool == "mine"
+    assert other.pool == pool_name("other") == "wolkvox_other"
