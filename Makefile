@@ -35,7 +35,7 @@ unit: venv
 	$(BIN)/pytest -m "not integration"
 
 demo: venv
-	$(BIN)/python -m airflow_provider_wolkvox.testing.demo
+	$(BIN)/python scripts/demo.py
 
 bench: venv
 	$(BIN)/python -m benchmarks
