@@ -250,7 +250,7 @@ class WolkvoxEmulator:
     ) -> None:
         """Inject faults into the following report and token_info requests (after auth).
 
-        The kinds in ``script`` hit the next requests in order; after that each request
+        The kinds in ``script`` hit the next requests in order (``"none"`` lets one through); after that each request
         has a fault with probability ``rate``, of a kind drawn from ``kinds``, both
         deterministic from ``seed``. A ``timeout`` holds the request ``fault_sleep``
         seconds (ending early if the client hangs up) and then answers normally.
@@ -424,7 +424,8 @@ class WolkvoxEmulator:
     def _draw_fault(self) -> str | None:
         """Next fault kind, or None. Caller holds the lock."""
         if self._fault_script:
-            return self._fault_script.popleft()
+            kind = self._fault_script.popleft()
+            return None if kind == "none" else kind
         if self._fault_rate and self._fault_rng.random() < self._fault_rate:
             return self._fault_rng.choice(self._fault_kinds)
         return None
@@ -665,7 +666,7 @@ def _kinds(kinds: Sequence[str] | str) -> tuple[str, ...]:
     items = (
         tuple(k.strip() for k in kinds.split(",") if k.strip()) if isinstance(kinds, str) else tuple(kinds)
     )
-    unknown = [k for k in items if k not in FAULT_KINDS]
+    unknown = [k for k in items if k not in (*FAULT_KINDS, "none")]  # "none": a script step with no fault
     if unknown:
         raise ValueError(f"unknown fault kinds {unknown}; known: {', '.join(FAULT_KINDS)}")
     return items

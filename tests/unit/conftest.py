@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 DAGS = Path(__file__).parent / "dags"
+EXAMPLE_DAGS = Path(__file__).parents[2] / "example_dags"
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +20,7 @@ def airflow_db() -> Path:
     home = Path(os.environ["AIRFLOW_HOME"])
     dags_folder = home / "dags"
     dags_folder.mkdir(exist_ok=True)
-    for dag_file in DAGS.glob("*.py"):
+    for dag_file in [*DAGS.glob("*.py"), *EXAMPLE_DAGS.glob("*.py")]:
         shutil.copy(dag_file, dags_folder / dag_file.name)
     airflow = Path(sys.executable).parent / "airflow"
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, timeout=300)

@@ -47,11 +47,15 @@ with DAG("wolkvox_test_bad_windows", schedule=None, start_date=START, catchup=Fa
         window_end="2026-11-27T01:00:00+00:00",
     )
 
-with DAG(
-    "wolkvox_test_to_sqlite",
-    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
-    start_date=START,
-    catchup=False,
-    default_args=RETRIES,
-):
-    MachineCodesToSqlOperator(task_id="load", campaign_id="1", sql_conn_id="wolkvox_test_sqlite")
+
+for warehouse in ("sqlite", "postgres"):
+    with DAG(f"wolkvox_test_4h_{warehouse}", schedule=None, start_date=START, catchup=False):
+        # Four request windows of one hour, so a failure can be injected into the third.
+        MachineCodesToSqlOperator(
+            task_id="load",
+            campaign_id="1",
+            sql_conn_id=f"wolkvox_{warehouse}",
+            window_start="2026-11-27T05:00:00+00:00",
+            window_end="2026-11-27T09:00:00+00:00",
+            max_request_window=timedelta(hours=1),
+        )
