@@ -250,8 +250,9 @@ class WolkvoxEmulator:
     ) -> None:
         """Inject faults into the following report and token_info requests (after auth).
 
-        The kinds in ``script`` hit the next requests in order (``"none"`` lets one through); after that each request
-        has a fault with probability ``rate``, of a kind drawn from ``kinds``, both
+        The kinds in ``script`` hit the next requests in order (``"none"`` lets one
+        through); after that each request has a fault with probability ``rate``, of a
+        kind drawn from ``kinds``, both
         deterministic from ``seed``. A ``timeout`` holds the request ``fault_sleep``
         seconds (ending early if the client hangs up) and then answers normally.
         """

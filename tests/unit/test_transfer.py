@@ -32,7 +32,7 @@ class Warehouse:
 
     def window(self, campaign_id: str, start: pendulum.DateTime) -> dict[str, tuple[int, ...]]:
         rows = self.query(
-            f"SELECT campaign_id, window_start, telephone, {COUNTS} FROM wolkvox_machine_codes ORDER BY telephone"
+            f"SELECT campaign_id, window_start, telephone, {COUNTS} FROM wolkvox_machine_codes"
         )
         return {
             r[2]: tuple(r[3:])
