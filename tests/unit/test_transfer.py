@@ -31,9 +31,7 @@ class Warehouse:
         self.name, self.query, self.execute = name, query, execute
 
     def window(self, campaign_id: str, start: pendulum.DateTime) -> dict[str, tuple[int, ...]]:
-        rows = self.query(
-            f"SELECT campaign_id, window_start, telephone, {COUNTS} FROM wolkvox_machine_codes"
-        )
+        rows = self.query(f"SELECT campaign_id, window_start, telephone, {COUNTS} FROM wolkvox_machine_codes")
         return {
             r[2]: tuple(r[3:])
             for r in rows
