@@ -14,6 +14,9 @@ from airflow_provider_wolkvox.exceptions import WolkvoxRowError
 
 log = logging.getLogger(__name__)
 
+_warned_unknown: set[tuple[str, str]] = set()
+"""(api, field) pairs already logged as ignored: once per process, not once per answer."""
+
 
 class MachineCodesRow(NamedTuple):
     """One campaign_8 row: machine-code counts of one telephone over one window."""
@@ -50,21 +53,22 @@ class ReportSpec:
         fields = self.fields
         expected = set(fields)
         parsed: list[MachineCodesRow] = []
-        warned = False
+        checked = False
         try:
             for raw in raw_rows:
                 parsed.append(MachineCodesRow(str(raw[fields[0]]), *[int(raw[f]) for f in fields[1:]]))
-                if not warned and len(raw) != len(fields):
-                    warned = self._log_unknown_fields(raw, expected)
+                if not checked:
+                    checked = True
+                    self._log_unknown_fields(raw, expected)
         except (KeyError, ValueError, TypeError) as err:
             raise self._row_error(raw, len(parsed)) from err  # the loop variable names the culprit
         return parsed
 
-    def _log_unknown_fields(self, raw: Mapping[str, Any], expected: set[str]) -> bool:
-        unknown = sorted(set(raw) - expected)
-        if unknown:
-            log.warning("%s: ignoring fields this provider does not know: %s", self.api, ", ".join(unknown))
-        return True
+    def _log_unknown_fields(self, raw: Mapping[str, Any], expected: set[str]) -> None:
+        new = sorted(f for f in set(raw) - expected if (self.api, f) not in _warned_unknown)
+        if new:
+            _warned_unknown.update((self.api, f) for f in new)
+            log.warning("%s: ignoring fields this provider does not know yet: %s", self.api, ", ".join(new))
 
     def _row_error(self, raw: Any, index: int) -> WolkvoxRowError:
         if not isinstance(raw, Mapping):
