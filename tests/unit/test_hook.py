@@ -302,3 +302,11 @@ def test_token_never_leaks(
     text = logged(caplog, capsys)
     assert_token_absent(token, text, *seen, *urls)
     assert text.count("failed") >= 3  # the retried failures above were logged
+
+
+def test_token_is_registered_with_airflows_secret_masker(wolkvox_conn: str, token: str) -> None:
+    from airflow.sdk._shared.secrets_masker.secrets_masker import redact
+
+    assert token in str(redact(f"header wolkvox-token: {token}"))  # not yet known to the masker
+    WolkvoxHook().settings  # noqa: B018 -- reading the connection registers the token
+    assert token not in str(redact(f"header wolkvox-token: {token}"))

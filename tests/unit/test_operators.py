@@ -130,3 +130,18 @@ def test_pool_defaults_to_the_connection_and_user_pool_wins(airflow_db: Any) -> 
     assert from_defaults.pool == "from_default_args"
     assert explicit.pool == "mine"
     assert other.pool == pool_name("other") == "wolkvox_other"
+
+
+def test_large_xcom_results_warn_and_point_to_the_sql_operator(capsys: pytest.CaptureFixture[str]) -> None:
+    from airflow_provider_wolkvox.fetch import FetchedInterval, FetchSummary
+    from airflow_provider_wolkvox.operators.machine_codes import MachineCodesOperator
+    from airflow_provider_wolkvox.reports import MachineCodesRow
+    from airflow_provider_wolkvox.staging import Staging
+
+    operator = MachineCodesOperator(task_id="t", campaign_id="1", xcom_warn_rows=2)
+    with Staging() as staging:
+        staging.add(MachineCodesRow(f"+5730000000{i}", 1, 1, 0, 0, 0, 0) for i in range(3))
+        fetched = FetchedInterval("1", END.subtract(hours=1), END, "UTC", staging, FetchSummary(1, 1, 3))
+        rows = operator.deliver(fetched)
+    assert len(rows) == 3
+    assert "use MachineCodesToSqlOperator" in capsys.readouterr().out
