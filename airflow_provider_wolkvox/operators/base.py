@@ -60,6 +60,18 @@ class WolkvoxWindowOperator(BaseOperator):
         self.window_end = window_end
         self.max_request_window = max_request_window
 
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        """Like ``BaseOperator.partial``, with the same per-connection pool default.
+
+        Mapped tasks are built without running ``__init__`` at parse time, so the
+        default pool has to be set here, or ``expand()`` would land in ``default_pool``.
+        """
+        if "pool" not in kwargs and "pool" not in _inherited_default_args(kwargs):
+            kwargs["pool"] = pool_name(kwargs.get("wolkvox_conn_id", DEFAULT_CONN_ID))
+        kwargs.setdefault("pool_slots", POOL_SLOTS)
+        return super().partial(**kwargs)
+
     def execute(self, context: Context) -> Any:
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -101,3 +113,14 @@ class WolkvoxWindowOperator(BaseOperator):
     def deliver(self, fetched: FetchedInterval) -> Any:
         """Put the interval's summed rows where they belong; the return value goes to XCom."""
         raise NotImplementedError
+
+
+def _inherited_default_args(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """default_args a task would inherit from its DAG, task group and own ``default_args``."""
+    from airflow.sdk.bases.operator import get_merged_defaults
+    from airflow.sdk.definitions._internal.contextmanager import DagContext, TaskGroupContext
+
+    dag = kwargs.get("dag") or DagContext.get_current()
+    task_group = kwargs.get("task_group") or (TaskGroupContext.get_current(dag) if dag else None)
+    merged, _ = get_merged_defaults(dag, task_group, None, kwargs.get("default_args"))
+    return dict(merged)

@@ -145,3 +145,29 @@ def test_large_xcom_results_warn_and_point_to_the_sql_operator(capsys: pytest.Ca
         rows = operator.deliver(fetched)
     assert len(rows) == 3
     assert "use MachineCodesToSqlOperator" in capsys.readouterr().out
+
+
+def test_mapped_tasks_get_the_connection_pool_too() -> None:
+    from airflow.sdk import DAG
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    from airflow_provider_wolkvox.operators.machine_codes import MachineCodesOperator
+    from airflow_provider_wolkvox.transfers.machine_codes_to_sql import MachineCodesToSqlOperator
+
+    with DAG("mapped", schedule=None) as dag:
+        MachineCodesOperator.partial(task_id="default").expand(campaign_id=["1", "2"])
+        MachineCodesToSqlOperator.partial(task_id="other", wolkvox_conn_id="other", sql_conn_id="s").expand(
+            campaign_id=["1", "2"]
+        )
+        MachineCodesOperator.partial(task_id="explicit", pool="mine").expand(campaign_id=["1"])
+    with DAG("mapped_defaults", schedule=None, default_args={"pool": "from_default_args"}) as dag2:
+        MachineCodesOperator.partial(task_id="inherited").expand(campaign_id=["1"])
+
+    # What the scheduler sees: the serialized DAG.
+    scheduled = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
+    assert {t.task_id: (t.pool, t.pool_slots) for t in scheduled.tasks} == {
+        "default": ("wolkvox_wolkvox_default", 1),
+        "other": ("wolkvox_other", 1),
+        "explicit": ("mine", 1),
+    }
+    assert dag2.get_task("inherited").pool == "from_default_args"
