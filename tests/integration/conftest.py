@@ -1,0 +1,125 @@
+"""Session fixtures: two emulators, a warehouse database and one real Airflow deployment.
+
+The figures the scenarios checked are printed at the end of every run (not only
+with ``-s``) by :func:`pytest_terminal_summary`; when a scenario fails, so are the
+last lines of each component's log.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.deployment import AirflowDeployment, PostgresServer
+from tests.integration.emulator_process import EmulatorProcess
+
+HERE = Path(__file__).parent
+REPO = HERE.parent.parent
+FIGURES: dict[str, Any] = {}
+_FAILED: list[str] = []
+_TAILS: list[str] = []
+
+
+def record(name: str, value: Any) -> None:
+    """Keep a checked figure for the end-of-run summary."""
+    FIGURES[name] = value
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.failed and item.get_closest_marker("integration"):
+        _FAILED.append(item.nodeid)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not FIGURES and not _TAILS:
+        return
+    terminalreporter.section("wolkvox integration: figures checked under a real scheduler")
+    for name, value in FIGURES.items():
+        terminalreporter.write_line(f"{name:<44} {value}")
+    for text in _TAILS:
+        terminalreporter.section("wolkvox integration: component logs (a scenario failed)")
+        terminalreporter.write_line(text)
+
+
+def _token(label: str) -> str:
+    return f"tok-{label}-{uuid.uuid4().hex}-SECRET"
+
+
+def _wolkvox(base_url: str, token: str, timeout: float) -> str:
+    extra = {"base_url": base_url, "timezone": "America/Bogota", "timeout": timeout}
+    return json.dumps({"conn_type": "wolkvox", "host": "0032", "password": token, "extra": extra})
+
+
+@dataclass
+class Harness:
+    """What the scenarios talk to."""
+
+    airflow: AirflowDeployment
+    emulator: EmulatorProcess
+    faulty: EmulatorProcess
+    tokens: dict[str, str]
+    warehouse_dsn: str
+    example_dags: list[str]
+    started: float = field(default_factory=time.monotonic)
+
+
+@pytest.fixture(scope="session")
+def harness(pg_dsn: str) -> Iterator[Harness]:
+    """A running deployment with every DAG parsed (all paused); torn down even when a test fails."""
+    server = PostgresServer(pg_dsn)
+    root = Path(tempfile.mkdtemp(prefix="wolkvox-it-"))
+    tokens = {"a": _token("a"), "b": _token("b"), "faults": _token("faults")}
+    warehouse = f"wolkvox_it_wh_{uuid.uuid4().hex[:10]}"
+    started = time.monotonic()
+    emulator = faulty = deployment = None
+    try:
+        emulator = EmulatorProcess("emulator", [tokens["a"], tokens["b"]], root)
+        faulty = EmulatorProcess("emulator-faults", [tokens["faults"]], root)
+        server.create(warehouse)
+        params = server.params
+        connections = {
+            "wolkvox_it_a": _wolkvox(emulator.base_url, tokens["a"], 10),
+            "wolkvox_it_b": _wolkvox(emulator.base_url, tokens["b"], 10),
+            # Shorter than the emulator's 3 s "timeout" fault, so the hook really times out.
+            "wolkvox_it_faults": _wolkvox(faulty.base_url, tokens["faults"], 1.5),
+            "wolkvox_it_warehouse": json.dumps(
+                {
+                    "conn_type": "postgres",
+                    "host": params.get("host", "127.0.0.1"),
+                    "port": int(params.get("port", 5432)),
+                    "login": params.get("user", "postgres"),
+                    "password": params.get("password"),
+                    "schema": warehouse,
+                }
+            ),
+        }
+        deployment = AirflowDeployment(root, server, connections)
+        examples = sorted((REPO / "example_dags").glob("*.py"))
+        deployment.install_dags([HERE / "dags" / "wolkvox_it_dags.py", *examples])
+        deployment.start()
+        record("deployment up (s)", round(time.monotonic() - started, 1))
+        yield Harness(
+            deployment, emulator, faulty, tokens, server.dsn_for(warehouse), [p.name for p in examples]
+        )
+    finally:
+        if deployment is not None and _FAILED:
+            _TAILS.append(f"deployment folder (kept): {root}\n{deployment.log_tails()}")
+        for part in (deployment, emulator, faulty):
+            if part is not None:
+                part.stop()
+        server.drop(warehouse)
+        if not _FAILED:
+            shutil.rmtree(root, ignore_errors=True)
+        record("suite wall time (s)", round(time.monotonic() - started, 1))

@@ -1,0 +1,67 @@
+"""The ``wolkvox-emulator`` console script as a subprocess, and its admin endpoints."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.integration.processes import Background, free_port, wait_for
+
+
+class EmulatorProcess:
+    """A ``wolkvox-emulator`` on a free loopback port; tokens go through the environment, not argv."""
+
+    def __init__(self, name: str, tokens: Sequence[str], workdir: Path, latency: float = 0.2) -> None:
+        self.name, self.tokens = name, list(tokens)
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        script = Path(sys.executable).parent / "wolkvox-emulator"
+        argv = [str(script), "--port", str(self.port), "--latency", str(latency), "--seed", "7"]
+        env = {**os.environ, "WOLKVOX_EMULATOR_TOKENS": ",".join(self.tokens)}
+        self.process = Background(name, argv, env, workdir / f"{name}.log", workdir)
+        wait_for(f"{name} to listen on {self.base_url}", self._answers, timeout=20, interval=0.2)
+
+    def _answers(self) -> bool:
+        self.process.check_alive()
+        try:
+            return requests.get(f"{self.base_url}/_emulator/stats", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    def _admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = requests.request(method, f"{self.base_url}/_emulator/{path}", timeout=30, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self._admin("GET", "stats"))
+
+    def set_faults(
+        self, rate: float, kinds: Sequence[str], script: Sequence[str] = (), seed: int = 1, sleep: float = 3.0
+    ) -> None:
+        """Faults on a share ``rate`` of requests, once the kinds in ``script`` hit the next ones."""
+        spec = {"rate": rate, "kinds": list(kinds), "script": list(script), "seed": seed}
+        spec["fault_sleep"] = sleep
+        self._admin("POST", "faults", json=spec)
+
+    def reset(self) -> None:
+        self._admin("POST", "reset")
+
+    def ground_truth(self, campaign_id: str, start: datetime, end: datetime) -> dict[str, tuple[int, ...]]:
+        params = {"campaign_id": campaign_id, "start": start.isoformat(), "end": end.isoformat()}
+        rows = self._admin("GET", "ground_truth", params=params)
+        return {phone: tuple(counts) for phone, counts in rows.items()}
+
+    @staticmethod
+    def fingerprint(token: str) -> str:
+        return WolkvoxEmulator.fingerprint(token)
+
+    def stop(self) -> None:
+        self.process.stop()
