@@ -1,0 +1,46 @@
+"""Rows as PostgreSQL COPY text-format data, pre-formatted in large chunks.
+
+One ``str`` per batch of rows is far faster than handing psycopg one row at a
+time. Text fields escape backslash, tab, newline and carriage return; counts are
+formatted with ``:d``, which refuses anything that is not an integer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.rows import batches, check_batch
+from airflow_provider_wolkvox.sql.schema import utc_iso
+
+COPY_BATCH_ROWS = 10_000
+
+
+def escape(text: str) -> str:
+    """``text`` as a COPY text-format field (NUL cannot be stored and is left to the server to refuse)."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def copy_chunks(job: LoadJob, table: str, size: int = COPY_BATCH_ROWS) -> Iterator[tuple[str, int]]:
+    """``(text, rows)`` pairs: COPY data for ``size`` rows of ``job.rows`` at a time.
+
+    Raises :class:`~airflow_provider_wolkvox.exceptions.WolkvoxRowError` naming the first bad row.
+    """
+    head = f"{escape(job.campaign_id)}\t{utc_iso(job.window_start)}\t{utc_iso(job.window_end)}\t"
+    tail = f"\t{utc_iso(job.loaded_at)}\n"
+    done = 0
+    for batch in batches(job.rows, size):
+        try:
+            text = "".join(
+                [
+                    f"{head}{escape(t)}\t{a:d}\t{b:d}\t{c:d}\t{d:d}\t{e:d}\t{f:d}{tail}"
+                    for t, a, b, c, d, e, f in batch
+                ]
+            )
+        except (TypeError, ValueError):
+            check_batch(batch, done, table)
+            raise
+        yield text, len(batch)
+        done += len(batch)

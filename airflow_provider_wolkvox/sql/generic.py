@@ -1,0 +1,72 @@
+"""Generic DB-API path for any other warehouse: DELETE, then ``executemany`` in batches, COMMIT.
+
+Uses only what every common-sql hook offers: ``get_conn()``, ``placeholder`` and
+the hook's own identifier escaping (``dialect.escape_word``, configurable with the
+connection extras ``escape_word_format`` / ``escape_column_names``).
+
+``CREATE TABLE`` runs and commits first, on its own: many databases (MySQL, Oracle)
+commit implicitly around DDL, which must not split the load transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.rows import batches, check_batch
+from airflow_provider_wolkvox.sql.schema import GENERIC, Flavor, Quote, double_quote, statements
+from airflow_provider_wolkvox.sql.transaction import transaction
+
+if TYPE_CHECKING:
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+log = logging.getLogger(__name__)
+
+
+def hook_quote(db_hook: DbApiHook) -> Quote:
+    """The hook's identifier escaping: quotes reserved words (or all, if the connection asks)."""
+    try:
+        escape_word = db_hook.dialect.escape_word
+    except Exception:  # a dialect class whose provider is not installed
+        return str(db_hook.escape_word_format).format
+    return lambda word: str(escape_word(word))
+
+
+def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) -> int:
+    """Replace the window's rows with portable SQL; return the number of rows inserted."""
+    quote = hook_quote(db_hook) if flavor is GENERIC else double_quote
+    sql = statements(flavor, job.table, placeholder=db_hook.placeholder, quote=quote)
+    start, end = flavor.time_value(job.window_start), flavor.time_value(job.window_end)
+    loaded_at = flavor.time_value(job.loaded_at)
+    campaign = job.campaign_id
+    if job.create_table:
+        with transaction(db_hook, conn):
+            _execute(conn, sql.create)
+    inserted = 0
+    with transaction(db_hook, conn):
+        cursor = conn.cursor()
+        try:
+            cursor.execute(sql.delete, (campaign, start, end))
+            deleted = cursor.rowcount
+            for batch in batches(job.rows):
+                check_batch(batch, inserted, sql.table)
+                cursor.executemany(
+                    sql.insert,
+                    [(campaign, start, end, t, a, b, c, d, e, f, loaded_at) for t, a, b, c, d, e, f in batch],
+                )
+                inserted += len(batch)
+        finally:
+            cursor.close()
+    log.info(
+        "Replaced %s rows with %s in %s for %s (generic DB-API)", deleted, inserted, sql.table, job.describe()
+    )
+    return inserted
+
+
+def _execute(conn: Any, statement: str) -> None:
+    cursor = conn.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()

@@ -1,0 +1,29 @@
+"""One window load, described once and handed to whichever loader the dialect picks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from airflow_provider_wolkvox.reports import MachineCodesRow
+
+
+@dataclass(frozen=True)
+class LoadJob:
+    """Replace the rows of one (campaign, window) in ``table`` with ``rows``.
+
+    Times are plain aware ``datetime`` values in UTC, whole seconds.
+    """
+
+    table: str
+    campaign_id: str
+    window_start: datetime
+    window_end: datetime
+    loaded_at: datetime
+    rows: Iterable[MachineCodesRow]
+    create_table: bool
+
+    def describe(self) -> str:
+        """``campaign 123 [2026-11-27T06:00:00+00:00, 2026-11-27T07:00:00+00:00)`` for messages."""
+        return f"campaign {self.campaign_id} [{self.window_start.isoformat()}, {self.window_end.isoformat()})"

@@ -1,0 +1,104 @@
+"""``load_window``: replace one (campaign, window) in a warehouse table, atomically.
+
+The path is chosen by the hook's dialect (``DbApiHook.dialect_name``) and by what
+its connection can do: PostgreSQL with psycopg gets COPY, SQLite gets
+``BEGIN IMMEDIATE`` and batched inserts, everything else portable DB-API.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from contextlib import closing
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
+from airflow_provider_wolkvox.reports import MachineCodesRow
+from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.schema import POSTGRES, SQLITE, flavor_for, table_parts
+from airflow_provider_wolkvox.windows import validate_window
+
+if TYPE_CHECKING:
+    import pendulum
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+log = logging.getLogger(__name__)
+
+
+def load_window(
+    db_hook: DbApiHook,
+    *,
+    table: str,
+    campaign_id: str,
+    window_start: pendulum.DateTime,
+    window_end: pendulum.DateTime,
+    rows: Iterable[MachineCodesRow],
+    create_table: bool = True,
+    loaded_at: datetime | None = None,
+) -> int:
+    """Replace the rows of ``campaign_id`` over ``[window_start, window_end)`` in ``table`` with ``rows``.
+
+    In one transaction on one connection: create the table if missing (when
+    ``create_table``), delete the window's rows, insert ``rows``, commit. Any
+    error, including one raised by the ``rows`` iterator, rolls everything back
+    and leaves the table as it was. Loading the same window again leaves the
+    same rows (only ``loaded_at`` changes); an empty ``rows`` clears the window.
+
+    :param db_hook: any common-sql hook; ``db_hook.dialect_name`` picks the fast path.
+    :param table: ``name`` or ``schema.name``, letters, digits and underscores only.
+    :param campaign_id: the Wolkvox campaign the rows belong to.
+    :param window_start: aware start of the window (inclusive), whole seconds.
+    :param window_end: aware end of the window (exclusive), whole seconds.
+    :param rows: one row per telephone; read once, a batch at a time, never held whole.
+    :param create_table: run ``CREATE TABLE IF NOT EXISTS`` first.
+    :param loaded_at: aware time stamped on every row; default now. Stored in whole seconds, UTC.
+    :return: the number of rows inserted.
+    :raises WolkvoxConfigError: bad table name, empty campaign id or naive ``loaded_at``, before any I/O.
+    :raises WolkvoxWindowError: naive, sub-second, empty or inverted window, before any I/O.
+    :raises WolkvoxRowError: a row that is not a telephone and six integer counts (rolled back).
+    """
+    table_parts(table)
+    if not isinstance(campaign_id, str) or not campaign_id.strip():
+        raise WolkvoxConfigError(f"campaign_id must be a non-empty string, got {campaign_id!r}")
+    start, end = validate_window(window_start, window_end)
+    job = LoadJob(
+        table=table,
+        campaign_id=campaign_id,
+        window_start=_plain_utc(start),
+        window_end=_plain_utc(end),
+        loaded_at=_loaded_at(loaded_at),
+        rows=rows,
+        create_table=create_table,
+    )
+    flavor = flavor_for(db_hook.dialect_name)
+    with closing(db_hook.get_conn()) as conn:
+        if flavor is POSTGRES:
+            from airflow_provider_wolkvox.sql import postgres
+
+            if postgres.copy_kind(conn):
+                return postgres.load(db_hook, conn, job)
+        elif flavor is SQLITE:
+            import sqlite3
+
+            if isinstance(conn, sqlite3.Connection):
+                from airflow_provider_wolkvox.sql import sqlite
+
+                return sqlite.load(conn, job)
+        from airflow_provider_wolkvox.sql import generic
+
+        return generic.load(db_hook, conn, job, flavor)
+
+
+def _plain_utc(moment: datetime) -> datetime:
+    """A plain ``datetime`` (not a pendulum subclass) in UTC: every driver knows how to bind it."""
+    utc = moment.astimezone(timezone.utc)
+    return datetime(utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, tzinfo=timezone.utc)
+
+
+def _loaded_at(value: datetime | None) -> datetime:
+    if value is None:
+        return _plain_utc(datetime.now(timezone.utc))
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise WolkvoxConfigError(f"loaded_at must be an aware datetime, got {value!r}")
+    return _plain_utc(value)

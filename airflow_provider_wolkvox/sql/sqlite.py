@@ -1,0 +1,75 @@
+"""SQLite path: BEGIN IMMEDIATE, DELETE the window, ``executemany`` the rows in batches, COMMIT.
+
+``SqliteHook.get_conn()`` returns a plain ``sqlite3`` connection in the module's
+legacy transaction mode (``isolation_level=""``: a deferred BEGIN before the first
+DML statement). This path takes transaction control itself, so the write lock is
+held from the DELETE to the COMMIT and no other writer can interleave, then puts
+the connection's settings back.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.rows import batches, check_batch
+from airflow_provider_wolkvox.sql.schema import SQLITE, utc_iso
+from airflow_provider_wolkvox.sql.schema import statements as build_statements
+
+log = logging.getLogger(__name__)
+
+
+def load(conn: sqlite3.Connection, job: LoadJob) -> int:
+    """Replace the window's rows; return the number of rows inserted."""
+    sql = build_statements(SQLITE, job.table)
+    start, end, loaded_at = utc_iso(job.window_start), utc_iso(job.window_end), utc_iso(job.loaded_at)
+    campaign = job.campaign_id
+    inserted = 0
+    with _immediate_transaction(conn):
+        if job.create_table:
+            conn.execute(sql.create)
+        deleted = conn.execute(sql.delete, (campaign, start, end)).rowcount
+        for batch in batches(job.rows):
+            check_batch(batch, inserted, sql.table)
+            conn.executemany(
+                sql.insert,
+                [(campaign, start, end, t, a, b, c, d, e, f, loaded_at) for t, a, b, c, d, e, f in batch],
+            )
+            inserted += len(batch)
+    log.info("Replaced %s rows with %s in %s for %s (SQLite)", deleted, inserted, sql.table, job.describe())
+    return inserted
+
+
+@contextmanager
+def _immediate_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any error; settings restored after."""
+    isolation_level = conn.isolation_level
+    autocommit = getattr(conn, "autocommit", None)  # Python 3.12+
+    if autocommit is not None:
+        conn.autocommit = True  # type: ignore[attr-defined,unused-ignore]
+    conn.isolation_level = None  # the module issues no BEGIN/COMMIT of its own
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            _rollback(conn)
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.isolation_level = isolation_level
+        if autocommit is not None:
+            conn.autocommit = autocommit  # type: ignore[attr-defined,unused-ignore]
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:  # some errors (SQLITE_FULL, ...) already rolled back
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        log.warning(
+            "ROLLBACK failed; SQLite discards the open transaction when the connection closes", exc_info=True
+        )
