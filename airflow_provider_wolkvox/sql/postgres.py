@@ -45,7 +45,7 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     with transaction(db_hook, conn):
         cursor = conn.cursor()
         try:
-            if job.create_table:
+            if job.create_table and not _exists(cursor, sql.table):
                 cursor.execute(sql.create)
             cursor.execute(LOCK_SQL, (lock_key,))
             cursor.execute(sql.delete, window)
@@ -58,6 +58,13 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
         "Replaced %s rows with %s in %s for %s (COPY, %s)", deleted, inserted, sql.table, job.describe(), kind
     )
     return inserted
+
+
+def _exists(cursor: Any, table: str) -> bool:
+    """Look before CREATE: ``CREATE TABLE IF NOT EXISTS`` needs the CREATE privilege on the schema
+    even when the table is there, which a loader role granted only on the table does not have."""
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))
+    return bool(cursor.fetchone()[0])
 
 
 def _copy3(cursor: Any, sql: Statements, chunks: Iterator[tuple[str, int]]) -> int:

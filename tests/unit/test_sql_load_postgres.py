@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -416,3 +416,30 @@ def test_postgres_session_time_zone_does_not_matter(
     assert {(row[1], row[2]) for row in rows} == {
         (datetime(2026, 11, 27, 6, tzinfo=timezone.utc), datetime(2026, 11, 27, 7, tzinfo=timezone.utc))
     }
+
+
+def test_postgres_loader_role_without_create_privilege(
+    pg_dsn: str, unique_name: str, monkeypatch: pytest.MonkeyPatch, hook: PostgresHook, schema: str
+) -> None:
+    """A role granted only on the table loads with the default create_table=True."""
+    table = f"{schema}.machine_codes"
+    load(hook, table, make_rows(3))
+    role = f"{unique_name}_loader"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        conn.execute(f"GRANT SELECT, INSERT, DELETE ON {table} TO {role}")
+    try:
+        parts = urlsplit(pg_dsn)
+        loader_dsn = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port or 5432}"))
+        try:
+            psycopg.connect(loader_dsn, connect_timeout=3).close()
+        except psycopg.OperationalError as err:
+            pytest.skip(f"cannot log in as a new password-less role: {err}")
+        loader = pg_hook(loader_dsn, monkeypatch, role)
+        assert load(loader, table, make_rows(5)) == 5
+        assert len(select(pg_dsn, table)) == 5
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
