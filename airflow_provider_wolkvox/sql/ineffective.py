@@ -1,0 +1,69 @@
+"""The numbers not worth dialing: campaign_8's stated benefit, as a table the dialer team exports."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
+from airflow_provider_wolkvox.sql.schema import double_quote, flavor_for, table_parts
+from airflow_provider_wolkvox.sql.transaction import transaction
+
+if TYPE_CHECKING:
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+MACHINE_RESULTS = "no_answer + answer_machine + busy + congestion + failed"
+_SHARE_TYPE = {"postgresql": "double precision", "sqlite": "REAL"}
+
+
+def build_ineffective_numbers(
+    db_hook: DbApiHook,
+    *,
+    since: datetime,
+    min_dials: int,
+    min_machine_share: float,
+    source_table: str = "wolkvox_machine_codes",
+    target_table: str = "wolkvox_ineffective_numbers",
+) -> int:
+    """Replace ``target_table`` with the telephones dialed at least ``min_dials`` times since
+    ``since`` whose share of machine results (no answer, answering machine, busy, congestion,
+    failed) is at least ``min_machine_share`` (0 to 1). Returns the number of telephones listed.
+
+    One transaction: readers see the old list or the new one, never half of it.
+    """
+    if since.tzinfo is None:
+        raise WolkvoxConfigError(f"since={since.isoformat()} is naive: give it a time zone")
+    if min_dials < 1 or not 0 <= min_machine_share <= 1:
+        raise WolkvoxConfigError("min_dials must be >= 1 and min_machine_share between 0 and 1")
+    flavor = flavor_for(db_hook.dialect_name)
+    source = ".".join(double_quote(p) for p in table_parts(source_table))
+    target = ".".join(double_quote(p) for p in table_parts(target_table))
+    share_type = _SHARE_TYPE.get(flavor.name, "FLOAT")
+    ph = db_hook.placeholder
+    create = (
+        f"CREATE TABLE IF NOT EXISTS {target} (telephone {flavor.text_type} PRIMARY KEY, "
+        f"dials {flavor.int_type} NOT NULL, machine_results {flavor.int_type} NOT NULL, "
+        f"machine_share {share_type} NOT NULL, since {flavor.time_type} NOT NULL, "
+        f"built_at {flavor.time_type} NOT NULL)"
+    )
+    insert = (
+        f"INSERT INTO {target} (telephone, dials, machine_results, machine_share, since, built_at) "
+        f"SELECT telephone, SUM(total_machine_recognitions), SUM({MACHINE_RESULTS}), "
+        f"1.0 * SUM({MACHINE_RESULTS}) / SUM(total_machine_recognitions), {ph}, {ph} "
+        f"FROM {source} WHERE window_start >= {ph} GROUP BY telephone "
+        f"HAVING SUM(total_machine_recognitions) >= {ph} "
+        f"AND SUM({MACHINE_RESULTS}) >= {ph} * SUM(total_machine_recognitions)"
+    )
+    since_value = flavor.time_value(since)
+    built_at = flavor.time_value(datetime.now(timezone.utc).replace(microsecond=0))
+    conn = db_hook.get_conn()
+    try:
+        with transaction(db_hook, conn):
+            cursor = conn.cursor()
+            cursor.execute(create)
+            cursor.execute(f"DELETE FROM {target}")
+            cursor.execute(insert, (since_value, built_at, since_value, min_dials, float(min_machine_share)))
+            cursor.execute(f"SELECT COUNT(*) FROM {target}")
+            return int(cursor.fetchone()[0])
+    finally:
+        conn.close()
