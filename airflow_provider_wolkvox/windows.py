@@ -136,6 +136,12 @@ def split_window(start: DateTime, end: DateTime, size: timedelta, tz: str) -> li
     return windows
 
 
+def next_local_midnight(tz: str, now: DateTime | None = None) -> DateTime:
+    """The next midnight of ``tz`` after ``now`` (default: the current time), in UTC."""
+    local = (now or pendulum.now("UTC")).in_timezone(tz)
+    return local.add(days=1).start_of("day").in_timezone("UTC")
+
+
 def describe(start: DateTime, end: DateTime, tz: str) -> str:
     """``[2026-11-27 02:00, 03:00) -05:00``: a window as the task log shows it."""
     first, last = to_local(start, tz), to_local(end, tz)

@@ -9,14 +9,24 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID
-from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxError
+from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxError, WolkvoxQuotaExceededError
 from airflow_provider_wolkvox.pools import POOL_SLOTS, pool_name
-from airflow_provider_wolkvox.windows import API_MAX_WINDOW, ONE_SECOND, describe, validate_window
+from airflow_provider_wolkvox.windows import (
+    API_MAX_WINDOW,
+    ONE_SECOND,
+    describe,
+    next_local_midnight,
+    validate_window,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_wolkvox.fetch import FetchedInterval
+
+
+QUOTA_RESET_MARGIN = timedelta(minutes=1)
+"""Wait this long past local midnight before resuming, so the reset has surely happened."""
 
 
 class WolkvoxWindowOperator(BaseOperator):
@@ -31,6 +41,10 @@ class WolkvoxWindowOperator(BaseOperator):
     :param window_start: aware start, datetime or ISO-8601. Templated; defaults to the data interval.
     :param window_end: aware end (exclusive). Templated; defaults to the data interval.
     :param max_request_window: longest single API request (never more than the API's 31 days).
+    :param wait_for_quota: when the token's daily quota is spent (403 TOKEN LIMIT EXCEEDED),
+        defer until just after the next local midnight of the connection's time zone and then
+        run the same interval again, holding no worker or pool slot meanwhile. Otherwise
+        fail, saying when the quota resets.
     """
 
     template_fields: Sequence[str] = ("campaign_id", "window_start", "window_end")
@@ -44,6 +58,7 @@ class WolkvoxWindowOperator(BaseOperator):
         window_start: Any = "{{ data_interval_start }}",
         window_end: Any = "{{ data_interval_end }}",
         max_request_window: timedelta = API_MAX_WINDOW,
+        wait_for_quota: bool = False,
         pool: str | None = None,
         pool_slots: int = POOL_SLOTS,
         **kwargs: Any,
@@ -59,6 +74,7 @@ class WolkvoxWindowOperator(BaseOperator):
         self.window_start = window_start
         self.window_end = window_end
         self.max_request_window = max_request_window
+        self.wait_for_quota = wait_for_quota
 
     @classmethod
     def partial(cls, **kwargs: Any) -> Any:
@@ -77,10 +93,35 @@ class WolkvoxWindowOperator(BaseOperator):
 
         try:
             return self._run()
+        except WolkvoxQuotaExceededError as err:
+            self._wait_for_quota_or_fail(err)
+            raise  # unreachable: the method above defers or raises
         except WolkvoxError as err:
             if err.retryable:
                 raise
             raise AirflowFailException(f"{type(err).__name__}: {err}") from None
+
+    def resume_after_quota(self, context: Context, event: Any = None) -> Any:
+        """Back from a quota deferral: run the same interval again from the start."""
+        self.log.info("quota reset: fetching the interval again")
+        return self.execute(context)
+
+    def _wait_for_quota_or_fail(self, err: WolkvoxQuotaExceededError) -> None:
+        from airflow.providers.standard.triggers.temporal import DateTimeTrigger
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+
+        tz = WolkvoxHook(self.wolkvox_conn_id).timezone
+        resume_at = next_local_midnight(tz) + QUOTA_RESET_MARGIN
+        when = f"{resume_at.in_timezone(tz).strftime('%Y-%m-%d %H:%M %Z')} ({resume_at.diff_for_humans()})"
+        if not self.wait_for_quota:
+            raise AirflowFailException(
+                f"{type(err).__name__}: {err}. The quota resets at local midnight, {when}; "
+                "pass wait_for_quota=True to wait for it instead of failing"
+            ) from None
+        self.log.warning("daily API quota spent; deferring until %s, then fetching this interval again", when)
+        self.defer(trigger=DateTimeTrigger(moment=resume_at), method_name="resume_after_quota")
 
     def _run(self) -> Any:
         from airflow_provider_wolkvox.fetch import FetchedInterval, fetch_interval

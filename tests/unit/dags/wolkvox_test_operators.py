@@ -59,3 +59,18 @@ for warehouse in ("sqlite", "postgres"):
             window_end="2026-11-27T09:00:00+00:00",
             max_request_window=timedelta(hours=1),
         )
+
+for wait in (True, False):
+    with DAG(
+        f"wolkvox_test_quota_{'wait' if wait else 'fail'}",
+        schedule=None,
+        start_date=START,
+        default_args=RETRIES,
+    ):
+        MachineCodesOperator(
+            task_id="machine_codes",
+            campaign_id="1",
+            window_start="2026-11-27T14:00:00+00:00",
+            window_end="2026-11-27T15:00:00+00:00",
+            wait_for_quota=wait,
+        )
