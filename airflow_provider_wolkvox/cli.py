@@ -1,4 +1,6 @@
-"""``airflow wolkvox pools sync|list``: one pool of one slot per Wolkvox connection.
+"""``airflow wolkvox pools sync|list`` and ``airflow wolkvox plan``.
+
+The pools: one pool of one slot per Wolkvox connection.
 
 Airflow's CLI parser imports this module on every ``airflow`` call, so it imports
 nothing heavy at module level; the commands import what they need when they run.
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from airflow.cli.cli_config import CLICommand
     from sqlalchemy.orm import Session
 
-__all__ = ["get_cli_commands", "pools_list", "pools_sync"]
+__all__ = ["get_cli_commands", "pools_list", "pools_sync"]  # plan: airflow_provider_wolkvox.plan
 
 CONN_TYPE = "wolkvox"
 _DB_SOURCE = "metadata DB"
@@ -66,11 +68,30 @@ def get_cli_commands() -> list[CLICommand]:
             args=(ARG_OUTPUT, ARG_VERBOSE),
         ),
     )
+    plan_command = ActionCommand(
+        name="plan",
+        help="Count the API calls a backfill will spend, before starting it",
+        description=(
+            "Count the data intervals from --from to --to (end excluded) of length --interval and the "
+            "fewest API calls they need within the API's limits; with --check-quota, compare them "
+            "with what is left of the token's daily quota (that check spends one call)."
+        ),
+        func=_lazy_plan_command,
+        args=(
+            Arg(("--conn-id",), help="Wolkvox connection id", default="wolkvox_default"),
+            Arg(("--api",), help="Report, e.g. campaign_8", default="campaign_8"),
+            Arg(("--from",), dest="from_date", help="Start, ISO-8601 (UTC if no offset)", required=True),
+            Arg(("--to",), dest="to_date", help="End (excluded), ISO-8601 (UTC if no offset)", required=True),
+            Arg(("--interval",), help="Data interval of the DAG: 1h, 1d, ...", default="1h"),
+            Arg(("--check-quota",), help="Also read the token's remaining quota", action="store_true"),
+        ),
+    )
     return [
         GroupCommand(
             name="wolkvox",
             help="Wolkvox provider commands",
             subcommands=(
+                plan_command,
                 GroupCommand(
                     name="pools",
                     help="Manage the one-slot pools that keep each Wolkvox token to one request at a time",
@@ -79,6 +100,12 @@ def get_cli_commands() -> list[CLICommand]:
             ),
         )
     ]
+
+
+def _lazy_plan_command(args: argparse.Namespace) -> None:
+    from airflow_provider_wolkvox.plan import plan_command
+
+    plan_command(args)
 
 
 @dataclass(frozen=True)

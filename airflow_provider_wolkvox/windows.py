@@ -21,6 +21,7 @@ ROW_CAP = 60_000
 """Rows per answer at which the API silently truncates."""
 
 ONE_SECOND = timedelta(seconds=1)
+_LARGEST_UTC_OFFSET_CHANGE = timedelta(days=1)  # Samoa skipped a whole day in 2011
 API_DATE_FORMAT = "%Y%m%d%H%M%S"
 
 ZERO_LENGTH_HINT = (
@@ -120,6 +121,8 @@ def window_end(start: DateTime, limit: DateTime, size: timedelta, tz: str) -> Da
     size = min(size, API_MAX_WINDOW)
     size = max(ONE_SECOND, timedelta(seconds=int(size.total_seconds())))
     end = min(limit, start + size)
+    if end - start <= API_MAX_WINDOW - _LARGEST_UTC_OFFSET_CHANGE:
+        return end  # no change of UTC offset can stretch it past the limit
     while (excess := local_span(start, end, tz) - API_MAX_WINDOW) > timedelta(0):
         end = end - excess
     return end

@@ -1,0 +1,122 @@
+"""``airflow wolkvox plan``: how many API calls a backfill will spend, before it starts.
+
+Every data interval costs at least one call per request window the API's limits
+allow (31 days, measured in the operation's wall-clock time). An interval whose
+answer reaches the 60,000-row cap costs more, which no one can know in advance:
+the plan is a floor, and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pendulum
+from pendulum import DateTime
+
+from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxError
+from airflow_provider_wolkvox.reports import REPORTS
+from airflow_provider_wolkvox.windows import API_MAX_WINDOW, split_window
+
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+@dataclass(frozen=True)
+class BackfillPlan:
+    """The API calls a backfill of ``intervals`` data intervals needs, at the least."""
+
+    start: DateTime
+    end: DateTime
+    interval: timedelta
+    intervals: int
+    calls: int
+
+
+def parse_interval(text: str) -> timedelta:
+    """``1h``, ``30m``, ``1d``, ``1d12h``: a data interval's length."""
+    compact = text.strip().lower().replace(" ", "")
+    if not compact or not re.fullmatch(r"(\d+[smhdw])+", compact):
+        raise WolkvoxConfigError(f"interval {text!r} is not a duration such as 1h, 30m, 1d or 1d12h")
+    total = timedelta()
+    for amount, unit in re.findall(r"(\d+)([smhdw])", compact):
+        total += timedelta(**{_UNITS[unit]: int(amount)})
+    if total <= timedelta(0):
+        raise WolkvoxConfigError(f"interval {text!r} must be longer than zero")
+    return total
+
+
+def parse_moment(text: str, name: str) -> DateTime:
+    """An ISO-8601 date or date-time; without an offset it is read as UTC, like Airflow's CLI."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise WolkvoxConfigError(f"{name} {text!r} is not an ISO-8601 date such as 2026-10-01") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=pendulum.UTC)
+    return pendulum.instance(moment).in_timezone("UTC")
+
+
+def plan_backfill(
+    start: DateTime,
+    end: DateTime,
+    interval: timedelta,
+    tz: str,
+    max_request_window: timedelta = API_MAX_WINDOW,
+) -> BackfillPlan:
+    """Count the data intervals of ``[start, end)`` and the request windows each needs."""
+    if start >= end:
+        raise WolkvoxConfigError(f"--from {start.isoformat()} must be before --to {end.isoformat()}")
+    intervals = calls = 0
+    cursor = start
+    while cursor < end:
+        stop = min(cursor + interval, end)
+        intervals += 1
+        calls += len(split_window(cursor, stop, max_request_window, tz))
+        cursor = stop
+    return BackfillPlan(start, end, interval, intervals, calls)
+
+
+def plan_command(args: argparse.Namespace) -> None:
+    """``airflow wolkvox plan``: print the plan, and the remaining quota with ``--check-quota``."""
+    try:
+        _print_plan(args)
+    except WolkvoxError as err:
+        raise SystemExit(f"error: {err}") from None
+
+
+def _print_plan(args: argparse.Namespace) -> None:
+    from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+
+    if args.api not in REPORTS:
+        raise WolkvoxConfigError(f"report {args.api!r} is not known; known: {', '.join(sorted(REPORTS))}")
+    hook = WolkvoxHook(args.conn_id)
+    tz = hook.timezone
+    start, end = parse_moment(args.from_date, "--from"), parse_moment(args.to_date, "--to")
+    plan = plan_backfill(start, end, parse_interval(args.interval), tz)
+    print(f"Backfill of {args.api} on connection {args.conn_id} (dates sent in {tz}):")
+    span = f"{plan.start.isoformat()} to {plan.end.isoformat()}"
+    print(f"  {span}: {plan.intervals:,} intervals of {plan.interval}")
+    print(
+        f"  API calls: at least {plan.calls:,}. An interval whose answer reaches the 60,000-row cap "
+        "is split and costs more; failed requests that are retried cost one call each."
+    )
+    for label, other in (("1 day", timedelta(days=1)), ("31 days", API_MAX_WINDOW)):
+        if other > plan.interval:
+            cheaper = plan_backfill(start, end, other, tz)
+            print(f"  With {label} intervals the same span would need at least {cheaper.calls:,}.")
+    if not args.check_quota:
+        return
+    info = hook.get_token_info()
+    left = info.available_consumption_options
+    print(f"  Quota (this check spent 1 call): {_figure(left)} left today of {_figure(info.token_limit)}.")
+    if left is not None and info.token_limit:
+        days = 0 if plan.calls <= left else math.ceil((plan.calls - left) / info.token_limit)
+        verdict = "fits in what is left today" if days == 0 else f"needs about {days} more day(s) of quota"
+        print(f"  The backfill {verdict}; use wait_for_quota=True so tasks wait for the reset.")
+
+
+def _figure(value: int | None) -> str:
+    return "unknown" if value is None else f"{value:,}"

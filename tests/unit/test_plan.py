@@ -1,0 +1,100 @@
+"""`airflow wolkvox plan`: the API calls a backfill needs, counted before it starts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
+from airflow_provider_wolkvox.plan import parse_interval, parse_moment, plan_backfill
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.conftest import connection_json
+
+OCT = (pendulum.datetime(2026, 10, 1, tz="UTC"), pendulum.datetime(2026, 11, 1, tz="UTC"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1h", timedelta(hours=1)),
+        ("30m", timedelta(minutes=30)),
+        ("1d12h", timedelta(days=1, hours=12)),
+        ("2w", timedelta(weeks=2)),
+    ],
+)
+def test_parse_interval(text: str, expected: timedelta) -> None:
+    assert parse_interval(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "1", "h", "1y", "0h", "-1h"])
+def test_bad_interval(text: str) -> None:
+    with pytest.raises(WolkvoxConfigError):
+        parse_interval(text)
+
+
+def test_moments_without_offset_are_utc() -> None:
+    assert parse_moment("2026-10-01", "--from") == OCT[0]
+    assert parse_moment("2026-10-01T00:00:00-05:00", "--from") == OCT[0].add(hours=5)
+    with pytest.raises(WolkvoxConfigError, match="not an ISO-8601 date"):
+        parse_moment("October", "--from")
+
+
+@pytest.mark.parametrize(
+    ("interval", "intervals", "calls"),
+    [
+        (timedelta(hours=1), 744, 744),
+        (timedelta(days=1), 31, 31),
+        (timedelta(days=31), 1, 1),
+        (timedelta(days=45), 1, 1),
+    ],
+)
+def test_calls_per_interval_length(interval: timedelta, intervals: int, calls: int) -> None:
+    plan = plan_backfill(*OCT, interval, "America/Bogota")
+    assert (plan.intervals, plan.calls) == (intervals, calls)
+
+
+def test_a_long_interval_needs_one_call_per_31_local_days() -> None:
+    # 62 days across the New York spring change: the first window shrinks by an hour, so 3 calls.
+    start = pendulum.datetime(2026, 3, 1, 5, tz="UTC")
+    plan = plan_backfill(start, start.add(days=62), timedelta(days=62), "America/New_York")
+    assert (plan.intervals, plan.calls) == (1, 3)
+
+
+def test_cli_prints_the_plan_and_the_quota_left(airflow_db: Path, token: str) -> None:
+    with WolkvoxEmulator(tokens=[token], daily_quota=500) as emu:
+        env = {**os.environ, "AIRFLOW_CONN_WOLKVOX_DEFAULT": connection_json(emu.base_url, token)}
+        airflow = Path(sys.executable).parent / "airflow"
+        result = subprocess.run(
+            [
+                str(airflow),
+                "wolkvox",
+                "plan",
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-01",
+                "--interval",
+                "1h",
+                "--check-quota",
+            ],
+            env=env,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert emu.stats()["requests"] == 1  # only the quota check
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "744 intervals of 1:00:00" in out
+    assert "API calls: at least 744" in out
+    assert "With 1 day intervals the same span would need at least 31" in out
+    assert "499 left today of 500" in out
+    assert "needs about 1 more day(s) of quota" in out
+    assert token not in out + result.stderr
