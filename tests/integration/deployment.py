@@ -219,6 +219,11 @@ class AirflowDeployment:
         response.raise_for_status()
         return response.json() if response.content else None
 
+    def count_tries(self) -> int:
+        """Task instance tries the deployment ran: latest ones plus the history of earlier ones."""
+        query = "SELECT (SELECT count(*) FROM task_instance) + (SELECT count(*) FROM task_instance_history)"
+        return int(self.sql(query)[0][0])
+
     def sql(self, query: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a query on the metadata database."""
         with psycopg.connect(self.server.dsn_for(self.database), connect_timeout=10) as conn:
