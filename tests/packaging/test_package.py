@@ -216,7 +216,6 @@ def test_installed_wheel_works_in_a_fresh_venv(fresh_venv: Path, tmp_path: Path)
         "providers list": [str(bin_dir / "airflow"), "providers", "list", "-o", "json"],
         "providers hooks": [str(bin_dir / "airflow"), "providers", "hooks", "-o", "json"],
         "wolkvox --help": [str(bin_dir / "airflow"), "wolkvox", "--help"],
-        "pools --help": [str(bin_dir / "airflow"), "wolkvox", "pools", "--help"],
         "emulator --help": [str(bin_dir / "wolkvox-emulator"), "--help"],
         "import": [str(bin_dir / "python"), "-c", probe],
     }
@@ -248,6 +247,5 @@ def test_installed_wheel_works_in_a_fresh_venv(fresh_venv: Path, tmp_path: Path)
 
     assert "Wolkvox provider commands" in out["wolkvox --help"]
     assert "pools" in out["wolkvox --help"]
-    assert "sync" in out["pools --help"]
-    assert "list" in out["pools --help"]
+    assert "plan" in out["wolkvox --help"]
     assert "wolkvox-emulator" in out["emulator --help"]
