@@ -36,7 +36,7 @@ exclude_patterns = ["_build"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
-autodoc_default_options = {"show-inheritance": True, "member-order": "bysource"}
+autodoc_default_options = {"show-inheritance": True, "member-order": "bysource", "undoc-members": True}
 autodoc_typehints = "description"
 autodoc_typehints_description_target = "documented_params"
 autodoc_class_signature = "separated"
