@@ -167,6 +167,13 @@ def warehouse_rows(dsn: str, table: str) -> dict[tuple[str, datetime, datetime],
     return windows
 
 
+def rows_older_than(dsn: str, table: str, moment: datetime) -> int:
+    """Rows whose ``loaded_at`` is before ``moment``: rows a reload did not rewrite."""
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        query = f"SELECT count(*) FROM {table} WHERE loaded_at < %s"
+        return int(conn.execute(query, (moment,)).fetchone()[0])  # type: ignore[arg-type,index]
+
+
 def duplicates(dsn: str, table: str) -> int:
     """Rows beyond one per (campaign_id, window_start, window_end, telephone)."""
     query = (

@@ -174,6 +174,11 @@ def test_shared_token_is_single_flight(harness: Harness, wave: Wave) -> None:
     record("task instances, token A (3 DAGs + backfill)", instances)
     record("token A: requests / max in flight", (wave.stats["tokens"][fingerprint]["requests"], peak))
     record("simultaneous-request rejections", rejections)
+    starts = sorted(e["started"] for e in wave.stats["log"] if e["token"] == fingerprint)
+    if len(starts) > 1:
+        record(
+            "token A: seconds between requests (mean)", round((starts[-1] - starts[0]) / (len(starts) - 1), 2)
+        )
     assert not problems, report(problems)
 
 
@@ -262,5 +267,8 @@ def test_reprocessing_is_idempotent(harness: Harness, wave: Wave) -> None:
     problems += [
         f"{dag_id}.{DAGS.TASK_ID} interval {window}: rows changed by reprocessing" for window in changed
     ]
+    kept = checks.rows_older_than(harness.warehouse_dsn, table, mark)
+    if kept:
+        problems.append(f"{table}: {kept} rows were not rewritten by the reprocessing (loaded_at unchanged)")
     record("intervals reprocessed / with changed rows", (len(rerun) - len(stale), len(changed)))
     assert not problems, report(problems)
