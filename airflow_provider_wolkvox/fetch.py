@@ -13,7 +13,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_wolkvox.exceptions import WolkvoxTimeoutError, WolkvoxTruncatedError
 from airflow_provider_wolkvox.windows import API_MAX_WINDOW, ONE_SECOND, ROW_CAP, describe, window_end
@@ -24,10 +24,18 @@ if TYPE_CHECKING:
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
     from airflow_provider_wolkvox.staging import Staging
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 TARGET_FILL = 0.8
 """Share of the row cap a request window is sized for, leaving room for density changes."""
+
+
+class ProgressLog(Protocol):
+    """What fetching logs to: a stdlib logger, or an Airflow task's ``self.log``."""
+
+    def info(self, msg: Any, /, *args: Any, **kwargs: Any) -> Any: ...
+
+    def warning(self, msg: Any, /, *args: Any, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -63,8 +71,13 @@ def fetch_interval(
     *,
     max_request_window: timedelta = API_MAX_WINDOW,
     row_cap: int = ROW_CAP,
+    logger: ProgressLog | None = None,
 ) -> FetchSummary:
-    """Fetch campaign_8 for ``[start, end)`` into ``staging``, summed per telephone."""
+    """Fetch campaign_8 for ``[start, end)`` into ``staging``, summed per telephone.
+
+    Progress goes to ``logger`` (an operator passes its task logger), else this module's.
+    """
+    log = logger or _log
     tz = hook.timezone
     size = _whole_seconds(min(max_request_window, API_MAX_WINDOW))
     calls_before = hook.calls

@@ -136,7 +136,13 @@ class WolkvoxWindowOperator(BaseOperator):
         try:
             with Staging() as staging:
                 summary = fetch_interval(
-                    hook, campaign_id, start, end, staging, max_request_window=self.max_request_window
+                    hook,
+                    campaign_id,
+                    start,
+                    end,
+                    staging,
+                    max_request_window=self.max_request_window,
+                    logger=self.log,
                 )
                 self.log.info(
                     "campaign %s %s: %s rows from %d request(s), %s telephones, %d API call(s)",
