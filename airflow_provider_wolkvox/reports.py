@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
@@ -52,11 +53,17 @@ class ReportSpec:
         """Type the API's all-string rows; raise :class:`WolkvoxRowError` naming the bad field."""
         fields = self.fields
         expected = set(fields)
+        # The same values as MachineCodesRow(str(raw[key]), int(raw[count]), ...), about twice as fast:
+        # one C-level lookup of every field, and tuple.__new__ instead of the namedtuple's __new__.
+        values_of = itemgetter(*fields)
+        new_row = tuple.__new__
         parsed: list[MachineCodesRow] = []
+        append = parsed.append
         checked = False
         try:
             for raw in raw_rows:
-                parsed.append(MachineCodesRow(str(raw[fields[0]]), *[int(raw[f]) for f in fields[1:]]))
+                t, a, b, c, d, e, f = values_of(raw)
+                append(new_row(MachineCodesRow, (str(t), int(a), int(b), int(c), int(d), int(e), int(f))))
                 if not checked:
                     checked = True
                     self._log_unknown_fields(raw, expected)
