@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from airflow_provider_wolkvox._gc import paused as gc_paused
 from airflow_provider_wolkvox.exceptions import (
     WolkvoxAuthError,
     WolkvoxConfigError,
@@ -74,7 +75,8 @@ def read_answer(status: int, body: bytes, *, api: str, conn_id: str) -> list[dic
 
 def _decode(body: bytes) -> dict[str, Any] | None:
     try:
-        value = json.loads(body)
+        with gc_paused():  # tens of thousands of row objects at once
+            value = json.loads(body)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

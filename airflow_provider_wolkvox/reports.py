@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+from airflow_provider_wolkvox._gc import paused as gc_paused
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
 
 log = logging.getLogger(__name__)
@@ -61,12 +62,13 @@ class ReportSpec:
         append = parsed.append
         checked = False
         try:
-            for raw in raw_rows:
-                t, a, b, c, d, e, f = values_of(raw)
-                append(new_row(MachineCodesRow, (str(t), int(a), int(b), int(c), int(d), int(e), int(f))))
-                if not checked:
-                    checked = True
-                    self._log_unknown_fields(raw, expected)
+            with gc_paused():
+                for raw in raw_rows:
+                    t, a, b, c, d, e, f = values_of(raw)
+                    append(new_row(MachineCodesRow, (str(t), int(a), int(b), int(c), int(d), int(e), int(f))))
+                    if not checked:
+                        checked = True
+                        self._log_unknown_fields(raw, expected)
         except (KeyError, ValueError, TypeError) as err:
             raise self._row_error(raw, len(parsed)) from err  # the loop variable names the culprit
         return parsed

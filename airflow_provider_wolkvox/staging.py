@@ -7,12 +7,14 @@ window arrives, and come back out as a stream ordered by telephone.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 
+from airflow_provider_wolkvox._gc import paused as gc_paused
 from airflow_provider_wolkvox.reports import MachineCodesRow
 
 _COUNTS = MachineCodesRow._fields[1:]
@@ -56,8 +58,15 @@ class Staging:
     def rows(self, batch: int = 10_000) -> Iterator[MachineCodesRow]:
         """The summed rows, ordered by telephone, streamed from disk."""
         cursor = self._db.execute("SELECT * FROM staged ORDER BY telephone")
-        while chunk := cursor.fetchmany(batch):
-            yield from map(MachineCodesRow._make, chunk)
+        # The table has exactly the row's seven columns: tuple.__new__ makes the same MachineCodesRow
+        # as _make without a Python-level call per row (a third of the time of reading back).
+        make = functools.partial(tuple.__new__, MachineCodesRow)
+        while True:
+            with gc_paused():
+                chunk = list(map(make, cursor.fetchmany(batch)))
+            if not chunk:
+                return
+            yield from chunk
 
     def close(self) -> None:
         self._db.close()
