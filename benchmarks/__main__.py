@@ -52,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeats", type=int, help="repeats of every timed case (default 5 for 60k, 3 for 600k)"
     )
+    parser.add_argument(
+        "--compare",
+        metavar="PATH",
+        help="also run the provider's code from another tree (`git archive COMMIT airflow_provider_wolkvox`)",
+    )
+    parser.add_argument("--contenders", help="comma-separated subset of the load contenders (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (CSV, SQLite files)")
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
@@ -83,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
             calls = api_calls.count_calls(api_calls.DENSITIES, work, env, log)
             results["calls"] = {name: r.as_dict() for name, r in calls.items()}
         if "load" in parts and sizes:
-            measured = load.run_sizes(sizes, repeats, work, env, log)
+            only = set(args.contenders.split(",")) if args.contenders else None
+            compare = str(Path(args.compare).resolve()) if args.compare else None
+            measured = load.run_sizes(sizes, repeats, work, env, log, compare=compare, only=only)
             results["load"] = {name: r.as_dict() for name, r in measured.items()}
     finally:
         if not args.keep:

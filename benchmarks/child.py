@@ -9,6 +9,7 @@ also counts the parent's peak at spawn time) and whatever the case adds.
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import resource
@@ -30,10 +31,13 @@ COUNT_COLUMNS = range(4, 10)
 
 
 class Timer:
-    """``with Timer() as t: ...`` then ``t.seconds``. With ``WOLKVOX_BENCH_PROFILE=PREFIX`` set,
-    the timed block also runs under cProfile (for finding out why, never for the figures)."""
+    """``with Timer() as t: ...`` then ``t.seconds``. For finding out why, never for the figures:
+    ``WOLKVOX_BENCH_PROFILE=PREFIX`` runs the timed block under cProfile, ``WOLKVOX_BENCH_GC=off``
+    with the garbage collector disabled."""
 
     seconds = 0.0
+    cpu_seconds = 0.0
+    """CPU time of this process in the block (user + system): the rest of ``seconds`` was waiting."""
 
     def __enter__(self) -> Timer:
         self._profiler = None
@@ -44,11 +48,16 @@ class Timer:
             self._prefix = prefix
             self._profiler = cProfile.Profile()
             self._profiler.enable()
+        if os.environ.get("WOLKVOX_BENCH_GC") == "off":
+            gc.disable()
+        self._cpu = time.process_time()
         self._started = time.perf_counter()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self._started
+        self.cpu_seconds = time.process_time() - self._cpu
+        gc.enable()
         if self._profiler is not None:
             self._profiler.disable()
             self._profiler.dump_stats(f"{self._prefix}.{os.getpid()}.prof")
@@ -103,6 +112,7 @@ def provider(args: dict[str, Any]) -> dict[str, Any]:
         result = timed.execute(context={})  # type: ignore[arg-type]
     return {
         "seconds": timer.seconds,
+        "cpu_seconds": timer.cpu_seconds,
         "first_empty_execute_seconds": first_seconds,
         "rows": result["rows"],
         "rows_received": result["rows_received"],
@@ -218,6 +228,9 @@ def parse_dags(args: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     name, raw = argv[1], argv[2] if len(argv) > 2 else "{}"
+    other = os.environ.get("WOLKVOX_BENCH_PROVIDER_PATH")
+    if other:  # --compare: the provider's code from another source tree (e.g. a `git archive` of a commit)
+        sys.path.insert(0, other)
     result = CASES[name](json.loads(raw))
     result["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result["vm_hwm_kb"] = vm_hwm_kb()

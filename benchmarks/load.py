@@ -65,6 +65,7 @@ class Measured:
     seconds: Figure = field(default_factory=Figure)
     rate: Figure = field(default_factory=Figure)
     maxrss_mb: Figure = field(default_factory=Figure)
+    cpu_seconds: Figure = field(default_factory=Figure)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -75,6 +76,7 @@ class Measured:
             "seconds": self.seconds.as_dict(),
             "rows_per_second": self.rate.as_dict(),
             "peak_rss_mb": self.maxrss_mb.as_dict(),
+            **({"cpu_seconds": self.cpu_seconds.as_dict()} if self.cpu_seconds.values else {}),
             **self.extra,
         }
 
@@ -100,6 +102,12 @@ class SizeResult:
             "notes": self.notes,
         }
 
+
+COMPARED = (
+    Contender("provider_pg_compare", "provider from --compare tree -> PostgreSQL", "postgres", "compare"),
+    Contender("provider_sqlite_compare", "provider from --compare tree -> SQLite", "sqlite", "compare"),
+)
+"""With ``--compare PATH``: the provider's code from another source tree, in the same run."""
 
 RATIOS = {
     "provider_pg / psql_copy": ("provider_pg", "psql_copy"),
@@ -129,33 +137,54 @@ def run_sizes(
     work: Path,
     env: dict[str, str],
     log: Callable[[str], None],
+    compare: str | None = None,
+    only: set[str] | None = None,
 ) -> dict[str, SizeResult]:
+    """Every size, every contender (or those in ``only``), ``repeats[size]`` times, interleaved."""
     results: dict[str, SizeResult] = {}
+    contenders = [c for c in CONTENDERS + (COMPARED if compare else ()) if not only or c.key in only]
     data = DENSITY.data()
     with EmulatorProcess(DENSITY) as emulator, Postgres() as pg:
         lite = Sqlite(work / "warehouse.sqlite")
         env = warehouse_env(env, emulator, pg, lite)
+        compare_env = {**env, "WOLKVOX_BENCH_PROVIDER_PATH": compare} if compare else env
         for name, target in sizes.items():
             end, rows = end_for_rows(data, CAMPAIGN, START, target, horizon=48 * 3600)
-            results[name] = run_size(
-                name, rows, iso(START), iso(end), repeats[name], work, env, emulator, pg, lite, log
-            )
+            interval = Interval(name, rows, iso(START), iso(end))
+            setup = Setup(work, env, compare_env, emulator, pg, lite, log)
+            results[name] = run_size(interval, contenders, repeats[name], setup)
     return results
 
 
-def run_size(
-    name: str,
-    rows: int,
-    start: str,
-    end: str,
-    repeats: int,
-    work: Path,
-    env: dict[str, str],
-    emulator: EmulatorProcess,
-    pg: Postgres,
-    lite: Sqlite,
-    log: Callable[[str], None],
-) -> SizeResult:
+@dataclass(frozen=True)
+class Interval:
+    name: str
+    rows: int
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class Setup:
+    work: Path
+    env: dict[str, str]
+    compare_env: dict[str, str]
+    emulator: EmulatorProcess
+    pg: Postgres
+    lite: Sqlite
+    log: Callable[[str], None]
+
+
+def run_size(interval: Interval, contenders: list[Contender], repeats: int, setup: Setup) -> SizeResult:
+    name, rows, start, end = interval.name, interval.rows, interval.start, interval.end
+    work, env, emulator, pg, lite, log = (
+        setup.work,
+        setup.env,
+        setup.emulator,
+        setup.pg,
+        setup.lite,
+        setup.log,
+    )
     notes: list[str] = []
     provider_args = {
         "campaign_id": CAMPAIGN,
@@ -179,13 +208,14 @@ def run_size(
     pg.dump_csv(csv_path)
     log(f"[{name}] {len(sizes)} distinct request windows pre-rendered; rows dumped to {csv_path.name}")
 
-    measured = {c.key: Measured(c) for c in CONTENDERS}
+    measured = {c.key: Measured(c) for c in contenders}
     for repeat in range(repeats):
-        for contender in CONTENDERS:
+        for contender in contenders:
             target = pg if contender.warehouse == "postgres" else lite
             target.reset()
             emulator.reset()
-            run = _run_contender(contender, provider_args, csv_path, env, pg, lite)
+            case_env = setup.compare_env if contender.kind == "compare" else env
+            run = _run_contender(contender, provider_args, csv_path, case_env, pg, lite)
             got = target.summary()
             if got != committed:
                 raise RuntimeError(
@@ -196,7 +226,9 @@ def run_size(
             m.seconds.add(seconds)
             m.rate.add(rows / seconds)
             m.maxrss_mb.add(run.maxrss_kb / 1024)
-            if contender.kind == "provider":
+            if "cpu_seconds" in run.result:
+                m.cpu_seconds.add(run.result["cpu_seconds"])
+            if contender.kind in ("provider", "compare"):
                 log_entries = emulator.stats()["log"]
                 missed = [e for e in log_entries if _key(e) not in preloaded and _key(e)[0] != "0"]
                 if missed:
@@ -211,10 +243,21 @@ def run_size(
                 answer_bytes = sum(sizes.get(_key(e), 0) for e in log_entries)
             log(
                 f"[{name}] run {repeat + 1}/{repeats} {contender.key:20s} {seconds:8.2f} s "
-                f"{rows / seconds:>10,.0f} rows/s  peak RSS {run.maxrss_kb / 1024:6.0f} MB"
+                f"{rows / seconds:>10,.0f} rows/s  CPU {run.result.get('cpu_seconds', 0):5.2f} s  "
+                f"peak RSS {run.maxrss_kb / 1024:6.0f} MB"
             )
     ratios = {}
-    for label, (a, b) in RATIOS.items():
+    pairs = dict(RATIOS)
+    pairs.update(
+        {
+            f"{c.key} / {c.key.removesuffix('_compare')}": (c.key, c.key.removesuffix("_compare"))
+            for c in contenders
+            if c.kind == "compare"
+        }
+    )
+    for label, (a, b) in pairs.items():
+        if a not in measured or b not in measured:
+            continue
         ratio = Figure()
         for ra, rb in zip(measured[a].rate.values, measured[b].rate.values, strict=True):
             ratio.add(ra / rb)
@@ -235,7 +278,7 @@ def _run_contender(
     pg: Postgres,
     lite: Sqlite,
 ) -> Run:
-    key = contender.key
+    key = contender.key.removesuffix("_compare")
     if key == "provider_pg":
         return run_case("provider", {**provider_args, "sql_conn_id": "bench_pg"}, env)
     if key == "provider_sqlite":
