@@ -339,7 +339,7 @@ CAMPAIGN_3 = ReportSpec(
     key=("conn_id",),
     combine=DETAIL,
     default_table="wolkvox_campaign_3",
-    key_note="conn_id: one row per dial, and a call's id names exactly one dial",
+    key_note="one row per dial, and a call's id names exactly one dial",
 )
 
 CAMPAIGN_4 = ReportSpec(
@@ -376,7 +376,8 @@ CAMPAIGN_5 = ReportSpec(
     key=("conn_id", "type_of_row"),
     combine=DETAIL,
     default_table="wolkvox_campaign_5",
-    key_note="(conn_id, type_of_row): one row per call and kind of row",
+    key_note="one row per call and kind of row; type_of_row is in the key in case a call has rows of "
+    "several kinds",
 )
 
 CAMPAIGN_6 = ReportSpec(
@@ -405,7 +406,7 @@ CAMPAIGN_7 = ReportSpec(
     key=("file_name",),
     combine=DETAIL,
     default_table="wolkvox_campaign_7",
-    key_note="file_name: every detection has its own recording",
+    key_note="every detection has its own recording file",
 )
 
 CAMPAIGN_8 = ReportSpec(
@@ -445,9 +446,11 @@ CAMPAIGN_9 = ReportSpec(
     key=("row_campaign_id", "telephone", "date"),
     combine=DETAIL,
     default_table="wolkvox_campaign_9",
-    key_note="(row_campaign_id, telephone, date): the report has no message id. Two messages to one "
-    "number in the same second would share it: the load then fails with a WolkvoxRowError naming the key",
+    key_note="the report has no message id, so a message is its campaign, number and send time. Two "
+    "messages to one number in the same second would share a key: the load then fails with a "
+    "WolkvoxRowError naming the report and the key, rather than drop one of them",
 )
+
 
 CAMPAIGN_10 = ReportSpec(
     api="campaign_10",

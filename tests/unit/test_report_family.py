@@ -386,3 +386,13 @@ def test_reports_agree_with_each_other_through_the_operators(
     # XCom values are JSON: dates as ISO-8601 UTC text, percentages as floats.
     assert isinstance(got["campaign_1"][0]["percent"], float)
     assert got["campaign_7"][0]["date"].endswith("+00:00")
+
+
+def test_docs_list_every_report_with_its_current_schema() -> None:
+    from airflow_provider_wolkvox.sql.schema import schema_doc
+
+    doc = (Path(__file__).parents[2] / "docs" / "reports.md").read_text()
+    for api, spec in REPORTS.items():
+        assert f"## `{api}`: {spec.title}" in doc
+        assert f"Default table: `{spec.default_table}`" in doc
+        assert schema_doc(spec) in doc, f"docs/reports.md is out of date for {api}"
