@@ -51,9 +51,15 @@ class Staging:
         self.rows_added = 0
 
     def add(self, rows: Iterable[Row]) -> None:
-        """Add rows of one request window, combined with what is staged already."""
+        """Add rows of one request window, combined with what is staged already.
+
+        Detail reports raise :class:`WolkvoxRowError` naming the key when a row repeats a key
+        staged already or earlier in ``rows``; nothing of ``rows`` is staged then.
+        """
         before = self._db.total_changes
         plan = self._plan
+        if self.spec.combine == DETAIL and not isinstance(rows, (list, tuple)):
+            rows = list(rows)  # read again to name the repeated key
         self._db.execute("BEGIN")
         try:
             self._db.executemany(plan.insert, rows if plan.to_db is None else map(plan.to_db, rows))

@@ -3,6 +3,7 @@ generic operators into SQLite and PostgreSQL and through XCom, checked against t
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from datetime import datetime, timezone
@@ -30,6 +31,7 @@ from airflow_provider_wolkvox.reports import (
     TIMESTAMP,
     ReportSpec,
 )
+from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql.schema import columns, key_columns, utc_iso
 from airflow_provider_wolkvox.staging import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
@@ -396,3 +398,39 @@ def test_docs_list_every_report_with_its_current_schema() -> None:
         assert f"## `{api}`: {spec.title}" in doc
         assert f"Default table: `{spec.default_table}`" in doc
         assert schema_doc(spec) in doc, f"docs/reports.md is out of date for {api}"
+
+
+def test_generic_db_api_path_loads_any_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from tests.unit.test_sql_load import PlainSqliteHook
+
+    # Most DB-API drivers bind Decimal; sqlite3 needs to be told, as a stand-in for them.
+    monkeypatch.setitem(sqlite3.adapters, (Decimal, sqlite3.PrepareProtocol), str)
+    path = tmp_path / "generic.sqlite"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_WK_GENERIC", json.dumps({"conn_type": "generic", "extra": {"path": str(path)}})
+    )
+    hook = PlainSqliteHook(plain_conn_id="wk_generic")
+    when = datetime(2026, 11, 27, 5, 30, tzinfo=timezone.utc)
+    window = {"campaign_id": "1", "window_start": START, "window_end": END}
+    rows9 = [("1", "+57300", "sent", "", when, None), ("1", "+57301", "read", "", when, when)]
+    assert load_window(hook, table="c9", rows=rows9, spec=CAMPAIGN_9, **window) == 2  # type: ignore[arg-type]
+    rows1 = [("ANSWER", 3, Decimal("75.00")), ("BUSY", 1, Decimal("25.00"))]
+    assert load_window(hook, table="c1", rows=rows1, spec=CAMPAIGN_1, **window) == 2  # type: ignore[arg-type]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT telephone, date, last_update FROM c9 ORDER BY telephone").fetchall() == [
+            ("+57300", "2026-11-27 05:30:00", None),
+            ("+57301", "2026-11-27 05:30:00", "2026-11-27 05:30:00"),
+        ]
+        assert db.execute("SELECT result, records, percent FROM c1 ORDER BY result").fetchall() == [
+            ("ANSWER", 3, 75),
+            ("BUSY", 1, 25),
+        ]
+    bad = [("ANSWER", 3, 75.0)]
+    with pytest.raises(
+        WolkvoxRowError, match=r"row 0 to load into c1: percent is 75\.0 \(float\), expected Decimal"
+    ):
+        load_window(hook, table="c1", rows=bad, spec=CAMPAIGN_1, **window)  # type: ignore[arg-type]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM c1").fetchone() == (2,)  # rolled back, untouched
