@@ -74,19 +74,20 @@ class ReportData:
     def __init__(self, data: DialData, zone: tzinfo) -> None:
         self.data = data
         self.zone = zone
-        self._offsets: dict[int, int] = {}
+        self._offsets: dict[int, int | None] = {}
 
     # -- event attributes ----------------------------------------------------------------
 
     def local(self, moment: int) -> str:
         """Epoch seconds as the API writes a date: local wall-clock ``YYYY-mm-dd HH:MM:SS``."""
         hour = moment // 3600
-        offset = self._offsets.get(hour)
-        if offset is None or _changes_within(self.zone, hour):
-            delta = datetime.fromtimestamp(moment, self.zone).utcoffset()
-            offset = int(delta.total_seconds()) if delta else 0
-            if not _changes_within(self.zone, hour):
-                self._offsets[hour] = offset
+        if hour not in self._offsets:  # None: the offset changes within this hour
+            self._offsets[hour] = (
+                None if _changes_within(self.zone, hour) else _offset(self.zone, hour * 3600)
+            )
+        offset = self._offsets[hour]
+        if offset is None:
+            offset = _offset(self.zone, moment)
         return (_EPOCH + timedelta(seconds=moment + offset)).strftime("%Y-%m-%d %H:%M:%S")
 
     def hash(self, event: Event) -> int:
@@ -251,8 +252,10 @@ def _shares(name: str, counts: Counter[str], suffix: str) -> list[Raw]:
     ]
 
 
+def _offset(zone: tzinfo, moment: int) -> int:
+    delta = datetime.fromtimestamp(moment, zone).utcoffset()
+    return int(delta.total_seconds()) if delta else 0
+
+
 def _changes_within(zone: tzinfo, hour: int) -> bool:
-    base = hour * 3600
-    a = datetime.fromtimestamp(base, zone).utcoffset()
-    b = datetime.fromtimestamp(base + 3599, zone).utcoffset()
-    return a != b
+    return _offset(zone, hour * 3600) != _offset(zone, hour * 3600 + 3599)
