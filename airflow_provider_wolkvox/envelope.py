@@ -119,7 +119,7 @@ def _not_envelope(api: str, body: bytes) -> str:
     if stripped.startswith((b"<!doctype", b"<html", b"<")):
         kind = "an HTML page"
     elif stripped.startswith((b"{", b"[")):
-        kind = "JSON that is cut short or not the documented envelope"
+        kind = "JSON that is cut short or of another shape"
     else:
         kind = "not JSON"
-    return f"{api}: the answer ({len(body):,} bytes) is {kind}, not the API's JSON envelope"
+    return f"{api}: the answer ({len(body):,} bytes) is {kind}, not the API's JSON envelope; retry later"

@@ -14,7 +14,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_wolkvox.exceptions import WolkvoxTimeoutError, WolkvoxTruncatedError
 from airflow_provider_wolkvox.windows import API_MAX_WINDOW, ONE_SECOND, ROW_CAP, describe, window_end
@@ -25,10 +25,18 @@ if TYPE_CHECKING:
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
     from airflow_provider_wolkvox.staging import Staging
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 TARGET_FILL = 0.8
 """Share of the row cap a request window is sized for, leaving room for density changes."""
+
+
+class ProgressLog(Protocol):
+    """What fetching logs to: a stdlib logger, or an Airflow task's ``self.log``."""
+
+    def info(self, msg: Any, /, *args: Any, **kwargs: Any) -> Any: ...
+
+    def warning(self, msg: Any, /, *args: Any, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -64,9 +72,14 @@ def fetch_interval(
     *,
     max_request_window: timedelta = API_MAX_WINDOW,
     row_cap: int = ROW_CAP,
+    logger: ProgressLog | None = None,
 ) -> FetchSummary:
-    """Fetch ``staging.spec``'s report (campaign_8 unless told) for ``[start, end)`` into ``staging``."""
+    """Fetch ``staging.spec``'s report (campaign_8 unless told) for ``[start, end)`` into ``staging``.
+
+    Progress goes to ``logger`` (an operator passes its task logger), else this module's.
+    """
     spec = staging.spec
+    log = logger or _log
     tz = hook.timezone
     size = _whole_seconds(min(max_request_window, API_MAX_WINDOW))
     calls_before = hook.calls

@@ -4,8 +4,9 @@ Connections:
 - ``wolkvox_default``: type ``wolkvox``, host = server number (0032), password = API token.
 - ``wolkvox_postgres``: type ``postgres``, the warehouse.
 
-Backfill a month with ``airflow backfill create --dag-id wolkvox_machine_codes_postgres
---from-date 2026-10-01 --to-date 2026-10-31`` (re-running an interval replaces its rows).
+Backfill October with ``airflow backfill create --dag-id wolkvox_machine_codes_postgres
+--from-date 2026-10-01T00:00:00+00:00 --to-date 2026-10-31T23:00:00+00:00`` (both dates are
+inclusive starts of data intervals; re-running an interval replaces its rows).
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from tenacity import (
     retry_if_exception_type,
     stop_after_attempt,
     stop_before_delay,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from airflow_provider_wolkvox import __version__
@@ -259,9 +260,10 @@ class WolkvoxHook(BaseHook):
         return Retrying(
             retry=retry_if_exception_type(TransientAnswer),
             stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.max_retry_seconds),
-            wait=wait_exponential_jitter(
-                initial=self.backoff_seconds, max=self.max_backoff_seconds, jitter=self.backoff_seconds
-            ),
+            # Exponential backoff plus up to one more first backoff of jitter (spelled this way to work
+            # on every tenacity release: wait_exponential_jitter renamed its first argument).
+            wait=wait_exponential(multiplier=self.backoff_seconds, max=self.max_backoff_seconds)
+            + wait_random(0, self.backoff_seconds),
             before_sleep=before_sleep,
             retry_error_callback=give_up,
         )

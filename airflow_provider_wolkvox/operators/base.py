@@ -142,7 +142,13 @@ class WolkvoxWindowOperator(BaseOperator):
         try:
             with Staging(spec=self.spec) as staging:
                 summary = fetch_interval(
-                    hook, campaign_id, start, end, staging, max_request_window=self.max_request_window
+                    hook,
+                    campaign_id,
+                    start,
+                    end,
+                    staging,
+                    max_request_window=self.max_request_window,
+                    logger=self.log,
                 )
                 self.log.info(
                     "%s campaign %s %s: %s rows from %d request(s), %s %s, %d API call(s)",

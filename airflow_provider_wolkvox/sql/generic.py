@@ -44,8 +44,14 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
     loaded_at = flavor.time_value(job.loaded_at)
     campaign = job.campaign_id
     if job.create_table:
-        with transaction(db_hook, conn):
-            _execute(conn, sql.create)
+        try:
+            with transaction(db_hook, conn):
+                _execute(conn, sql.create)
+        except Exception:
+            # A concurrent first load may have created it between our check and our CREATE.
+            log.info("CREATE TABLE %s failed; trying once more in case a concurrent load made it", sql.table)
+            with transaction(db_hook, conn):
+                _execute(conn, sql.create)
     inserted = 0
     with transaction(db_hook, conn):
         cursor = conn.cursor()

@@ -46,7 +46,11 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
         cursor = conn.cursor()
         try:
             if job.create_table and not _exists(cursor, sql.table):
-                cursor.execute(sql.create)
+                # First loads racing each other would both create the table and one would hit
+                # pg_type's unique index: they take turns, and the second finds the table there.
+                cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))
+                if not _exists(cursor, sql.table):
+                    cursor.execute(sql.create)
             cursor.execute(LOCK_SQL, (lock_key,))
             cursor.execute(sql.delete, window)
             deleted = cursor.rowcount

@@ -127,6 +127,25 @@ def max_concurrency(entries: Iterable[dict[str, Any]]) -> int:
     return peak
 
 
+def concurrent_requests(entries: Iterable[dict[str, Any]], names: dict[str, str]) -> list[str]:
+    """Requests that started while an earlier one was still in flight, named by DAG (campaign -> name)."""
+    found = []
+    latest: dict[str, Any] | None = None
+    for entry in sorted(entries, key=lambda e: e["started"]):
+        if latest is not None and entry["started"] < latest["ended"]:
+            found.append(f"{_request(entry, names)} started while {_request(latest, names)} was in flight")
+        if latest is None or entry["ended"] > latest["ended"]:
+            latest = entry
+    return found
+
+
+def _request(entry: dict[str, Any], names: dict[str, str]) -> str:
+    params = entry["params"]
+    campaign = str(params.get("campaign_id"))
+    window = f"{params.get('date_ini')}..{params.get('date_end')}"
+    return f"{names.get(campaign, 'campaign ' + campaign)} request {window} (API local time)"
+
+
 def cross_overlaps(entries: Sequence[dict[str, Any]], first: str, second: str) -> int:
     """Requests of token ``second`` that overlap in time a request of token ``first``."""
     ones = sorted((e["started"], e["ended"]) for e in entries if e["token"] == first)
@@ -146,6 +165,13 @@ def warehouse_rows(dsn: str, table: str) -> dict[tuple[str, datetime, datetime],
             key = (row[0], row[1].astimezone(timezone.utc), row[2].astimezone(timezone.utc))
             windows.setdefault(key, {})[row[3]] = tuple(row[4:])
     return windows
+
+
+def rows_older_than(dsn: str, table: str, moment: datetime) -> int:
+    """Rows whose ``loaded_at`` is before ``moment``: rows a reload did not rewrite."""
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        query = f"SELECT count(*) FROM {table} WHERE loaded_at < %s"
+        return int(conn.execute(query, (moment,)).fetchone()[0])  # type: ignore[arg-type,index]
 
 
 def duplicates(dsn: str, table: str) -> int:

@@ -2,12 +2,15 @@
 
 The figures the scenarios checked are printed at the end of every run (not only
 with ``-s``) by :func:`pytest_terminal_summary`; when a scenario fails, so are the
-last lines of each component's log.
+last lines of each component's log, and the deployment folder is kept. Set
+``WOLKVOX_IT_KEEP=1`` to keep it after a passing run too (the databases are always dropped).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -85,8 +88,8 @@ def harness(pg_dsn: str) -> Iterator[Harness]:
     started = time.monotonic()
     emulator = faulty = deployment = None
     try:
-        emulator = EmulatorProcess("emulator", [tokens["a"], tokens["b"]], root)
-        faulty = EmulatorProcess("emulator-faults", [tokens["faults"]], root)
+        emulator = EmulatorProcess("emulator", [tokens["a"], tokens["b"]], root / "components")
+        faulty = EmulatorProcess("emulator-faults", [tokens["faults"]], root / "components")
         server.create(warehouse)
         params = server.params
         connections = {
@@ -116,10 +119,13 @@ def harness(pg_dsn: str) -> Iterator[Harness]:
     finally:
         if deployment is not None and _FAILED:
             _TAILS.append(f"deployment folder (kept): {root}\n{deployment.log_tails()}")
+        if deployment is not None:
+            with contextlib.suppress(Exception):
+                record("task instance tries, all DAGs (metadata DB)", deployment.count_tries())
         for part in (deployment, emulator, faulty):
             if part is not None:
                 part.stop()
         server.drop(warehouse)
-        if not _FAILED:
+        if not _FAILED and not os.environ.get("WOLKVOX_IT_KEEP"):
             shutil.rmtree(root, ignore_errors=True)
         record("suite wall time (s)", round(time.monotonic() - started, 1))

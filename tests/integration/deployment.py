@@ -98,6 +98,7 @@ class AirflowDeployment:
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
                 "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "30",
                 "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -218,6 +219,11 @@ class AirflowDeployment:
         response = requests.request(method, f"{self.base_url}{path}", headers=headers, timeout=30, **kwargs)
         response.raise_for_status()
         return response.json() if response.content else None
+
+    def count_tries(self) -> int:
+        """Task instance tries the deployment ran: latest ones plus the history of earlier ones."""
+        query = "SELECT (SELECT count(*) FROM task_instance) + (SELECT count(*) FROM task_instance_history)"
+        return int(self.sql(query)[0][0])
 
     def sql(self, query: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a query on the metadata database."""

@@ -25,6 +25,7 @@ class EmulatorProcess:
         script = Path(sys.executable).parent / "wolkvox-emulator"
         argv = [str(script), "--port", str(self.port), "--latency", str(latency), "--seed", "7"]
         env = {**os.environ, "WOLKVOX_EMULATOR_TOKENS": ",".join(self.tokens)}
+        workdir.mkdir(parents=True, exist_ok=True)
         self.process = Background(name, argv, env, workdir / f"{name}.log", workdir)
         wait_for(f"{name} to listen on {self.base_url}", self._answers, timeout=20, interval=0.2)
 

@@ -269,7 +269,9 @@ def test_get_cli_commands_shape() -> None:
     [group] = get_cli_commands()
     assert isinstance(group, GroupCommand)
     assert group.name == "wolkvox"
-    [pools] = group.subcommands
+    subcommands = {c.name: c for c in group.subcommands}
+    assert set(subcommands) == {"plan", "pools"}
+    pools = subcommands["pools"]
     assert isinstance(pools, GroupCommand)
     commands = {c.name: c for c in pools.subcommands}
     assert all(isinstance(c, ActionCommand) for c in commands.values())
@@ -293,3 +295,12 @@ def test_get_cli_commands_shape() -> None:
     assert (args.func, args.dry_run) == (pools_sync, True)
     args = parser.parse_args(["wolkvox", "pools", "list", "-o", "yaml"])
     assert (args.func, args.output) == (pools_list, "yaml")
+    args = parser.parse_args(
+        ["wolkvox", "plan", "--from", "2026-10-01", "--to", "2026-11-01", "--check-quota"]
+    )
+    assert (args.from_date, args.to_date, args.interval, args.check_quota) == (
+        "2026-10-01",
+        "2026-11-01",
+        "1h",
+        True,
+    )

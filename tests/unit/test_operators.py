@@ -62,6 +62,7 @@ def test_hourly_interval_returns_the_summed_rows(
     wolkvox_conn: str,
     token: str,
     capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     dag_run = run(airflow_db, "wolkvox_test_hourly")
     assert dag_run.state == "success", task_states(dag_run)
@@ -73,7 +74,7 @@ def test_hourly_interval_returns_the_summed_rows(
     assert rows[0]["window_end"] == "2026-11-27T15:00:00+00:00"
     assert rows[0]["campaign_id"] == "1"
     assert isinstance(rows[0]["busy"], int)
-    output = capsys.readouterr().out
+    output = capsys.readouterr().out + caplog.text  # the task log, wherever pytest caught it
     assert "request 1/1 [2026-11-27 09:00, 10:00) -05:00 ->" in output
     # The token is in none of what Airflow stored or printed.
     stored = json.dumps(rows) + json.dumps(rendered_fields(dag_run), default=str)

@@ -443,3 +443,29 @@ def test_postgres_loader_role_without_create_privilege(
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
+
+
+def test_postgres_first_loads_into_a_new_table_at_the_same_time(
+    pg_dsn: str, unique_name: str, monkeypatch: pytest.MonkeyPatch, table: str
+) -> None:
+    """Two connections' first loads into one new table: both create it, neither may fail."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    hooks = [pg_hook(pg_dsn, monkeypatch, unique_name) for _ in range(6)]
+
+    def run(campaign: int) -> None:
+        try:
+            hook = hooks[campaign]
+            start.wait(10)
+            load(hook, table, make_rows(50), campaign_id=str(campaign))
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(campaign,)) for campaign in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert len(select(pg_dsn, table)) == 6 * 50

@@ -1,0 +1,1 @@
+"""Benchmarks of airflow-provider-wolkvox against hand-written baselines: ``python -m benchmarks``."""

@@ -1,0 +1,229 @@
+"""One measured case, in a fresh interpreter: ``python -m benchmarks.child CASE 'JSON args'``.
+
+Prints one JSON object on its last stdout line: ``seconds`` (the timed section only,
+``time.perf_counter``), ``vm_hwm_kb`` (``VmHWM``: the peak resident set of this whole
+process, interpreter and imports included), ``maxrss_kb`` (``RUSAGE_SELF``, which on Linux
+also counts the parent's peak at spawn time) and whatever the case adds.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.runner import vm_hwm_kb
+
+Case = Callable[[dict[str, Any]], dict[str, Any]]
+CASES: dict[str, Case] = {}
+
+# The CSV written by the parent: the table's columns in order, times as ISO-8601 UTC text.
+TIME_COLUMNS = (1, 2, 10)
+COUNT_COLUMNS = range(4, 10)
+
+
+class Timer:
+    """``with Timer() as t: ...`` then ``t.seconds``. With ``WOLKVOX_BENCH_PROFILE=PREFIX`` set,
+    the timed block also runs under cProfile (for finding out why, never for the figures)."""
+
+    seconds = 0.0
+
+    def __enter__(self) -> Timer:
+        self._profiler = None
+        prefix = os.environ.get("WOLKVOX_BENCH_PROFILE")
+        if prefix:
+            import cProfile
+
+            self._prefix = prefix
+            self._profiler = cProfile.Profile()
+            self._profiler.enable()
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._started
+        if self._profiler is not None:
+            self._profiler.disable()
+            self._profiler.dump_stats(f"{self._prefix}.{os.getpid()}.prof")
+
+
+def case(fn: Case) -> Case:
+    CASES[fn.__name__] = fn
+    return fn
+
+
+def read_rows(path: str, *, times_as_text: bool) -> list[tuple[Any, ...]]:
+    """The rows of the parent's CSV, typed as a hand-written DAG would hold them."""
+    rows = []
+    with open(path, newline="") as f:
+        for record in csv.reader(f):
+            values: list[Any] = list(record)
+            for i in COUNT_COLUMNS:
+                values[i] = int(values[i])
+            if not times_as_text:
+                for i in TIME_COLUMNS:
+                    values[i] = datetime.fromisoformat(values[i])
+            rows.append(tuple(values))
+    return rows
+
+
+@case
+def provider(args: dict[str, Any]) -> dict[str, Any]:
+    """MachineCodesToSqlOperator.execute for one interval: API bytes in, committed rows out.
+
+    A first execute over the same interval of campaign 0 (which never dials: one empty answer,
+    nothing loaded) is left out of the figure: it pays the imports and first connections that
+    a task process has mostly paid before ``execute`` is called, and is reported apart.
+    """
+    from airflow_provider_wolkvox.transfers.machine_codes_to_sql import MachineCodesToSqlOperator
+
+    def operator(campaign_id: str) -> MachineCodesToSqlOperator:
+        return MachineCodesToSqlOperator(
+            task_id=f"bench_{campaign_id}",
+            campaign_id=campaign_id,
+            wolkvox_conn_id=args["wolkvox_conn_id"],
+            sql_conn_id=args["sql_conn_id"],
+            table=args["table"],
+            window_start=args["start"],
+            window_end=args["end"],
+        )
+
+    warm_up, timed = operator("0"), operator(args["campaign_id"])
+    started = time.perf_counter()
+    warm_up.execute(context={})  # type: ignore[arg-type]
+    first_seconds = time.perf_counter() - started
+    with Timer() as timer:
+        result = timed.execute(context={})  # type: ignore[arg-type]
+    return {
+        "seconds": timer.seconds,
+        "first_empty_execute_seconds": first_seconds,
+        "rows": result["rows"],
+        "rows_received": result["rows_received"],
+        "requests": result["requests"],
+        "api_calls": result["api_calls"],
+    }
+
+
+@case
+def fetch_calls(args: dict[str, Any]) -> dict[str, Any]:
+    """``fetch_interval`` over each of ``windows`` in turn (one operator run each): calls and rows."""
+    import pendulum
+
+    from airflow_provider_wolkvox.fetch import fetch_interval
+    from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+    from airflow_provider_wolkvox.staging import Staging
+
+    calls = requests = rows = 0
+    for start, end in args["windows"]:
+        hook = WolkvoxHook(args["wolkvox_conn_id"])
+        try:
+            with Staging() as staging:
+                summary = fetch_interval(
+                    hook, args["campaign_id"], pendulum.parse(start), pendulum.parse(end), staging
+                )
+        finally:
+            hook.close()
+        calls, requests, rows = calls + summary.api_calls, requests + summary.requests, rows + summary.rows
+    return {"seconds": 0.0, "api_calls": calls, "requests": requests, "rows": rows}
+
+
+@case
+def insert_rows(args: dict[str, Any]) -> dict[str, Any]:
+    """common-sql ``insert_rows`` with default arguments, rows already typed in memory."""
+    from airflow.sdk import BaseHook
+
+    rows = read_rows(args["csv"], times_as_text=args["times_as_text"])
+    hook = BaseHook.get_connection(args["sql_conn_id"]).get_hook()  # type: ignore[no-untyped-call]
+    with Timer() as timer:
+        hook.insert_rows(args["table"], rows)
+    return {"seconds": timer.seconds, "rows": len(rows)}
+
+
+@case
+def psycopg_copy(args: dict[str, Any]) -> dict[str, Any]:
+    """Reference: psycopg 3 ``COPY ... FROM STDIN (FORMAT csv)`` fed from the CSV file, one transaction."""
+    import psycopg
+
+    with psycopg.connect(args["dsn"]) as conn:
+        started = time.perf_counter()
+        with (
+            open(args["csv"], "rb") as f,
+            conn.cursor() as cur,
+            cur.copy(f"COPY {args['table']} FROM STDIN (FORMAT csv)") as copy,
+        ):
+            while block := f.read(1 << 20):
+                copy.write(block)
+        conn.commit()
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds}
+
+
+@case
+def sqlite_executemany(args: dict[str, Any]) -> dict[str, Any]:
+    """Reference: plain ``sqlite3`` ``executemany`` of typed rows in one transaction."""
+    import sqlite3
+
+    rows = read_rows(args["csv"], times_as_text=True)
+    conn = sqlite3.connect(args["path"])
+    started = time.perf_counter()
+    with conn:
+        conn.executemany(f"INSERT INTO {args['table']} VALUES ({', '.join('?' * 11)})", rows)
+    seconds = time.perf_counter() - started
+    conn.close()
+    return {"seconds": seconds, "rows": len(rows)}
+
+
+@case
+def import_operators(args: dict[str, Any]) -> dict[str, Any]:
+    """Seconds to import airflow.sdk, then the provider's operators on top of it."""
+    started = time.perf_counter()
+    import airflow.sdk  # noqa: F401
+
+    sdk = time.perf_counter()
+    before = set(sys.modules)
+    with Timer() as timer:
+        import airflow_provider_wolkvox.operators.machine_codes
+        import airflow_provider_wolkvox.transfers.machine_codes_to_sql  # noqa: F401
+    added = sorted(set(sys.modules) - before)
+    return {
+        "seconds": timer.seconds,
+        "sdk_seconds": sdk - started,
+        "modules_added": len(added),
+        "provider_modules": [m for m in added if m.startswith("airflow_provider_wolkvox")],
+        "other_modules": [m for m in added if not m.startswith("airflow_provider_wolkvox")],
+    }
+
+
+@case
+def parse_dags(args: dict[str, Any]) -> dict[str, Any]:
+    """Seconds for a DagBag to parse the example DAGs (airflow and the DagBag class imported first)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    with Timer() as timer:
+        bag = DagBag(dag_folder=args["folder"])
+    return {
+        "seconds": timer.seconds,
+        "dags": len(bag.dags),
+        "errors": sorted(bag.import_errors),
+        "files": {Path(stat.file).name: stat.duration.total_seconds() for stat in bag.dagbag_stats},
+    }
+
+
+def main(argv: list[str]) -> int:
+    name, raw = argv[1], argv[2] if len(argv) > 2 else "{}"
+    result = CASES[name](json.loads(raw))
+    result["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["vm_hwm_kb"] = vm_hwm_kb()
+    sys.stdout.write("\n" + json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,264 @@
+"""Load throughput: one interval from the API's answer bytes to committed warehouse rows.
+
+The provider runs ``MachineCodesToSqlOperator.execute`` (hook, ``fetch_interval``,
+staging, ``load_window``: the operator's own code path) against the emulator, in
+its own process. The emulator runs in another process and serves every request
+window from answers rendered before the clock starts (``preload``): the windows
+are learnt from an untimed warm-up run, which is deterministic.
+
+The baselines get the very rows the provider committed (dumped from its table),
+already typed in memory, so only their inserting is timed; psql's ``\\copy``
+reads them from a CSV file written beforehand and is timed as a whole process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from benchmarks.dataset import Density, end_for_rows
+from benchmarks.emulator_proc import EmulatorProcess
+from benchmarks.runner import Figure, Run, run_case, run_process
+from benchmarks.warehouse import TABLE, Postgres, Sqlite
+
+CAMPAIGN = "1"
+START = 1_795_755_600  # 2026-11-27T05:00:00Z, local midnight in Bogota
+DENSITY = Density(seed=11, telephones=100_000_000, dials_per_hour=200_000)
+"""About 200,000 dials an hour over a pool so large that few numbers repeat: an interval's
+rows are nearly all distinct telephones, so the 600,000-row interval loads ~600,000 rows."""
+
+SIZES = {"60k": 59_999, "600k": 600_000}
+"""Rows committed per interval. 59,999, not 60,000: the API caps an answer at 60,000 rows
+and a client must treat an answer of exactly 60,000 as truncated, so 59,999 is the largest
+interval one request can bring in. 600,000 rows take ten such requests at the least."""
+
+
+@dataclass(frozen=True)
+class Contender:
+    key: str
+    label: str
+    warehouse: str  # "postgres" or "sqlite"
+    kind: str  # "provider", "baseline", "floor", "reference"
+
+
+CONTENDERS = (
+    Contender(
+        "provider_pg", "provider: MachineCodesToSqlOperator -> PostgreSQL (COPY)", "postgres", "provider"
+    ),
+    Contender("insert_rows_pg", "PostgresHook.insert_rows (defaults)", "postgres", "baseline"),
+    Contender("psql_copy", "psql \\copy from CSV (floor)", "postgres", "floor"),
+    Contender("psycopg_copy", "psycopg 3 COPY from CSV (reference)", "postgres", "reference"),
+    Contender("provider_sqlite", "provider: MachineCodesToSqlOperator -> SQLite", "sqlite", "provider"),
+    Contender("insert_rows_sqlite", "SqliteHook.insert_rows (defaults)", "sqlite", "baseline"),
+    Contender(
+        "sqlite_executemany", "sqlite3 executemany, one transaction (reference)", "sqlite", "reference"
+    ),
+)
+
+
+@dataclass
+class Measured:
+    contender: Contender
+    seconds: Figure = field(default_factory=Figure)
+    rate: Figure = field(default_factory=Figure)
+    maxrss_mb: Figure = field(default_factory=Figure)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.contender.label,
+            "kind": self.contender.kind,
+            "warehouse": self.contender.warehouse,
+            "seconds": self.seconds.as_dict(),
+            "rows_per_second": self.rate.as_dict(),
+            "peak_rss_mb": self.maxrss_mb.as_dict(),
+            **self.extra,
+        }
+
+
+@dataclass
+class SizeResult:
+    name: str
+    rows: int
+    start: str
+    end: str
+    answer_bytes: int
+    measured: dict[str, Measured]
+    ratios: dict[str, Figure]
+    notes: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "interval": [self.start, self.end],
+            "answer_bytes": self.answer_bytes,
+            "contenders": {key: m.as_dict() for key, m in self.measured.items()},
+            "ratios": {key: f.as_dict() for key, f in self.ratios.items()},
+            "notes": self.notes,
+        }
+
+
+RATIOS = {
+    "provider_pg / psql_copy": ("provider_pg", "psql_copy"),
+    "provider_pg / insert_rows_pg": ("provider_pg", "insert_rows_pg"),
+    "provider_sqlite / insert_rows_sqlite": ("provider_sqlite", "insert_rows_sqlite"),
+}
+
+
+def iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat()
+
+
+def warehouse_env(
+    env: dict[str, str], emulator: EmulatorProcess, pg: Postgres, lite: Sqlite
+) -> dict[str, str]:
+    return {
+        **env,
+        "AIRFLOW_CONN_WOLKVOX_BENCH": emulator.connection(),
+        "AIRFLOW_CONN_BENCH_PG": pg.connection(),
+        "AIRFLOW_CONN_BENCH_SQLITE": lite.connection(),
+    }
+
+
+def run_sizes(
+    sizes: dict[str, int],
+    repeats: dict[str, int],
+    work: Path,
+    env: dict[str, str],
+    log: Callable[[str], None],
+) -> dict[str, SizeResult]:
+    results: dict[str, SizeResult] = {}
+    data = DENSITY.data()
+    with EmulatorProcess(DENSITY) as emulator, Postgres() as pg:
+        lite = Sqlite(work / "warehouse.sqlite")
+        env = warehouse_env(env, emulator, pg, lite)
+        for name, target in sizes.items():
+            end, rows = end_for_rows(data, CAMPAIGN, START, target, horizon=48 * 3600)
+            results[name] = run_size(
+                name, rows, iso(START), iso(end), repeats[name], work, env, emulator, pg, lite, log
+            )
+    return results
+
+
+def run_size(
+    name: str,
+    rows: int,
+    start: str,
+    end: str,
+    repeats: int,
+    work: Path,
+    env: dict[str, str],
+    emulator: EmulatorProcess,
+    pg: Postgres,
+    lite: Sqlite,
+    log: Callable[[str], None],
+) -> SizeResult:
+    notes: list[str] = []
+    provider_args = {
+        "campaign_id": CAMPAIGN,
+        "wolkvox_conn_id": "wolkvox_bench",
+        "table": TABLE,
+        "start": start,
+        "end": end,
+    }
+    # Warm-up, untimed: the emulator renders each requested window on demand; learn them, pre-render them.
+    log(f"[{name}] warm-up run: {rows:,} rows over [{start}, {end})")
+    pg.reset()
+    emulator.reset()
+    run_case("provider", {**provider_args, "sql_conn_id": "bench_pg"}, env)
+    sizes = emulator.preload_logged(CAMPAIGN)
+    preloaded = set(sizes)
+    answer_bytes = 0
+    committed = pg.summary()
+    if committed[0] != rows:
+        raise RuntimeError(f"the provider loaded {committed[0]:,} rows, the data has {rows:,}")
+    csv_path = work / f"rows-{name}.csv"
+    pg.dump_csv(csv_path)
+    log(f"[{name}] {len(sizes)} distinct request windows pre-rendered; rows dumped to {csv_path.name}")
+
+    measured = {c.key: Measured(c) for c in CONTENDERS}
+    for repeat in range(repeats):
+        for contender in CONTENDERS:
+            target = pg if contender.warehouse == "postgres" else lite
+            target.reset()
+            emulator.reset()
+            run = _run_contender(contender, provider_args, csv_path, env, pg, lite)
+            got = target.summary()
+            if got != committed:
+                raise RuntimeError(
+                    f"{contender.key} left {got} (rows, total) in the table, expected {committed}"
+                )
+            seconds = run.result["seconds"]
+            m = measured[contender.key]
+            m.seconds.add(seconds)
+            m.rate.add(rows / seconds)
+            m.maxrss_mb.add(run.maxrss_kb / 1024)
+            if contender.kind == "provider":
+                log_entries = emulator.stats()["log"]
+                missed = [e for e in log_entries if _key(e) not in preloaded and _key(e)[0] != "0"]
+                if missed:
+                    notes.append(
+                        f"{contender.key} run {repeat + 1}: {len(missed)} request(s) not pre-rendered"
+                    )
+                m.extra.update(
+                    requests=run.result["requests"],
+                    api_calls=run.result["api_calls"],
+                    rows_received=run.result["rows_received"],
+                )
+                answer_bytes = sum(sizes.get(_key(e), 0) for e in log_entries)
+            log(
+                f"[{name}] run {repeat + 1}/{repeats} {contender.key:20s} {seconds:8.2f} s "
+                f"{rows / seconds:>10,.0f} rows/s  peak RSS {run.maxrss_kb / 1024:6.0f} MB"
+            )
+    ratios = {}
+    for label, (a, b) in RATIOS.items():
+        ratio = Figure()
+        for ra, rb in zip(measured[a].rate.values, measured[b].rate.values, strict=True):
+            ratio.add(ra / rb)
+        ratios[label] = ratio
+    return SizeResult(name, rows, start, end, answer_bytes, measured, ratios, notes)
+
+
+def _key(entry: dict[str, Any]) -> tuple[str, str, str]:
+    p = entry["params"]
+    return p["campaign_id"], p["date_ini"], p["date_end"]
+
+
+def _run_contender(
+    contender: Contender,
+    provider_args: dict[str, Any],
+    csv_path: Path,
+    env: dict[str, str],
+    pg: Postgres,
+    lite: Sqlite,
+) -> Run:
+    key = contender.key
+    if key == "provider_pg":
+        return run_case("provider", {**provider_args, "sql_conn_id": "bench_pg"}, env)
+    if key == "provider_sqlite":
+        return run_case("provider", {**provider_args, "sql_conn_id": "bench_sqlite"}, env)
+    if key == "insert_rows_pg":
+        return run_case(
+            "insert_rows",
+            {"csv": str(csv_path), "sql_conn_id": "bench_pg", "table": TABLE, "times_as_text": False},
+            env,
+        )
+    if key == "insert_rows_sqlite":
+        return run_case(
+            "insert_rows",
+            {"csv": str(csv_path), "sql_conn_id": "bench_sqlite", "table": TABLE, "times_as_text": True},
+            env,
+        )
+    if key == "psycopg_copy":
+        return run_case("psycopg_copy", {"csv": str(csv_path), "dsn": pg.dsn, "table": TABLE}, env)
+    if key == "sqlite_executemany":
+        return run_case(
+            "sqlite_executemany", {"csv": str(csv_path), "path": str(lite.path), "table": TABLE}, env
+        )
+    if key == "psql_copy":
+        _, maxrss, wall = run_process(pg.copy_command(csv_path), env)
+        return Run(result={"seconds": wall}, maxrss_kb=maxrss, wall=wall)
+    raise KeyError(key)

@@ -1,0 +1,195 @@
+"""The machine and versions, the targets, and the results as Markdown tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import subprocess
+from importlib import metadata
+from typing import Any
+
+from benchmarks.runner import ROOT
+
+PACKAGES = (
+    "airflow-provider-wolkvox",
+    "apache-airflow",
+    "apache-airflow-task-sdk",
+    "apache-airflow-providers-common-sql",
+    "apache-airflow-providers-postgres",
+    "apache-airflow-providers-sqlite",
+    "psycopg",
+    "requests",
+)
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    memory_kb = 0
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+        with open("/proc/meminfo") as f:
+            memory_kb = int(next(line.split()[1] for line in f if line.startswith("MemTotal")))
+    except OSError:
+        pass
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kb / 1024 / 1024, 1),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "packages": versions,
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(_git("status", "--porcelain", "--", "airflow_provider_wolkvox")),
+    }
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with the figure it is judged on and whether it is met."""
+    out: list[dict[str, Any]] = []
+    load = results.get("load", {})
+    for size, r in load.items():
+        pg = r["ratios"]["provider_pg / psql_copy"]["median"]
+        out.append(_target(f"PostgreSQL load >= 0.7x psql \\copy ({size})", f"{pg:.2f}x", pg >= 0.7))
+        lite = r["ratios"]["provider_sqlite / insert_rows_sqlite"]["median"]
+        out.append(_target(f"SQLite load >= 5x SqliteHook.insert_rows ({size})", f"{lite:.2f}x", lite >= 5))
+    if {"60k", "600k"} <= set(load):
+        for key, label in (("provider_pg", "PostgreSQL"), ("provider_sqlite", "SQLite")):
+            small = load["60k"]["contenders"][key]["peak_rss_mb"]["median"]
+            big = load["600k"]["contenders"][key]["peak_rss_mb"]["median"]
+            out.append(
+                _target(
+                    f"peak RSS 600k <= 1.5x 60k ({label})",
+                    f"{big:.0f} / {small:.0f} MB = {big / small:.2f}x",
+                    big <= 1.5 * small,
+                )
+            )
+    for density, r in results.get("calls", {}).items():
+        ratio = r["provider_over_minimum"]
+        calls = r["provider_one_run"]["api_calls"]
+        minimum = r["minimum"]["api_calls"]
+        out.append(
+            _target(
+                f"API calls within 10% of the minimum ({density} density)",
+                f"{calls} / {minimum} = {ratio:.2f}x",
+                calls <= 1.1 * minimum,
+            )
+        )
+    if "imports" in results:
+        ms = results["imports"]["operators_seconds"]["median"] * 1000
+        out.append(_target("importing the operators adds < 50 ms to airflow.sdk", f"{ms:.1f} ms", ms < 50))
+    return out
+
+
+def _target(name: str, figure: str, met: bool) -> dict[str, Any]:
+    return {"target": name, "figure": figure, "met": met}
+
+
+def _fig(d: dict[str, Any], scale: float = 1.0, fmt: str = ",.0f") -> str:
+    return (
+        f"{d['median'] * scale:{fmt}} ({d['min'] * scale:{fmt}}–{d['max'] * scale:{fmt}})"
+        if d["n"] > 1
+        else f"{d['median'] * scale:{fmt}}"
+    )
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"Measured {results['started']} with `{results['command']}` "
+        f"(commit `{m['commit']}`{', with local changes' if m['dirty'] else ''}), "
+        f"load average {results['loadavg_before']} before and {results['loadavg_after']} after.",
+        "",
+        "| machine | |",
+        "|---|---|",
+        f"| CPU | {m['cpu']}, {m['cores']} cores |",
+        f"| memory | {m['memory_gib']} GiB |",
+        f"| OS | {m['os']} |",
+        f"| Python | {m['python']} |",
+        f"| PostgreSQL | {results.get('postgres_version', 'not measured')} |",
+        f"| SQLite | {m['sqlite']} |",
+        *[f"| {name} | {version} |" for name, version in m["packages"].items()],
+        "",
+    ]
+    load = results.get("load", {})
+    for size, r in load.items():
+        lines += [
+            f"**Load, {size}: {r['rows']:,} rows** over `[{r['interval'][0]}, {r['interval'][1]})`; "
+            f"median (min–max) of {r['contenders']['provider_pg']['seconds']['n']} runs.",
+            "",
+            "| contender | seconds | rows/s | peak RSS (MB) |",
+            "|---|---|---|---|",
+        ]
+        for c in r["contenders"].values():
+            lines.append(
+                f"| {c['label']} | {_fig(c['seconds'], fmt='.2f')} | {_fig(c['rows_per_second'])} "
+                f"| {_fig(c['peak_rss_mb'])} |"
+            )
+        p = r["contenders"]["provider_pg"]
+        lines += [
+            "",
+            f"The provider made {p['api_calls']} API call(s) ({p['requests']} kept, "
+            f"{p['api_calls'] - p['requests']} discarded at the row cap), received "
+            f"{p['rows_received']:,} rows in {r['answer_bytes'] / 1e6:,.1f} MB of JSON.",
+            "",
+            "| ratio (same run, paired by repeat) | median (min–max) |",
+            "|---|---|",
+            *[f"| {name} | {_fig(f, fmt='.2f')} |" for name, f in r["ratios"].items()],
+            "",
+        ]
+    calls = results.get("calls", {})
+    if calls:
+        lines += [
+            "**API calls for a 31-day backfill** (counted by the emulator)",
+            "",
+            "| density | telephones a day | provider, one run | provider, 31 daily runs "
+            "| naive, one per hour | minimum | lower bound |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for density, r in calls.items():
+            lines.append(
+                f"| {density} | {r['distinct_telephones_per_day']:,.0f} "
+                f"| {r['provider_one_run']['api_calls']} | {r['provider_31_daily_runs']['api_calls']} "
+                f"| {r['naive_hourly']['api_calls']} | {r['minimum']['api_calls']} | {r['lower_bound']} |"
+            )
+        lines.append("")
+    if "imports" in results:
+        imp = results["imports"]
+        lines += [
+            "**Import and parse** (fresh interpreter each time, bytecode cached)",
+            "",
+            "| what | milliseconds, median (min–max) |",
+            "|---|---|",
+            f"| `import airflow.sdk` | {_fig(imp['sdk_seconds'], 1000)} |",
+            f"| the provider's operators on top ({imp['modules_added']} modules) "
+            f"| {_fig(imp['operators_seconds'], 1000, '.1f')} |",
+        ]
+        parse = results.get("parsing")
+        if parse:
+            lines.append(
+                f"| DagBag of example_dags/ ({parse['dags']} DAGs) | {_fig(parse['folder_seconds'], 1000)} |"
+            )
+            lines += [f"| {name} alone | {_fig(f, 1000)} |" for name, f in parse["files"].items()]
+        lines.append("")
+    lines += ["| target | figure | met |", "|---|---|---|"]
+    lines += [
+        f"| {t['target']} | {t['figure']} | {'yes' if t['met'] else '**no**'} |" for t in results["targets"]
+    ]
+    return "\n".join(lines) + "\n"
