@@ -1,8 +1,7 @@
 """The warehouse table of a report: its columns, their types per dialect, and the SQL that touches it.
 
-One row per (campaign_id, window_start, window_end, *the report's key): campaign_8's
-key is the telephone. Every statement is
-built from validated identifiers only; values always travel as parameters (or as
+One row per campaign_id, window_start, window_end and the report's own key (for
+campaign_8, the telephone). Every statement is built from validated identifiers only; values always travel as parameters (or as
 escaped COPY data), never inside the SQL text.
 """
 
