@@ -1,8 +1,8 @@
 """The warehouse table of a report: its columns, their types per dialect, and the SQL that touches it.
 
 One row per campaign_id, window_start, window_end and the report's own key (for
-campaign_8, the telephone). Every statement is built from validated identifiers only; values always travel as parameters (or as
-escaped COPY data), never inside the SQL text.
+campaign_8, the telephone). Every statement is built from validated identifiers only;
+values always travel as parameters (or as escaped COPY data), never inside the SQL text.
 """
 
 from __future__ import annotations
