@@ -4,7 +4,8 @@ The interval is cut into request windows within the API's limits. An answer at
 the 60,000-row cap may be truncated, and a window that keeps timing out is too
 heavy for the server's 60 s: both are split and asked again. The next window's
 size follows the density just seen, so a dense interval does not pay for the
-same oversized request over and over. Rows are summed per telephone in staging.
+same oversized request over and over. Rows are combined per key in staging, the
+way the report's spec says (summed, shares recomputed, or detail rows kept).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class FetchSummary:
 
 @dataclass(frozen=True)
 class FetchedInterval:
-    """One interval's rows, summed per telephone in ``staging``, ready to deliver."""
+    """One interval's rows, combined per key in ``staging`` (its ``spec`` says how), ready to deliver."""
 
     campaign_id: str
     start: DateTime
@@ -73,10 +74,11 @@ def fetch_interval(
     row_cap: int = ROW_CAP,
     logger: ProgressLog | None = None,
 ) -> FetchSummary:
-    """Fetch campaign_8 for ``[start, end)`` into ``staging``, summed per telephone.
+    """Fetch ``staging.spec``'s report (campaign_8 unless told) for ``[start, end)`` into ``staging``.
 
     Progress goes to ``logger`` (an operator passes its task logger), else this module's.
     """
+    spec = staging.spec
     log = logger or _log
     tz = hook.timezone
     size = _whole_seconds(min(max_request_window, API_MAX_WINDOW))
@@ -87,7 +89,7 @@ def fetch_interval(
         span = timedelta(seconds=(stop - cursor).total_seconds())  # plain timedelta: pendulum's mixes badly
         label = describe(cursor, stop, tz)
         try:
-            rows = hook.get_machine_codes(campaign_id, cursor, stop)
+            rows = hook.get_rows(spec, campaign_id, cursor, stop)
         except WolkvoxTimeoutError:
             if span <= ONE_SECOND:
                 raise
@@ -97,7 +99,7 @@ def fetch_interval(
         if len(rows) >= row_cap:
             if span <= ONE_SECOND:
                 raise WolkvoxTruncatedError(
-                    f"campaign_8 {label}: even a one-second window returns {len(rows):,} rows, the API's "
+                    f"{spec.api} {label}: even a one-second window returns {len(rows):,} rows, the API's "
                     "cap; the answer is truncated and cannot be split further"
                 )
             size = _half(span)

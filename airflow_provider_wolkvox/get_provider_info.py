@@ -29,15 +29,23 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["airflow_provider_wolkvox.operators.machine_codes"],
+                "python-modules": [
+                    "airflow_provider_wolkvox.operators.report",
+                    "airflow_provider_wolkvox.operators.machine_codes",
+                ],
             }
         ],
         "transfers": [
             {
                 "source-integration-name": INTEGRATION,
                 "target-integration-name": "Common SQL",
+                "python-module": "airflow_provider_wolkvox.transfers.report_to_sql",
+            },
+            {
+                "source-integration-name": INTEGRATION,
+                "target-integration-name": "Common SQL",
                 "python-module": "airflow_provider_wolkvox.transfers.machine_codes_to_sql",
-            }
+            },
         ],
         "connection-types": [
             {

@@ -1,7 +1,11 @@
-"""Staging: request-window rows summed per telephone in a temporary SQLite file.
+"""Staging: request-window rows combined per key in a temporary SQLite file.
 
 Memory stays flat however long the interval: rows go to disk as each request
-window arrives, and come back out as a stream ordered by telephone.
+window arrives, and come back out as a stream ordered by key. How rows combine
+is the report's (:attr:`~airflow_provider_wolkvox.reports.ReportSpec.combine`):
+``sum`` adds the counts of a key already staged, ``shares`` adds ``records``
+and recomputes ``percent`` from the sums on the way out, ``detail`` keeps every
+row and refuses a second row with the same key.
 """
 
 from __future__ import annotations
@@ -11,62 +15,102 @@ import functools
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
+from typing import Any
 
 from airflow_provider_wolkvox._gc import paused as gc_paused
-from airflow_provider_wolkvox.reports import MachineCodesRow
-
-_COUNTS = MachineCodesRow._fields[1:]
-_CREATE = (
-    "CREATE TABLE staged (telephone TEXT PRIMARY KEY, "
-    + ", ".join(f"{name} INTEGER NOT NULL" for name in _COUNTS)
-    + ") WITHOUT ROWID"
-)
-_UPSERT = (
-    f"INSERT INTO staged VALUES ({', '.join('?' * len(MachineCodesRow._fields))}) "
-    "ON CONFLICT(telephone) DO UPDATE SET "
-    + ", ".join(f"{name} = {name} + excluded.{name}" for name in _COUNTS)
+from airflow_provider_wolkvox.exceptions import WolkvoxRowError
+from airflow_provider_wolkvox.reports import (
+    CAMPAIGN_8,
+    DETAIL,
+    INTEGER,
+    PERCENT,
+    SHARES,
+    SUM,
+    TIMESTAMP,
+    ReportSpec,
+    Row,
+    share,
 )
 
 
 class Staging:
-    """A disposable per-telephone sum of campaign_8 rows. Use it as a context manager."""
+    """A disposable store of one interval's rows of one report. Use it as a context manager."""
 
-    def __init__(self, directory: str | None = None) -> None:
+    def __init__(self, directory: str | None = None, spec: ReportSpec = CAMPAIGN_8) -> None:
+        self.spec = spec
+        self._plan = _plan(spec)
         fd, self.path = tempfile.mkstemp(prefix="wolkvox-staging-", suffix=".sqlite", dir=directory)
         os.close(fd)
         self._db = sqlite3.connect(self.path, isolation_level=None)
         # A throwaway file: durability would only cost time.
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute(_CREATE)
+        self._db.execute(self._plan.create)
         self.rows_added = 0
 
-    def add(self, rows: Iterable[MachineCodesRow]) -> None:
-        """Add rows of one request window; counts of a telephone already staged are summed."""
+    def add(self, rows: Iterable[Row]) -> None:
+        """Add rows of one request window, combined with what is staged already.
+
+        Detail reports raise :class:`WolkvoxRowError` naming the key when a row repeats a key
+        staged already or earlier in ``rows``; nothing of ``rows`` is staged then.
+        """
         before = self._db.total_changes
+        plan = self._plan
+        if self.spec.combine == DETAIL and not isinstance(rows, (list, tuple)):
+            rows = list(rows)  # read again to name the repeated key
         self._db.execute("BEGIN")
-        self._db.executemany(_UPSERT, rows)
+        try:
+            self._db.executemany(plan.insert, rows if plan.to_db is None else map(plan.to_db, rows))
+        except sqlite3.IntegrityError:
+            self._db.execute("ROLLBACK")
+            raise self._duplicate(rows) from None
         self._db.execute("COMMIT")
         self.rows_added += self._db.total_changes - before
 
     def __len__(self) -> int:
-        """Distinct telephones staged."""
+        """Distinct keys staged (telephones for campaign_8)."""
         return int(self._db.execute("SELECT count(*) FROM staged").fetchone()[0])
 
-    def rows(self, batch: int = 10_000) -> Iterator[MachineCodesRow]:
-        """The summed rows, ordered by telephone, streamed from disk."""
-        cursor = self._db.execute("SELECT * FROM staged ORDER BY telephone")
-        # The table has exactly the row's seven columns: tuple.__new__ makes the same MachineCodesRow
-        # as _make without a Python-level call per row (a third of the time of reading back).
-        make = functools.partial(tuple.__new__, MachineCodesRow)
+    def rows(self, batch: int = 10_000) -> Iterator[Row]:
+        """The combined rows, ordered by key, streamed from disk."""
+        plan = self._plan
+        if plan.shares_total:
+            total = int(self._db.execute("SELECT coalesce(sum(records), 0) FROM staged").fetchone()[0])
+        cursor = self._db.execute(plan.select)
         while True:
-            with gc_paused():
-                chunk = list(map(make, cursor.fetchmany(batch)))
+            with gc_paused():  # building rows in bulk sets off collections that walk every row alive
+                chunk = cursor.fetchmany(batch)
+                if plan.shares_total:
+                    chunk = [(*head, records, share(records, total)) for *head, records in chunk]
+                elif plan.from_db is not None:
+                    chunk = list(map(plan.from_db, chunk))
             if not chunk:
                 return
             yield from chunk
+
+    def _duplicate(self, rows: Iterable[Row]) -> WolkvoxRowError:
+        spec = self.spec
+        at = [spec.fields.index(name) for name in spec.key]
+        keys = ", ".join(_q(name) for name in spec.key)
+        staged = {tuple(r) for r in self._db.execute(f"SELECT {keys} FROM staged")}
+        seen: set[tuple[Any, ...]] = set()
+        plan = self._plan
+        for row in rows:
+            stored = row if plan.to_db is None else plan.to_db(row)
+            key = tuple(stored[i] for i in at)
+            if key in staged or key in seen:
+                named = ", ".join(f"{n}={v!r}" for n, v in zip(spec.key, key, strict=True))
+                return WolkvoxRowError(
+                    f"{spec.api}: two rows with the same key ({named}); the report's key "
+                    f"({', '.join(spec.key)}) should name one row, so the answer cannot be loaded "
+                    "without losing one of them"
+                )
+            seen.add(key)
+        return WolkvoxRowError(f"{spec.api}: two rows with the same key ({', '.join(spec.key)})")
 
     def close(self) -> None:
         self._db.close()
@@ -80,3 +124,85 @@ class Staging:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+class _Plan:
+    """The staging table and statements of one spec."""
+
+    def __init__(
+        self,
+        create: str,
+        insert: str,
+        select: str,
+        *,
+        to_db: Callable[[Row], Row] | None = None,
+        from_db: Callable[[Row], Row] | None = None,
+        shares_total: bool = False,
+    ) -> None:
+        self.create, self.insert, self.select = create, insert, select
+        self.to_db, self.from_db, self.shares_total = to_db, from_db, shares_total
+
+
+def _plan(spec: ReportSpec) -> _Plan:
+    key = [_q(name) for name in spec.key]
+    values = [_q(f.name) for f in spec.schema if f.name not in spec.key]
+    if spec.combine == SUM:
+        staged = [_q(name) for name in spec.fields]
+        columns = [f"{_q(f.name)} {'INTEGER NOT NULL' if f.type == INTEGER else 'TEXT'}" for f in spec.schema]
+        conflict = ", ".join(f"{name} = {name} + excluded.{name}" for name in values)
+    elif spec.combine == SHARES:
+        staged = [*key, "records"]
+        columns = [*(f"{name} TEXT" for name in key), "records INTEGER NOT NULL"]
+        conflict = "records = records + excluded.records"
+    else:
+        staged = [_q(name) for name in spec.fields]
+        columns = [f"{_q(f.name)} {'INTEGER' if f.type == INTEGER else 'TEXT'}" for f in spec.schema]
+        conflict = ""
+    if len(key) == 1:
+        columns[staged.index(key[0])] = f"{key[0]} TEXT PRIMARY KEY"
+    else:
+        columns.append(f"PRIMARY KEY ({', '.join(key)})")
+    create = f"CREATE TABLE staged ({', '.join(columns)}) WITHOUT ROWID"
+    insert = f"INSERT INTO staged VALUES ({', '.join('?' * len(staged))})"
+    if conflict:
+        insert += f" ON CONFLICT({', '.join(key)}) DO UPDATE SET {conflict}"
+    select = f"SELECT {', '.join(staged)} FROM staged ORDER BY {', '.join(key)}"
+    plan = _Plan(create, insert, select, shares_total=spec.combine == SHARES)
+    if spec.combine == SHARES:
+        n = len(key)
+        plan.to_db = lambda row: row[: n + 1]
+    elif spec.row_type is not None:
+        # The table has exactly the row's columns: tuple.__new__ makes the same row as _make
+        # without a Python-level call per row.
+        plan.from_db = functools.partial(tuple.__new__, spec.row_type)
+    elif spec.combine == DETAIL and ({TIMESTAMP, PERCENT} & set(spec.types)):
+        plan.to_db, plan.from_db = _codec(spec)
+    return plan
+
+
+def _q(name: str) -> str:
+    """Quoted: the spec's names are plain identifiers, some of them SQL words (date, time)."""
+    return f'"{name}"'
+
+
+def _codec(spec: ReportSpec) -> tuple[Callable[[Row], Row], Callable[[Row], Row]]:
+    """Store times as ISO text and percentages as decimal text; read them back typed."""
+    kinds = spec.types
+
+    def to_db(row: Row) -> Row:
+        return tuple(
+            v.isoformat() if k == TIMESTAMP and v is not None else str(v) if k == PERCENT else v
+            for k, v in zip(kinds, row, strict=True)
+        )
+
+    def from_db(row: Row) -> Row:
+        return tuple(
+            datetime.fromisoformat(v)
+            if k == TIMESTAMP and v is not None
+            else Decimal(v)
+            if k == PERCENT
+            else v
+            for k, v in zip(kinds, row, strict=True)
+        )
+
+    return to_db, from_db

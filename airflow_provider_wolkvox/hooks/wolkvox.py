@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import requests
 from airflow.sdk import BaseHook
@@ -29,7 +29,7 @@ from airflow_provider_wolkvox.exceptions import (
     WolkvoxTimeoutError,
     WolkvoxTransientError,
 )
-from airflow_provider_wolkvox.reports import CAMPAIGN_8, MachineCodesRow
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, MachineCodesRow, ReportSpec, Row
 from airflow_provider_wolkvox.windows import api_dates, describe, validate_window
 
 if TYPE_CHECKING:
@@ -144,6 +144,21 @@ class WolkvoxHook(BaseHook):
         """
         return self._call(REPORTS_PATH, {"api": api, **params}, label=api)
 
+    def get_rows(
+        self, spec: ReportSpec, campaign_id: str, start: DateTime | datetime, end: DateTime | datetime
+    ) -> list[Row]:
+        """Typed rows of report ``spec`` for one request window ``[start, end)`` (aware datetimes).
+
+        The window is sent in the connection's time zone with ``date_end = end - 1 s``;
+        the rows' local dates are read in that zone too.
+        """
+        start_dt, end_dt = validate_window(start, end)
+        date_ini, date_end = api_dates(start_dt, end_dt, self.timezone)
+        raw = self.get_report(spec.api, campaign_id=str(campaign_id), date_ini=date_ini, date_end=date_end)
+        if not raw:
+            self.log.info("%s %s: the window is empty", spec.api, describe(start_dt, end_dt, self.timezone))
+        return spec.parse_rows(raw, self.timezone)
+
     def get_machine_codes(
         self, campaign_id: str, start: DateTime | datetime, end: DateTime | datetime
     ) -> list[MachineCodesRow]:
@@ -152,14 +167,7 @@ class WolkvoxHook(BaseHook):
         The window is sent in the connection's time zone with ``date_end = end - 1 s``.
         Counts are parsed to ``int``; the telephone stays text.
         """
-        start_dt, end_dt = validate_window(start, end)
-        date_ini, date_end = api_dates(start_dt, end_dt, self.timezone)
-        raw = self.get_report(
-            CAMPAIGN_8.api, campaign_id=str(campaign_id), date_ini=date_ini, date_end=date_end
-        )
-        if not raw:
-            self.log.info("campaign_8 %s: the window is empty", describe(start_dt, end_dt, self.timezone))
-        return CAMPAIGN_8.parse_rows(raw)
+        return cast("list[MachineCodesRow]", self.get_rows(CAMPAIGN_8, campaign_id, start, end))
 
     def get_token_info(self) -> TokenInfo:
         """The token's quota for today. The call itself spends one unit of that quota."""

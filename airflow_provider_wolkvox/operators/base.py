@@ -11,6 +11,7 @@ from airflow.sdk import BaseOperator
 from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxError, WolkvoxQuotaExceededError
 from airflow_provider_wolkvox.pools import POOL_SLOTS, pool_name
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, report
 from airflow_provider_wolkvox.windows import (
     API_MAX_WINDOW,
     ONE_SECOND,
@@ -30,12 +31,14 @@ QUOTA_RESET_MARGIN = timedelta(minutes=1)
 
 
 class WolkvoxWindowOperator(BaseOperator):
-    """Fetch one campaign's report for the window ``[window_start, window_end)``.
+    """Fetch one campaign's report ``api`` for the window ``[window_start, window_end)``.
 
     Subclasses decide where the rows go (:meth:`deliver`). Unless ``pool`` is
     given (here or in ``default_args``) the task runs in the one-slot pool
     ``wolkvox_<wolkvox_conn_id>``, so one token serves one request at a time.
 
+    :param api: the report, ``campaign_1`` .. ``campaign_10`` (see ``reports.REPORTS``); not templated,
+        since it decides the rows' shape and the table's schema.
     :param campaign_id: Wolkvox campaign id, or ``all``. Templated.
     :param wolkvox_conn_id: Airflow connection of type ``wolkvox``.
     :param window_start: aware start, datetime or ISO-8601. Templated; defaults to the data interval.
@@ -54,6 +57,7 @@ class WolkvoxWindowOperator(BaseOperator):
         self,
         *,
         campaign_id: str,
+        api: str = CAMPAIGN_8.api,
         wolkvox_conn_id: str = DEFAULT_CONN_ID,
         window_start: Any = "{{ data_interval_start }}",
         window_end: Any = "{{ data_interval_end }}",
@@ -68,7 +72,9 @@ class WolkvoxWindowOperator(BaseOperator):
                 f"max_request_window must be between 1 second and 31 days (the API's limit), "
                 f"got {max_request_window}"
             )
+        self.spec: ReportSpec = report(api)
         super().__init__(pool=pool or pool_name(wolkvox_conn_id), pool_slots=pool_slots, **kwargs)
+        self.api = api
         self.campaign_id = campaign_id
         self.wolkvox_conn_id = wolkvox_conn_id
         self.window_start = window_start
@@ -134,7 +140,7 @@ class WolkvoxWindowOperator(BaseOperator):
             raise WolkvoxConfigError("campaign_id is empty: give a Wolkvox campaign id, or 'all'")
         hook = WolkvoxHook(self.wolkvox_conn_id)
         try:
-            with Staging() as staging:
+            with Staging(spec=self.spec) as staging:
                 summary = fetch_interval(
                     hook,
                     campaign_id,
@@ -145,12 +151,14 @@ class WolkvoxWindowOperator(BaseOperator):
                     logger=self.log,
                 )
                 self.log.info(
-                    "campaign %s %s: %s rows from %d request(s), %s telephones, %d API call(s)",
+                    "%s campaign %s %s: %s rows from %d request(s), %s %s, %d API call(s)",
+                    self.spec.api,
                     campaign_id,
                     describe(start, end, hook.timezone),
                     f"{summary.rows:,}",
                     summary.requests,
                     f"{len(staging):,}",
+                    "telephones" if self.spec.key == ("telephone",) else "rows after combining",
                     summary.api_calls,
                 )
                 return self.deliver(FetchedInterval(campaign_id, start, end, hook.timezone, staging, summary))
@@ -158,7 +166,7 @@ class WolkvoxWindowOperator(BaseOperator):
             hook.close()
 
     def deliver(self, fetched: FetchedInterval) -> Any:
-        """Put the interval's summed rows where they belong; the return value goes to XCom."""
+        """Put the interval's combined rows where they belong; the return value goes to XCom."""
         raise NotImplementedError
 
 

@@ -7,10 +7,12 @@ formatted with ``:d``, which refuses anything that is not an integer.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, INTEGER, PERCENT, TIMESTAMP, ReportSpec
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.rows import batches, check_batch
+from airflow_provider_wolkvox.sql.rows import batches, check_batch, validator
 from airflow_provider_wolkvox.sql.schema import utc_iso
 
 COPY_BATCH_ROWS = 10_000
@@ -28,6 +30,9 @@ def copy_chunks(job: LoadJob, table: str, size: int = COPY_BATCH_ROWS) -> Iterat
 
     Raises :class:`~airflow_provider_wolkvox.exceptions.WolkvoxRowError` naming the first bad row.
     """
+    if job.spec is not CAMPAIGN_8:
+        yield from _spec_chunks(job, table, size)
+        return
     head = f"{escape(job.campaign_id)}\t{utc_iso(job.window_start)}\t{utc_iso(job.window_end)}\t"
     tail = f"\t{utc_iso(job.loaded_at)}\n"
     done = 0
@@ -42,5 +47,51 @@ def copy_chunks(job: LoadJob, table: str, size: int = COPY_BATCH_ROWS) -> Iterat
         except (TypeError, ValueError):
             check_batch(batch, done, table)
             raise
+        yield text, len(batch)
+        done += len(batch)
+
+
+def _int(value: int) -> str:
+    return f"{value:d}"
+
+
+def _field_formatters(spec: ReportSpec) -> list[Callable[[Any], str]]:
+    formatters: list[Callable[[Any], str]] = []
+    for kind in spec.types:
+        if kind == INTEGER:
+            formatters.append(_int)
+        elif kind == PERCENT:
+            formatters.append(str)
+        elif kind == TIMESTAMP:
+            formatters.append(utc_iso)
+        else:
+            formatters.append(escape)
+    return formatters
+
+
+def _spec_chunks(job: LoadJob, table: str, size: int) -> Iterator[tuple[str, int]]:
+    """Any other report: one formatter per field, ``\\N`` for NULL."""
+    spec = job.spec
+    formatters = _field_formatters(spec)
+    is_valid = validator(spec)
+    head = f"{escape(job.campaign_id)}\t{utc_iso(job.window_start)}\t{utc_iso(job.window_end)}\t"
+    tail = f"\t{utc_iso(job.loaded_at)}\n"
+    done = 0
+    for batch in batches(job.rows, size):
+        if not all(map(is_valid, batch)):
+            check_batch(batch, done, table, spec)
+        text = "".join(
+            [
+                head
+                + "\t".join(
+                    [
+                        "\\N" if value is None else fmt(value)
+                        for fmt, value in zip(formatters, row, strict=True)
+                    ]
+                )
+                + tail
+                for row in batch
+            ]
+        )
         yield text, len(batch)
         done += len(batch)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.rows import batches, check_batch
-from airflow_provider_wolkvox.sql.schema import GENERIC, Flavor, Quote, double_quote, statements
+from airflow_provider_wolkvox.sql.schema import GENERIC, Flavor, Quote, adapter, double_quote, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
 
 if TYPE_CHECKING:
@@ -36,7 +37,9 @@ def hook_quote(db_hook: DbApiHook) -> Quote:
 def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) -> int:
     """Replace the window's rows with portable SQL; return the number of rows inserted."""
     quote = hook_quote(db_hook) if flavor is GENERIC else double_quote
-    sql = statements(flavor, job.table, placeholder=db_hook.placeholder, quote=quote)
+    spec = job.spec
+    sql = statements(flavor, job.table, placeholder=db_hook.placeholder, quote=quote, spec=spec)
+    adapt = None if spec is CAMPAIGN_8 else adapter(spec, flavor)
     start, end = flavor.time_value(job.window_start), flavor.time_value(job.window_end)
     loaded_at = flavor.time_value(job.loaded_at)
     campaign = job.campaign_id
@@ -56,11 +59,15 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
             cursor.execute(sql.delete, (campaign, start, end))
             deleted = cursor.rowcount
             for batch in batches(job.rows):
-                check_batch(batch, inserted, sql.table)
-                cursor.executemany(
-                    sql.insert,
-                    [(campaign, start, end, t, a, b, c, d, e, f, loaded_at) for t, a, b, c, d, e, f in batch],
-                )
+                check_batch(batch, inserted, sql.table, spec)
+                if adapt is None:
+                    values = [
+                        (campaign, start, end, t, a, b, c, d, e, f, loaded_at)
+                        for t, a, b, c, d, e, f in batch
+                    ]
+                else:
+                    values = [(campaign, start, end, *adapt(row), loaded_at) for row in batch]
+                cursor.executemany(sql.insert, values)
                 inserted += len(batch)
         finally:
             cursor.close()

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from airflow_provider_wolkvox.reports import MachineCodesRow
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,10 @@ class LoadJob:
     window_start: datetime
     window_end: datetime
     loaded_at: datetime
-    rows: Iterable[MachineCodesRow]
+    rows: Iterable[Row]
     create_table: bool
+    spec: ReportSpec = CAMPAIGN_8
+    """The report the rows are of: it gives the table's columns and the rows' shape."""
 
     def describe(self) -> str:
         """``campaign 123 [2026-11-27T06:00:00+00:00, 2026-11-27T07:00:00+00:00)`` for messages."""

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.reports import MachineCodesRow
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.schema import POSTGRES, SQLITE, flavor_for, table_parts
 from airflow_provider_wolkvox.windows import validate_window
@@ -33,9 +33,10 @@ def load_window(
     campaign_id: str,
     window_start: pendulum.DateTime,
     window_end: pendulum.DateTime,
-    rows: Iterable[MachineCodesRow],
+    rows: Iterable[Row],
     create_table: bool = True,
     loaded_at: datetime | None = None,
+    spec: ReportSpec = CAMPAIGN_8,
 ) -> int:
     """Replace the rows of ``campaign_id`` over ``[window_start, window_end)`` in ``table`` with ``rows``.
 
@@ -50,13 +51,16 @@ def load_window(
     :param campaign_id: the Wolkvox campaign the rows belong to.
     :param window_start: aware start of the window (inclusive), whole seconds.
     :param window_end: aware end of the window (exclusive), whole seconds.
-    :param rows: one row per telephone; read once, a batch at a time, never held whole.
+    :param rows: ``spec``'s typed rows (campaign_8: one per telephone); read once, a batch at a
+        time, never held whole.
     :param create_table: run ``CREATE TABLE IF NOT EXISTS`` first.
     :param loaded_at: aware time stamped on every row; default now. Stored in whole seconds, UTC.
+    :param spec: the report the rows are of (its table schema); campaign_8 unless told.
     :return: the number of rows inserted.
     :raises WolkvoxConfigError: bad table name, empty campaign id or naive ``loaded_at``, before any I/O.
     :raises WolkvoxWindowError: naive, sub-second, empty or inverted window, before any I/O.
-    :raises WolkvoxRowError: a row that is not a telephone and six integer counts (rolled back).
+    :raises WolkvoxRowError: a row that is not one of ``spec``'s (rolled back); for campaign_8, a
+        telephone and six integer counts.
     """
     table_parts(table)
     if not isinstance(campaign_id, str) or not campaign_id.strip():
@@ -70,6 +74,7 @@ def load_window(
         loaded_at=_loaded_at(loaded_at),
         rows=rows,
         create_table=create_table,
+        spec=spec,
     )
     flavor = flavor_for(db_hook.dialect_name)
     with closing(db_hook.get_conn()) as conn:

@@ -36,7 +36,7 @@ def copy_kind(conn: Any) -> str | None:
 
 def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     """Replace the window's rows through COPY; return the number of rows inserted."""
-    sql = statements(POSTGRES, job.table, placeholder="%s")
+    sql = statements(POSTGRES, job.table, placeholder="%s", spec=job.spec)
     kind = copy_kind(conn)
     window = (job.campaign_id, job.window_start, job.window_end)
     lock_key = (

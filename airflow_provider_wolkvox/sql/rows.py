@@ -6,19 +6,29 @@ time. Checking a row is cheap; explaining a bad one is done only once it failed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
 from itertools import islice
 from typing import Any, TypeVar
 
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
-from airflow_provider_wolkvox.reports import MachineCodesRow
+from airflow_provider_wolkvox.reports import (
+    CAMPAIGN_8,
+    INTEGER,
+    PERCENT,
+    TEXT,
+    TIMESTAMP,
+    FieldType,
+    ReportSpec,
+)
 
 T = TypeVar("T")
 
 BATCH_ROWS = 10_000
 """Rows per ``executemany`` call or per COPY write."""
 
-FIELDS = MachineCodesRow._fields
+FIELDS = CAMPAIGN_8.fields
 
 
 def batches(rows: Iterable[T], size: int = BATCH_ROWS) -> Iterator[list[T]]:
@@ -39,16 +49,64 @@ def valid(row: Any) -> bool:
     )
 
 
-def check_batch(batch: Sequence[Any], first_index: int, table: str) -> None:
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int)
+
+
+def _is_decimal(value: Any) -> bool:
+    return isinstance(value, Decimal) and value.is_finite()
+
+
+def _is_aware(value: Any) -> bool:
+    return isinstance(value, datetime) and value.utcoffset() is not None
+
+
+_CHECKS: dict[FieldType, tuple[Callable[[Any], bool], str]] = {
+    TEXT: (_is_text, "str"),
+    INTEGER: (_is_int, "int"),
+    PERCENT: (_is_decimal, "Decimal"),
+    TIMESTAMP: (_is_aware, "aware datetime"),
+}
+
+
+def validator(spec: ReportSpec) -> Callable[[Any], bool]:
+    """A check that a row is ``spec``'s: one value of the right type per field."""
+    if spec is CAMPAIGN_8:
+        return valid
+    checks = [
+        (lambda v, ok=_CHECKS[f.type][0]: v is None or ok(v)) if f.nullable else _CHECKS[f.type][0]
+        for f in spec.schema
+    ]
+    width = len(checks)
+
+    def check(row: Any) -> bool:
+        return (
+            isinstance(row, Sequence)
+            and not isinstance(row, str)
+            and len(row) == width
+            and all(ok(value) for ok, value in zip(checks, row, strict=True))
+        )
+
+    return check
+
+
+def check_batch(batch: Sequence[Any], first_index: int, table: str, spec: ReportSpec = CAMPAIGN_8) -> None:
     """Raise :class:`WolkvoxRowError` for the first invalid row of ``batch``."""
+    is_valid = valid if spec is CAMPAIGN_8 else validator(spec)
     for offset, row in enumerate(batch):
-        if not valid(row):
-            raise row_error(row, first_index + offset, table)
+        if not is_valid(row):
+            raise row_error(row, first_index + offset, table, spec)
 
 
-def row_error(row: Any, index: int, table: str) -> WolkvoxRowError:
+def row_error(row: Any, index: int, table: str, spec: ReportSpec = CAMPAIGN_8) -> WolkvoxRowError:
     """Describe what is wrong with ``row``, the ``index``-th (0-based) of the stream."""
     where = f"row {index} to load into {table}"
+    if spec is not CAMPAIGN_8:
+        return _spec_row_error(row, where, spec)
     if not isinstance(row, Sequence) or isinstance(row, str) or len(row) != len(FIELDS):
         return WolkvoxRowError(
             f"{where} is {type(row).__name__} {_short(row)}, not a MachineCodesRow of {len(FIELDS)} fields"
@@ -58,6 +116,21 @@ def row_error(row: Any, index: int, table: str) -> WolkvoxRowError:
         if not isinstance(value, expected):
             return WolkvoxRowError(
                 f"{where}: {name} is {_short(value)} ({type(value).__name__}), expected {expected.__name__}"
+            )
+    return WolkvoxRowError(f"{where} could not be written: {_short(row)}")
+
+
+def _spec_row_error(row: Any, where: str, spec: ReportSpec) -> WolkvoxRowError:
+    width = len(spec.schema)
+    if not isinstance(row, Sequence) or isinstance(row, str) or len(row) != width:
+        return WolkvoxRowError(
+            f"{where} is {type(row).__name__} {_short(row)}, not a {spec.api} row of {width} fields"
+        )
+    for f, value in zip(spec.schema, row, strict=True):
+        ok, expected = _CHECKS[f.type]
+        if not (ok(value) or (f.nullable and value is None)):
+            return WolkvoxRowError(
+                f"{where}: {f.name} is {_short(value)} ({type(value).__name__}), expected {expected}"
             )
     return WolkvoxRowError(f"{where} could not be written: {_short(row)}")
 

@@ -1,8 +1,8 @@
-"""The warehouse table: its columns, their types per dialect, and the SQL that touches it.
+"""The warehouse table of a report: its columns, their types per dialect, and the SQL that touches it.
 
-One row per (campaign_id, window_start, window_end, telephone). Every statement is
-built from validated identifiers only; values always travel as parameters (or as
-escaped COPY data), never inside the SQL text.
+One row per campaign_id, window_start, window_end and the report's own key (for
+campaign_8, the telephone). Every statement is built from validated identifiers only;
+values always travel as parameters (or as escaped COPY data), never inside the SQL text.
 """
 
 from __future__ import annotations
@@ -11,20 +11,34 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.reports import MachineCodesRow
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, INTEGER, PERCENT, TEXT, TIMESTAMP, ReportSpec
 
-KEY_COLUMNS: tuple[str, ...] = ("campaign_id", "window_start", "window_end", "telephone")
-"""The primary key: re-loading a window replaces exactly the rows with these values."""
+WINDOW_COLUMNS: tuple[str, ...] = ("campaign_id", "window_start", "window_end")
+"""The columns every report's table starts with: which (campaign, window) a row belongs to."""
 
-COUNT_COLUMNS: tuple[str, ...] = MachineCodesRow._fields[1:]
-COLUMNS: tuple[str, ...] = (*KEY_COLUMNS, *COUNT_COLUMNS, "loaded_at")
-"""Column order of the table, of every INSERT and of the COPY data."""
+
+def key_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
+    """The primary key of ``spec``'s table: the window, then the report's natural key."""
+    return (*WINDOW_COLUMNS, *spec.key)
+
+
+def columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
+    """Column order of ``spec``'s table, of every INSERT and of the COPY data."""
+    return (*WINDOW_COLUMNS, *spec.fields, "loaded_at")
+
+
+KEY_COLUMNS: tuple[str, ...] = key_columns(CAMPAIGN_8)
+"""campaign_8's primary key: re-loading a window replaces exactly the rows with these values."""
+
+COUNT_COLUMNS: tuple[str, ...] = CAMPAIGN_8.fields[1:]
+COLUMNS: tuple[str, ...] = columns(CAMPAIGN_8)
+"""Column order of campaign_8's table, of every INSERT and of the COPY data."""
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}\Z")
 _TIME_COLUMNS = frozenset({"window_start", "window_end", "loaded_at"})
-_TEXT_COLUMNS = frozenset({"campaign_id", "telephone"})
 
 Quote = Callable[[str], str]
 
@@ -65,11 +79,13 @@ class Flavor:
     time_value: Callable[[datetime], object]
     """Turns an aware datetime into the parameter value stored in a time column."""
     table_options: str = ""
+    numeric_type: str = "NUMERIC"
+    """Type of percentages (exact decimals)."""
 
 
-POSTGRES = Flavor("postgresql", "text", "timestamptz", "integer", utc_aware)
-SQLITE = Flavor("sqlite", "TEXT", "TEXT", "INTEGER", utc_iso, " WITHOUT ROWID")
-GENERIC = Flavor("generic", "VARCHAR(255)", "TIMESTAMP", "INTEGER", utc_naive)
+POSTGRES = Flavor("postgresql", "text", "timestamptz", "integer", utc_aware, numeric_type="numeric")
+SQLITE = Flavor("sqlite", "TEXT", "TEXT", "INTEGER", utc_iso, " WITHOUT ROWID", numeric_type="NUMERIC")
+GENERIC = Flavor("generic", "VARCHAR(255)", "TIMESTAMP", "INTEGER", utc_naive, numeric_type="DECIMAL(9,2)")
 """Anything else: VARCHAR rather than TEXT because MySQL, SQL Server and Oracle cannot key a
 TEXT/CLOB column; TIMESTAMP values are naive and hold UTC."""
 
@@ -98,6 +114,28 @@ def table_parts(table: str) -> tuple[str, ...]:
     return parts
 
 
+def adapter(spec: ReportSpec, flavor: Flavor) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """Turns one of ``spec``'s typed rows into parameter values for ``flavor``: times become the
+    flavor's time values, percentages text for SQLite (its driver binds no ``Decimal``)."""
+    converters: list[Callable[[Any], Any] | None] = []
+    for kind in spec.types:
+        if kind == TIMESTAMP:
+            converters.append(flavor.time_value)
+        elif kind == PERCENT and flavor is SQLITE:
+            converters.append(str)
+        else:
+            converters.append(None)
+    pairs = list(enumerate(converters))
+
+    def adapt(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(
+            value if convert is None or value is None else convert(value)
+            for (_, convert), value in zip(pairs, row, strict=True)
+        )
+
+    return adapt
+
+
 @dataclass(frozen=True)
 class Statements:
     """The SQL text of one load, for one table in one flavor."""
@@ -109,36 +147,59 @@ class Statements:
     insert: str
 
 
-def statements(flavor: Flavor, table: str, placeholder: str = "?", quote: Quote = double_quote) -> Statements:
-    """Build every statement for ``table``; validates the name first."""
+def statements(
+    flavor: Flavor,
+    table: str,
+    placeholder: str = "?",
+    quote: Quote = double_quote,
+    spec: ReportSpec = CAMPAIGN_8,
+) -> Statements:
+    """Build every statement for ``spec``'s ``table``; validates the name first."""
     qualified = ".".join(quote(part) for part in table_parts(table))
-    columns = ", ".join(quote(column) for column in COLUMNS)
-    key = " AND ".join(f"{quote(column)} = {placeholder}" for column in KEY_COLUMNS[:3])
+    names = columns(spec)
+    listed = ", ".join(quote(column) for column in names)
+    key = " AND ".join(f"{quote(column)} = {placeholder}" for column in WINDOW_COLUMNS)
     return Statements(
         table=qualified,
-        create=_create(flavor, qualified, quote),
+        create=_create(flavor, qualified, quote, spec),
         delete=f"DELETE FROM {qualified} WHERE {key}",
-        copy=f"COPY {qualified} ({columns}) FROM STDIN",
-        insert=f"INSERT INTO {qualified} ({columns}) VALUES ({', '.join([placeholder] * len(COLUMNS))})",
+        copy=f"COPY {qualified} ({listed}) FROM STDIN",
+        insert=f"INSERT INTO {qualified} ({listed}) VALUES ({', '.join([placeholder] * len(names))})",
     )
 
 
-def _column_type(flavor: Flavor, column: str) -> str:
+def _column_type(flavor: Flavor, column: str, spec: ReportSpec = CAMPAIGN_8) -> str:
     if column in _TIME_COLUMNS:
         return flavor.time_type
-    if column in _TEXT_COLUMNS:
+    if column == "campaign_id":
         return flavor.text_type
-    return flavor.int_type
+    kind = spec.types[spec.fields.index(column)]
+    return {
+        TEXT: flavor.text_type,
+        INTEGER: flavor.int_type,
+        PERCENT: flavor.numeric_type,
+        TIMESTAMP: flavor.time_type,
+    }[kind]
 
 
-def _create(flavor: Flavor, qualified: str, quote: Quote) -> str:
-    lines = [f"    {quote(column)} {_column_type(flavor, column)} NOT NULL" for column in COLUMNS]
-    lines.append(f"    PRIMARY KEY ({', '.join(quote(column) for column in KEY_COLUMNS)})")
+def _nullable(column: str, spec: ReportSpec) -> bool:
+    return column in spec.fields and spec.schema[spec.fields.index(column)].nullable
+
+
+def _create(flavor: Flavor, qualified: str, quote: Quote, spec: ReportSpec = CAMPAIGN_8) -> str:
+    lines = [
+        f"    {quote(column)} {_column_type(flavor, column, spec)}"
+        + ("" if _nullable(column, spec) else " NOT NULL")
+        for column in columns(spec)
+    ]
+    lines.append(f"    PRIMARY KEY ({', '.join(quote(column) for column in key_columns(spec))})")
     body = ",\n".join(lines)
     return f"CREATE TABLE IF NOT EXISTS {qualified} (\n{body}\n){flavor.table_options}"
 
 
-def create_table_sql(dialect_name: str, table: str, quote: Quote | None = None) -> str:
+def create_table_sql(
+    dialect_name: str, table: str, quote: Quote | None = None, spec: ReportSpec = CAMPAIGN_8
+) -> str:
     """``CREATE TABLE IF NOT EXISTS`` for ``table`` in the dialect's flavor.
 
     ``dialect_name`` is a common-sql dialect name such as ``"postgresql"`` or
@@ -150,37 +211,35 @@ def create_table_sql(dialect_name: str, table: str, quote: Quote | None = None) 
     flavor = flavor_for(dialect_name)
     if quote is None:
         quote = no_quote if flavor is GENERIC else double_quote
-    return statements(flavor, table, quote=quote).create
+    return statements(flavor, table, quote=quote, spec=spec).create
 
 
 _DESCRIPTIONS = {
-    "campaign_id": "Wolkvox campaign the counts belong to",
+    "campaign_id": "Wolkvox campaign requested (an id, or `all`)",
     "window_start": "start of the loaded window (inclusive), UTC",
     "window_end": "end of the loaded window (exclusive), UTC",
-    "telephone": "registry telephone number, exactly as the API sent it (leading zeros, '+')",
-    "total_machine_recognitions": "machine-code recognitions of the number in the window",
-    "no_answer": "machine code result: no answer",
-    "answer_machine": "machine code result: answering machine",
-    "busy": "machine code result: busy",
-    "congestion": "machine code result: congestion",
-    "failed": "machine code result: failed",
     "loaded_at": "when this row was written, UTC, whole seconds",
 }
 
 
-def schema_doc() -> str:
-    """The table's schema as a Markdown table, for the docs."""
+def schema_doc(spec: ReportSpec = CAMPAIGN_8) -> str:
+    """``spec``'s table schema as a Markdown table, for the docs."""
     flavors = (POSTGRES, SQLITE, GENERIC)
+    described = {**_DESCRIPTIONS, **{f.name: f.description for f in spec.schema}}
+    if spec is CAMPAIGN_8:
+        described["campaign_id"] = "Wolkvox campaign the counts belong to"
     lines = [
         "| column | PostgreSQL | SQLite | other databases | meaning |",
         "|---|---|---|---|---|",
     ]
-    for column in COLUMNS:
-        types = " | ".join(f"`{_column_type(flavor, column)}`" for flavor in flavors)
-        lines.append(f"| `{column}` | {types} | {_DESCRIPTIONS[column]} |")
+    for column in columns(spec):
+        types = " | ".join(f"`{_column_type(flavor, column, spec)}`" for flavor in flavors)
+        lines.append(f"| `{column}` | {types} | {described[column]} |")
+    nullable = [f.name for f in spec.schema if f.nullable]
     lines += [
         "",
-        f"Every column is `NOT NULL`; the primary key is ({', '.join(KEY_COLUMNS)}).",
+        f"Every column is `NOT NULL`{' except ' + ', '.join(nullable) if nullable else ''}; "
+        f"the primary key is ({', '.join(key_columns(spec))}).",
         "SQLite stores times as ISO-8601 text such as `2026-11-27T06:00:00+00:00`, so text order is time "
         "order; other databases get a plain `TIMESTAMP` holding UTC.",
     ]

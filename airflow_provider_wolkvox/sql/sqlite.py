@@ -14,9 +14,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.rows import batches, check_batch
-from airflow_provider_wolkvox.sql.schema import SQLITE, utc_iso
+from airflow_provider_wolkvox.sql.schema import SQLITE, adapter, utc_iso
 from airflow_provider_wolkvox.sql.schema import statements as build_statements
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,9 @@ log = logging.getLogger(__name__)
 
 def load(conn: sqlite3.Connection, job: LoadJob) -> int:
     """Replace the window's rows; return the number of rows inserted."""
-    sql = build_statements(SQLITE, job.table)
+    spec = job.spec
+    sql = build_statements(SQLITE, job.table, spec=spec)
+    adapt = None if spec is CAMPAIGN_8 else adapter(spec, SQLITE)
     start, end, loaded_at = utc_iso(job.window_start), utc_iso(job.window_end), utc_iso(job.loaded_at)
     campaign = job.campaign_id
     inserted = 0
@@ -33,11 +36,14 @@ def load(conn: sqlite3.Connection, job: LoadJob) -> int:
             conn.execute(sql.create)
         deleted = conn.execute(sql.delete, (campaign, start, end)).rowcount
         for batch in batches(job.rows):
-            check_batch(batch, inserted, sql.table)
-            conn.executemany(
-                sql.insert,
-                [(campaign, start, end, t, a, b, c, d, e, f, loaded_at) for t, a, b, c, d, e, f in batch],
-            )
+            check_batch(batch, inserted, sql.table, spec)
+            if adapt is None:  # campaign_8, the big one: unpacked by hand
+                values = [
+                    (campaign, start, end, t, a, b, c, d, e, f, loaded_at) for t, a, b, c, d, e, f in batch
+                ]
+            else:
+                values = [(campaign, start, end, *adapt(row), loaded_at) for row in batch]
+            conn.executemany(sql.insert, values)
             inserted += len(batch)
     log.info("Replaced %s rows with %s in %s for %s (SQLite)", deleted, inserted, sql.table, job.describe())
     return inserted

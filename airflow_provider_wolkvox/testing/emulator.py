@@ -1,6 +1,7 @@
 """Local emulator of the Wolkvox Reports Manager API: no Wolkvox account needed.
 
-Serves ``campaign_8`` and ``token_info`` over real HTTP with the vendor's envelope,
+Serves the campaign report family (``campaign_1`` .. ``campaign_10``, all made of
+the same dial events so their figures agree) and ``token_info`` over real HTTP with the vendor's envelope,
 error answers and limits (31 days per request, 60,000 rows per answer, a daily
 quota and simultaneous requests per token), deterministic synthetic data whose
 exact answer for any window is :meth:`WolkvoxEmulator.ground_truth`, scriptable
@@ -20,8 +21,9 @@ Admin endpoints (no token), for tests in another process: ``POST /_emulator/faul
 ``{rate, kinds, seed, script, fault_sleep}``, ``GET /_emulator/stats``,
 ``POST /_emulator/reset``, ``POST /_emulator/clock {"now": ISO | null}``,
 ``POST /_emulator/preload {campaign_id, start, end}`` and
-``GET /_emulator/ground_truth?campaign_id=&start=ISO&end=ISO``
-(``{telephone: [total, no_answer, answer_machine, busy, congestion, failed]}``).
+``GET /_emulator/ground_truth?campaign_id=&start=ISO&end=ISO[&api=campaign_N]``
+(campaign_8: ``{telephone: [total, no_answer, answer_machine, busy, congestion, failed]}``;
+any other report: its rows as the API sends them).
 
 The emulator never logs a request, and identifies tokens only by
 :meth:`WolkvoxEmulator.fingerprint`. Standard library only.
@@ -58,12 +60,12 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from airflow_provider_wolkvox.testing.emulator_data import (
-    Counts,
     DialData,
     local_spans,
     render_rows,
     utc_spans,
 )
+from airflow_provider_wolkvox.testing.emulator_reports import ReportData
 
 __all__ = ["FAULT_KINDS", "WolkvoxEmulator", "main"]
 
@@ -98,6 +100,8 @@ UNLIMITED = 999_999_999
 _JSON = "application/json; charset=utf-8"
 _HTML = "text/html; charset=UTF-8"
 _PARAMS = ("campaign_id", "date_ini", "date_end")
+REPORT_APIS = tuple(f"campaign_{n}" for n in range(1, 11))
+"""The reports the emulator serves."""
 _MAX_RANGE = timedelta(days=31)
 _ONE_SECOND = timedelta(seconds=1)
 _LOG_SIZE = 100_000
@@ -175,11 +179,12 @@ class WolkvoxEmulator:
             "simultaneous": self._error(403, MSG_SIMULTANEOUS),
         }
         self._data = DialData(seed=seed, telephones=telephones, dials_per_hour=dials_per_hour)
+        self._reports = ReportData(self._data, self._zone)
         self._tokens = frozenset(tokens)
         self._states = {self.fingerprint(t): _TokenState() for t in self._tokens}
         self._lock = threading.Lock()
         self._clock: datetime | None = None
-        self._preloaded: dict[tuple[str, str, str], _Answer] = {}
+        self._preloaded: dict[tuple[str, str, str, str], _Answer] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._base_url: str | None = None
@@ -313,14 +318,22 @@ class WolkvoxEmulator:
 
     # -- data --------------------------------------------------------------------------------
 
-    def ground_truth(self, campaign_id: str, start: datetime, end: datetime) -> dict[str, Counts]:
-        """Exact, uncapped campaign_8 result of the half-open aware window ``[start, end)``:
-        telephone -> (total_machine_recognitions, no_answer, answer_machine, busy,
-        congestion, failed)."""
+    def ground_truth(self, campaign_id: str, start: datetime, end: datetime, api: str = "campaign_8") -> Any:
+        """Exact, uncapped answer of report ``api`` for the half-open aware window ``[start, end)``.
+
+        campaign_8 (the default): ``{telephone: (total_machine_recognitions, no_answer,
+        answer_machine, busy, congestion, failed)}``. Any other report: its rows as one
+        unlimited API call would send them (a list of dicts of strings, dates in the
+        emulator's time zone).
+        """
         _require_aware(start, "start")
         _require_aware(end, "end")
         spans = utc_spans(math.ceil(start.timestamp()), math.ceil(end.timestamp()))
-        return dict(self._data.rows(campaign_id, spans))
+        if api == "campaign_8":
+            return dict(self._data.rows(campaign_id, spans))
+        if api not in REPORT_APIS:
+            raise ValueError(f"the emulator serves {', '.join(REPORT_APIS)}, not {api!r}")
+        return self._reports.rows(api, campaign_id, spans)
 
     def api_dates(self, start: datetime, end: datetime) -> tuple[str, str]:
         """``date_ini`` and inclusive ``date_end`` of ``[start, end)`` in the emulator's zone."""
@@ -329,12 +342,12 @@ class WolkvoxEmulator:
         last = end.astimezone(dt_timezone.utc) - _ONE_SECOND
         return _format_api_date(start.astimezone(self._zone)), _format_api_date(last.astimezone(self._zone))
 
-    def preload(self, campaign_id: str, start: datetime, end: datetime) -> None:
+    def preload(self, campaign_id: str, start: datetime, end: datetime, api: str = "campaign_8") -> None:
         """Render the answer for ``[start, end)`` now, so requests for it are served from memory."""
         date_ini, date_end = self.api_dates(start, end)
-        answer = self._render_report(campaign_id, date_ini, date_end)
+        answer = self._render_report(campaign_id, date_ini, date_end, api)
         with self._lock:
-            self._preloaded[(campaign_id, date_ini, date_end)] = answer
+            self._preloaded[(api, campaign_id, date_ini, date_end)] = answer
 
     # -- request handling (called by _Handler) -----------------------------------------------
 
@@ -450,26 +463,35 @@ class WolkvoxEmulator:
             return self._token_info(query, state)
         if self.latency:
             time.sleep(self.latency)
-        if query.get("api") != "campaign_8":
+        api = query.get("api")
+        if api not in REPORT_APIS:
             return self._error(400, MSG_NO_API)
         key = (query.get("campaign_id", ""), query.get("date_ini", ""), query.get("date_end", ""))
-        return self._preloaded.get(key) or self._render_report(*key)
+        return self._preloaded.get((api, *key)) or self._render_report(*key, api=api)
 
-    def _render_report(self, campaign_id: str, date_ini: str, date_end: str) -> _Answer:
+    def _render_report(
+        self, campaign_id: str, date_ini: str, date_end: str, api: str = "campaign_8"
+    ) -> _Answer:
         first, last = _parse_api_date(date_ini), _parse_api_date(date_end)
         valid_campaign = campaign_id == "all" or (campaign_id.isdigit() and campaign_id.isascii())
         if not valid_campaign or first is None or last is None or last < first:
             return self._error(400, MSG_PARAMS)
         if last - first >= _MAX_RANGE:
             return self._error(400, MSG_RANGE)
-        sent = self._data.rows(campaign_id, local_spans(self._zone, first, last), limit=self.row_cap)
-        if not sent:
+        spans = local_spans(self._zone, first, last)
+        # Over row_cap rows are cut silently, like the real API.
+        if api == "campaign_8":
+            machine_codes = self._data.rows(campaign_id, spans, limit=self.row_cap)
+            count, data = len(machine_codes), render_rows(machine_codes)
+        else:
+            rows = self._reports.rows(api, campaign_id, spans, limit=self.row_cap)
+            count, data = len(rows), json.dumps(rows, separators=(",", ":"))
+        if not count:
             if self.empty_answer == "404":
                 return self._error(404, MSG_EMPTY)
             return _Answer(200, self._envelope(200, None, "0 records were found", "[]"))
-        # Over row_cap rows are cut silently, like the real API.
-        body = self._envelope(200, None, f"{len(sent)} records were found", render_rows(sent))
-        return _Answer(200, body, rows=len(sent))
+        body = self._envelope(200, None, f"{count} records were found", data)
+        return _Answer(200, body, rows=count)
 
     def _token_info(self, query: dict[str, str], state: _TokenState) -> _Answer:
         if query.get("api") != "token_info":
@@ -528,11 +550,14 @@ class WolkvoxEmulator:
             elif (method, path) == ("POST", "/_emulator/preload"):
                 spec = _json_object(body)
                 start, end = _parse_iso(spec.get("start"), "start"), _parse_iso(spec.get("end"), "end")
-                self.preload(str(spec["campaign_id"]), start, end)
+                self.preload(str(spec["campaign_id"]), start, end, str(spec.get("api", "campaign_8")))
             elif (method, path) == ("GET", "/_emulator/ground_truth"):
                 start, end = _parse_iso(query.get("start"), "start"), _parse_iso(query.get("end"), "end")
-                rows = self.ground_truth(query["campaign_id"], start, end)
-                result = {phone: list(counts) for phone, counts in rows.items()}
+                api = query.get("api", "campaign_8")
+                rows = self.ground_truth(query["campaign_id"], start, end, api)
+                result = (
+                    {phone: list(counts) for phone, counts in rows.items()} if api == "campaign_8" else rows
+                )
             else:
                 return _not_found()
         except (ValueError, TypeError, KeyError) as err:

@@ -64,6 +64,10 @@ _INDEX = "I" if array("I").itemsize >= 4 else "L"  # array type code of telephon
 HourEvents = tuple[tuple["array[int]", "array[int]"], ...]
 """Per result code: (seconds within the hour, telephone indexes), aligned."""
 
+Event = tuple[str, int, int, int, int, int]
+"""``(campaign, utc_hour, result_code, index, epoch_second, telephone_index)``: one dial.
+``(campaign, utc_hour, result_code, index)`` identifies it."""
+
 
 def telephone(index: int, pool: int) -> str:
     """Telephone ``index`` of a pool of ``pool`` numbers.
@@ -125,6 +129,20 @@ class DialData:
             )
             events.append((seconds, phones))
         return tuple(events)
+
+    def events(self, campaign_id: str, spans: Sequence[Span]) -> list[Event]:
+        """Every dial of ``campaign_id`` within ``spans``: what every report but campaign_8 is made of."""
+        found: list[Event] = []
+        for campaign in campaigns_of(campaign_id):
+            for hour, first, last in spans:
+                base = hour * 3600
+                for code, (seconds, phones) in enumerate(self.hour(campaign, hour)):
+                    found.extend(
+                        (campaign, hour, code, i, base + s, p)
+                        for i, (s, p) in enumerate(zip(seconds, phones, strict=True))
+                        if first <= s <= last
+                    )
+        return found
 
     def rows(
         self, campaign_id: str, spans: Sequence[Span], limit: int | None = None

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from airflow.sdk import Asset, BaseHook
+from airflow.sdk import Asset
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
-
-if TYPE_CHECKING:
-    from airflow.providers.common.sql.hooks.sql import DbApiHook
-
-    from airflow_provider_wolkvox.fetch import FetchedInterval
+from airflow_provider_wolkvox.transfers.report_to_sql import WolkvoxReportToSqlOperator, report_asset
 
 
 def machine_codes_asset(sql_conn_id: str, table: str = CAMPAIGN_8.default_table) -> Asset:
     """The Asset a load into ``table`` of ``sql_conn_id`` updates; schedule downstream DAGs on it."""
-    return Asset(uri=f"x-wolkvox://{sql_conn_id}/{table}", group="wolkvox")
+    return report_asset(sql_conn_id, table)
 
 
-class MachineCodesToSqlOperator(WolkvoxWindowOperator):
+class MachineCodesToSqlOperator(WolkvoxReportToSqlOperator):
     """Load the interval's campaign_8 rows into ``table``, replacing that interval exactly.
 
     Every request window is fetched first, into a temporary staging file; then one
@@ -31,7 +26,9 @@ class MachineCodesToSqlOperator(WolkvoxWindowOperator):
     through COPY, SQLite in one transaction, any other common-sql warehouse
     through its DB-API driver.
 
-    Takes every argument of :class:`~airflow_provider_wolkvox.operators.base.WolkvoxWindowOperator`.
+    :class:`~airflow_provider_wolkvox.transfers.report_to_sql.WolkvoxReportToSqlOperator` with
+    ``api="campaign_8"``; takes every argument of
+    :class:`~airflow_provider_wolkvox.operators.base.WolkvoxWindowOperator`.
 
     :param sql_conn_id: connection of any warehouse whose hook is a common-sql ``DbApiHook``.
     :param table: target table, ``name`` or ``schema.name``.
@@ -46,43 +43,12 @@ class MachineCodesToSqlOperator(WolkvoxWindowOperator):
         create_table: bool = True,
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("outlets", [machine_codes_asset(sql_conn_id, table)])
-        super().__init__(**kwargs)
-        self.sql_conn_id = sql_conn_id
-        self.table = table
-        self.create_table = create_table
-
-    def deliver(self, fetched: FetchedInterval) -> dict[str, Any]:
-        from airflow_provider_wolkvox.sql import load_window
-
-        loaded = load_window(
-            self._db_hook(),
-            table=self.table,
-            campaign_id=fetched.campaign_id,
-            window_start=fetched.start,
-            window_end=fetched.end,
-            rows=fetched.staging.rows(),
-            create_table=self.create_table,
-        )
-        self.log.info("loaded %s rows into %s (%s)", f"{loaded:,}", self.table, self.sql_conn_id)
-        return {
-            "campaign_id": fetched.campaign_id,
-            "window_start": fetched.start.isoformat(),
-            "window_end": fetched.end.isoformat(),
-            "table": self.table,
-            "rows": loaded,
-            "rows_received": fetched.summary.rows,
-            "requests": fetched.summary.requests,
-            "api_calls": fetched.summary.api_calls,
-        }
-
-    def _db_hook(self) -> DbApiHook:
-        from airflow.providers.common.sql.hooks.sql import DbApiHook
-
-        db_hook = BaseHook.get_connection(self.sql_conn_id).get_hook()  # type: ignore[no-untyped-call]
-        if not isinstance(db_hook, DbApiHook):
+        api = kwargs.pop("api", CAMPAIGN_8.api)
+        if api != CAMPAIGN_8.api:
             raise WolkvoxConfigError(
-                f"connection {self.sql_conn_id!r} gives a {type(db_hook).__name__}, not a common-sql "
-                "DbApiHook: point sql_conn_id at a SQL warehouse connection (postgres, sqlite, ...)"
+                f"MachineCodesToSqlOperator loads campaign_8; for {api!r} use "
+                f"WolkvoxReportToSqlOperator(api={api!r})"
             )
-        return db_hook
+        super().__init__(
+            api=CAMPAIGN_8.api, sql_conn_id=sql_conn_id, table=table, create_table=create_table, **kwargs
+        )

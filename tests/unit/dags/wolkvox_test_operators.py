@@ -74,3 +74,13 @@ for wait in (True, False):
             window_end="2026-11-27T15:00:00+00:00",
             wait_for_quota=wait,
         )
+
+with DAG(
+    "wolkvox_test_quota_backfill",
+    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+    start_date=START,
+    catchup=False,
+):
+    MachineCodesToSqlOperator(
+        task_id="load", campaign_id="1", sql_conn_id="wolkvox_sqlite", wait_for_quota=True
+    )

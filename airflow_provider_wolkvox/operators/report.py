@@ -1,0 +1,75 @@
+"""WolkvoxReportOperator: any campaign report for one data interval, combined per key, to XCom."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
+from airflow_provider_wolkvox.reports import PERCENT, TIMESTAMP, Row
+
+if TYPE_CHECKING:
+    from airflow_provider_wolkvox.fetch import FetchedInterval
+
+
+class WolkvoxReportOperator(WolkvoxWindowOperator):
+    """Return the interval's rows of report ``api`` (``campaign_1`` .. ``campaign_10``) as a list of dicts.
+
+    Each row has ``campaign_id``, ``window_start`` and ``window_end`` (ISO-8601 UTC)
+    and the report's fields, typed: counts as integers, percentages as floats,
+    dates as ISO-8601 UTC text, everything else as text. The rows are what one
+    unlimited API call for the whole interval would return: request windows are
+    combined the way the report says (summed, shares recomputed, detail rows
+    concatenated). XCom is for small results: above ``xcom_warn_rows`` rows it
+    warns; load big intervals with
+    :class:`~airflow_provider_wolkvox.transfers.report_to_sql.WolkvoxReportToSqlOperator`.
+
+    Takes every argument of :class:`~airflow_provider_wolkvox.operators.base.WolkvoxWindowOperator`.
+
+    :param api: the report (required here).
+    :param xcom_warn_rows: row count above which a warning is logged.
+    """
+
+    sql_operator_name = "WolkvoxReportToSqlOperator"
+    """The operator the XCom-size warning recommends."""
+
+    def __init__(self, *, api: str, xcom_warn_rows: int = 10_000, **kwargs: Any) -> None:
+        super().__init__(api=api, **kwargs)
+        self.xcom_warn_rows = xcom_warn_rows
+
+    def deliver(self, fetched: FetchedInterval) -> list[dict[str, Any]]:
+        staging = fetched.staging
+        if len(staging) > self.xcom_warn_rows:
+            self.log.warning(
+                "returning %s rows through XCom, which keeps them in the metadata database; "
+                "use %s to load intervals this size into a warehouse",
+                f"{len(staging):,}",
+                self.sql_operator_name,
+            )
+        bounds = {
+            "campaign_id": fetched.campaign_id,
+            "window_start": fetched.start.isoformat(),
+            "window_end": fetched.end.isoformat(),
+        }
+        names = self.spec.fields
+        to_json = _json_values(self.spec.types)
+        if to_json is None:
+            return [{**bounds, **dict(zip(names, row, strict=True))} for row in staging.rows()]
+        return [{**bounds, **dict(zip(names, to_json(row), strict=True))} for row in staging.rows()]
+
+
+def _json_values(types: tuple[str, ...]) -> Callable[[Row], Row] | None:
+    """Turns times and percentages into JSON values; None when a row has neither."""
+    if TIMESTAMP not in types and PERCENT not in types:
+        return None
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return float(value)
+        return value
+
+    return lambda row: tuple(map(convert, row))
