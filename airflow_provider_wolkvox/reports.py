@@ -196,6 +196,14 @@ class ReportSpec:
         raw: Any = None
         try:
             with gc_paused():
+                if len(fields) == 7:  # campaign_8: unpacked by name, a third faster than the loop below
+                    for raw in raw_rows:
+                        t, a, b, c, d, e, f = values_of(raw)
+                        append(new_row(row_type, (str(t), int(a), int(b), int(c), int(d), int(e), int(f))))
+                        if not checked:
+                            checked = True
+                            self._log_unknown_fields(raw, expected)
+                    return parsed
                 for raw in raw_rows:
                     key, *counts = values_of(raw)
                     append(new_row(row_type, (str(key), *map(int, counts))))
