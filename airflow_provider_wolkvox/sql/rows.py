@@ -20,6 +20,7 @@ from airflow_provider_wolkvox.reports import (
     TEXT,
     TIMESTAMP,
     FieldType,
+    MachineCodesRow,
     ReportSpec,
 )
 
@@ -96,10 +97,28 @@ def validator(spec: ReportSpec) -> Callable[[Any], bool]:
 
 def check_batch(batch: Sequence[Any], first_index: int, table: str, spec: ReportSpec = CAMPAIGN_8) -> None:
     """Raise :class:`WolkvoxRowError` for the first invalid row of ``batch``."""
+    if spec is CAMPAIGN_8 and _plain_campaign_8(batch):
+        return
     is_valid = valid if spec is CAMPAIGN_8 else validator(spec)
     for offset, row in enumerate(batch):
         if not is_valid(row):
             raise row_error(row, first_index + offset, table, spec)
+
+
+_PLAIN_ROWS = frozenset({MachineCodesRow, tuple})
+
+
+def _plain_campaign_8(batch: Sequence[Any]) -> bool:
+    """True when every row is a tuple (or MachineCodesRow) of exactly a ``str`` and six ``int``.
+
+    Checked a column at a time in C, about twice as fast as :func:`valid` row by row; every row
+    that passes is one :func:`valid` accepts. False says nothing: :func:`valid` decides then (it
+    also accepts other sequences, and subclasses such as ``bool``).
+    """
+    if not set(map(type, batch)) <= _PLAIN_ROWS or set(map(len, batch)) != {len(FIELDS)}:
+        return False
+    telephones, *counts = zip(*batch, strict=True)
+    return set(map(type, telephones)) == {str} and all(set(map(type, column)) == {int} for column in counts)
 
 
 def row_error(row: Any, index: int, table: str, spec: ReportSpec = CAMPAIGN_8) -> WolkvoxRowError:
