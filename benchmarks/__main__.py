@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     default_repeats = {"60k": 2, "600k": 1} if args.quick else {"60k": 5, "600k": 3}
     repeats = {name: args.repeats or default_repeats.get(name, 3) for name in sizes}
-    startup_repeats = args.repeats or (2 if args.quick else 7)
+    startup_repeats = args.repeats or (2 if args.quick else 5)
 
     RESULTS.mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="run-", dir=RESULTS))

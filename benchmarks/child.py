@@ -153,7 +153,7 @@ def insert_rows(args: dict[str, Any]) -> dict[str, Any]:
     hook = BaseHook.get_connection(args["sql_conn_id"]).get_hook()  # type: ignore[no-untyped-call]
     with Timer() as timer:
         hook.insert_rows(args["table"], rows)
-    return {"seconds": timer.seconds, "rows": len(rows)}
+    return {"seconds": timer.seconds, "cpu_seconds": timer.cpu_seconds, "rows": len(rows)}
 
 
 @case
@@ -161,8 +161,7 @@ def psycopg_copy(args: dict[str, Any]) -> dict[str, Any]:
     """Reference: psycopg 3 ``COPY ... FROM STDIN (FORMAT csv)`` fed from the CSV file, one transaction."""
     import psycopg
 
-    with psycopg.connect(args["dsn"]) as conn:
-        started = time.perf_counter()
+    with psycopg.connect(args["dsn"]) as conn, Timer() as timer:
         with (
             open(args["csv"], "rb") as f,
             conn.cursor() as cur,
@@ -171,8 +170,7 @@ def psycopg_copy(args: dict[str, Any]) -> dict[str, Any]:
             while block := f.read(1 << 20):
                 copy.write(block)
         conn.commit()
-        seconds = time.perf_counter() - started
-    return {"seconds": seconds}
+    return {"seconds": timer.seconds, "cpu_seconds": timer.cpu_seconds}
 
 
 @case
@@ -182,12 +180,10 @@ def sqlite_executemany(args: dict[str, Any]) -> dict[str, Any]:
 
     rows = read_rows(args["csv"], times_as_text=True)
     conn = sqlite3.connect(args["path"])
-    started = time.perf_counter()
-    with conn:
+    with Timer() as timer, conn:
         conn.executemany(f"INSERT INTO {args['table']} VALUES ({', '.join('?' * 11)})", rows)
-    seconds = time.perf_counter() - started
     conn.close()
-    return {"seconds": seconds, "rows": len(rows)}
+    return {"seconds": timer.seconds, "cpu_seconds": timer.cpu_seconds, "rows": len(rows)}
 
 
 @case

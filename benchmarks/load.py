@@ -210,7 +210,9 @@ def run_size(interval: Interval, contenders: list[Contender], repeats: int, setu
 
     measured = {c.key: Measured(c) for c in contenders}
     for repeat in range(repeats):
-        for contender in contenders:
+        # Each repeat starts one contender later, so none is always first (or last) after a pause.
+        shift = repeat % len(contenders)
+        for contender in contenders[shift:] + contenders[:shift]:
             target = pg if contender.warehouse == "postgres" else lite
             target.reset()
             emulator.reset()

@@ -141,13 +141,14 @@ def markdown(results: dict[str, Any]) -> str:
             f"**Load, {size}: {r['rows']:,} rows** over `[{r['interval'][0]}, {r['interval'][1]})`; "
             f"median (min–max) of {runs} runs.",
             "",
-            "| contender | seconds | rows/s | peak RSS (MB) |",
-            "|---|---|---|---|",
+            "| contender | seconds | rows/s | CPU seconds | peak RSS (MB) |",
+            "|---|---|---|---|---|",
         ]
         for c in r["contenders"].values():
+            cpu = _fig(c["cpu_seconds"], fmt=".2f") if "cpu_seconds" in c else "(psql)"
             lines.append(
                 f"| {c['label']} | {_fig(c['seconds'], fmt='.2f')} | {_fig(c['rows_per_second'])} "
-                f"| {_fig(c['peak_rss_mb'])} |"
+                f"| {cpu} | {_fig(c['peak_rss_mb'])} |"
             )
         p = next((c for c in r["contenders"].values() if "api_calls" in c), None)
         if p is not None:
