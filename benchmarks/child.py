@@ -108,17 +108,44 @@ def provider(args: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     warm_up.execute(context={})  # type: ignore[arg-type]
     first_seconds = time.perf_counter() - started
+    phases = _time_phases()
     with Timer() as timer:
         result = timed.execute(context={})  # type: ignore[arg-type]
     return {
         "seconds": timer.seconds,
         "cpu_seconds": timer.cpu_seconds,
+        "fetch_seconds": phases["fetch"],
+        "load_seconds": phases["load"],
         "first_empty_execute_seconds": first_seconds,
         "rows": result["rows"],
         "rows_received": result["rows_received"],
         "requests": result["requests"],
         "api_calls": result["api_calls"],
     }
+
+
+def _time_phases() -> dict[str, float]:
+    """Wall seconds spent in fetch_interval (API calls, parsing, staging) and in load_window
+    (reading staging back, the database transaction), through the module attributes the operator
+    imports them from when it runs."""
+    import airflow_provider_wolkvox.fetch as fetch_module
+    import airflow_provider_wolkvox.sql as sql_module
+
+    phases = {"fetch": 0.0, "load": 0.0}
+
+    def timed(fn: Callable[..., Any], phase: str) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                phases[phase] += time.perf_counter() - started
+
+        return wrapper
+
+    fetch_module.fetch_interval = timed(fetch_module.fetch_interval, "fetch")  # type: ignore[assignment]
+    sql_module.load_window = timed(sql_module.load_window, "load")  # type: ignore[assignment]
+    return phases
 
 
 @case

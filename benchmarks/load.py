@@ -66,6 +66,8 @@ class Measured:
     rate: Figure = field(default_factory=Figure)
     maxrss_mb: Figure = field(default_factory=Figure)
     cpu_seconds: Figure = field(default_factory=Figure)
+    fetch_seconds: Figure = field(default_factory=Figure)
+    load_seconds: Figure = field(default_factory=Figure)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -77,6 +79,8 @@ class Measured:
             "rows_per_second": self.rate.as_dict(),
             "peak_rss_mb": self.maxrss_mb.as_dict(),
             **({"cpu_seconds": self.cpu_seconds.as_dict()} if self.cpu_seconds.values else {}),
+            **({"fetch_seconds": self.fetch_seconds.as_dict()} if self.fetch_seconds.values else {}),
+            **({"load_seconds": self.load_seconds.as_dict()} if self.load_seconds.values else {}),
             **self.extra,
         }
 
@@ -230,6 +234,9 @@ def run_size(interval: Interval, contenders: list[Contender], repeats: int, setu
             m.maxrss_mb.add(run.maxrss_kb / 1024)
             if "cpu_seconds" in run.result:
                 m.cpu_seconds.add(run.result["cpu_seconds"])
+            if "fetch_seconds" in run.result:
+                m.fetch_seconds.add(run.result["fetch_seconds"])
+                m.load_seconds.add(run.result["load_seconds"])
             if contender.kind in ("provider", "compare"):
                 log_entries = emulator.stats()["log"]
                 missed = [e for e in log_entries if _key(e) not in preloaded and _key(e)[0] != "0"]

@@ -152,11 +152,18 @@ def markdown(results: dict[str, Any]) -> str:
             )
         p = next((c for c in r["contenders"].values() if "api_calls" in c), None)
         if p is not None:
+            phases = "; ".join(
+                f"{c['label'].split(' -> ')[-1]}: fetch {c['fetch_seconds']['median']:.2f} s, "
+                f"load {c['load_seconds']['median']:.2f} s"
+                for c in r["contenders"].values()
+                if "fetch_seconds" in c
+            )
             lines += [
                 "",
                 f"The provider made {p['api_calls']} API call(s) ({p['requests']} kept, "
                 f"{p['api_calls'] - p['requests']} discarded at the row cap), received "
-                f"{p['rows_received']:,} rows in {r['answer_bytes'] / 1e6:,.1f} MB of JSON.",
+                f"{p['rows_received']:,} rows in {r['answer_bytes'] / 1e6:,.1f} MB of JSON. "
+                f"Its time, medians: {phases}.",
             ]
         lines += [
             "",
