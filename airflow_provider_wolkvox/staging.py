@@ -68,7 +68,9 @@ class Staging:
             # would give back: an interval of one request window (the usual hourly run) then
             # skips writing and reading the staging file. A second window stores it first.
             window = list(rows)
-            if _sorted_plain(window):
+            with gc_paused():  # the check transposes the window into columns: big tuples at once
+                plain = _sorted_plain(window)
+            if plain:
                 self._pending = window
                 self.rows_added += len(window)
                 return
