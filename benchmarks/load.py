@@ -13,12 +13,15 @@ reads them from a CSV file written beforehand and is timed as a whole process.
 
 from __future__ import annotations
 
+import csv
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from benchmarks.child import COUNTS
 from benchmarks.dataset import Density, end_for_rows
 from benchmarks.emulator_proc import EmulatorProcess
 from benchmarks.runner import Figure, Run, run_case, run_process
@@ -48,14 +51,18 @@ CONTENDERS = (
     Contender(
         "provider_pg", "provider: MachineCodesToSqlOperator -> PostgreSQL (COPY)", "postgres", "provider"
     ),
-    Contender("insert_rows_pg", "PostgresHook.insert_rows (defaults)", "postgres", "baseline"),
+    Contender("insert_rows_pg", "decode + PostgresHook.insert_rows (defaults)", "postgres", "baseline"),
     Contender("psql_copy", "psql \\copy from CSV (floor)", "postgres", "floor"),
     Contender("psycopg_copy", "psycopg 3 COPY from CSV (reference)", "postgres", "reference"),
     Contender("provider_sqlite", "provider: MachineCodesToSqlOperator -> SQLite", "sqlite", "provider"),
-    Contender("insert_rows_sqlite", "SqliteHook.insert_rows (defaults)", "sqlite", "baseline"),
+    Contender("insert_rows_sqlite", "decode + SqliteHook.insert_rows (defaults)", "sqlite", "baseline"),
     Contender(
-        "sqlite_executemany", "sqlite3 executemany, one transaction (reference)", "sqlite", "reference"
+        "sqlite_executemany",
+        "decode + sqlite3 executemany, one transaction (reference)",
+        "sqlite",
+        "reference",
     ),
+    Contender("json_typing", "decode and type the answer, no database (reference)", "none", "reference"),
 )
 
 
@@ -210,6 +217,7 @@ def run_size(interval: Interval, contenders: list[Contender], repeats: int, setu
         raise RuntimeError(f"the provider loaded {committed[0]:,} rows, the data has {rows:,}")
     csv_path = work / f"rows-{name}.csv"
     pg.dump_csv(csv_path)
+    answer = write_answer(csv_path, work / f"answer-{name}.json")
     log(f"[{name}] {len(sizes)} distinct request windows pre-rendered; rows dumped to {csv_path.name}")
 
     measured = {c.key: Measured(c) for c in contenders}
@@ -217,12 +225,13 @@ def run_size(interval: Interval, contenders: list[Contender], repeats: int, setu
         # Each repeat starts one contender later, so none is always first (or last) after a pause.
         shift = repeat % len(contenders)
         for contender in contenders[shift:] + contenders[:shift]:
-            target = pg if contender.warehouse == "postgres" else lite
-            target.reset()
+            target = {"postgres": pg, "sqlite": lite}.get(contender.warehouse)
+            if target is not None:
+                target.reset()
             emulator.reset()
             case_env = setup.compare_env if contender.kind == "compare" else env
-            run = _run_contender(contender, provider_args, csv_path, case_env, pg, lite)
-            got = target.summary()
+            run = _run_contender(contender, provider_args, csv_path, answer, case_env, pg, lite)
+            got = target.summary() if target is not None else (run.result["rows"], committed[1])
             if got != committed:
                 raise RuntimeError(
                     f"{contender.key} left {got} (rows, total) in the table, expected {committed}"
@@ -283,34 +292,55 @@ def _run_contender(
     contender: Contender,
     provider_args: dict[str, Any],
     csv_path: Path,
+    answer: Path,
     env: dict[str, str],
     pg: Postgres,
     lite: Sqlite,
 ) -> Run:
     key = contender.key.removesuffix("_compare")
+    # The rows as the provider stores them: the interval's bounds and one load time, UTC.
+    decoded = {
+        "answer": str(answer),
+        "table": TABLE,
+        "campaign_id": CAMPAIGN,
+        "window_start": provider_args["start"],
+        "window_end": provider_args["end"],
+        "loaded_at": provider_args["start"],
+    }
     if key == "provider_pg":
         return run_case("provider", {**provider_args, "sql_conn_id": "bench_pg"}, env)
     if key == "provider_sqlite":
         return run_case("provider", {**provider_args, "sql_conn_id": "bench_sqlite"}, env)
     if key == "insert_rows_pg":
-        return run_case(
-            "insert_rows",
-            {"csv": str(csv_path), "sql_conn_id": "bench_pg", "table": TABLE, "times_as_text": False},
-            env,
-        )
+        return run_case("insert_rows", {**decoded, "sql_conn_id": "bench_pg", "times_as_text": False}, env)
     if key == "insert_rows_sqlite":
-        return run_case(
-            "insert_rows",
-            {"csv": str(csv_path), "sql_conn_id": "bench_sqlite", "table": TABLE, "times_as_text": True},
-            env,
-        )
+        text_times = {k: utc_text(decoded[k]) for k in ("window_start", "window_end", "loaded_at")}
+        args = {**decoded, **text_times, "sql_conn_id": "bench_sqlite", "times_as_text": True}
+        return run_case("insert_rows", args, env)
+    if key == "sqlite_executemany":
+        text_times = {k: utc_text(decoded[k]) for k in ("window_start", "window_end", "loaded_at")}
+        args = {**decoded, **text_times, "path": str(lite.path), "times_as_text": True}
+        return run_case("sqlite_executemany", args, env)
+    if key == "json_typing":
+        return run_case("json_typing", {**decoded, "times_as_text": False}, env)
     if key == "psycopg_copy":
         return run_case("psycopg_copy", {"csv": str(csv_path), "dsn": pg.dsn, "table": TABLE}, env)
-    if key == "sqlite_executemany":
-        return run_case(
-            "sqlite_executemany", {"csv": str(csv_path), "path": str(lite.path), "table": TABLE}, env
-        )
     if key == "psql_copy":
         _, maxrss, wall = run_process(pg.copy_command(csv_path), env)
         return Run(result={"seconds": wall}, maxrss_kb=maxrss, wall=wall)
     raise KeyError(key)
+
+
+def utc_text(iso_time: str) -> str:
+    """``2026-11-27T05:00:00+00:00``: how the provider stores a time in SQLite."""
+    return datetime.fromisoformat(iso_time).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def write_answer(csv_path: Path, path: Path) -> Path:
+    """The committed rows as one API answer: the campaign_8 envelope, every field a string."""
+    names = ("telephone", *COUNTS)
+    with open(csv_path, newline="") as f:
+        data = [dict(zip(names, record[3:10], strict=True)) for record in csv.reader(f)]
+    envelope = {"code": 200, "error": None, "msg": f"{len(data)} records were found", "data": data}
+    path.write_text(json.dumps(envelope, separators=(",", ":")))
+    return path
