@@ -12,6 +12,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, TypeVar
 
+from airflow_provider_wolkvox._gc import paused as gc_paused
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
 from airflow_provider_wolkvox.reports import (
     CAMPAIGN_8,
@@ -97,8 +98,11 @@ def validator(spec: ReportSpec) -> Callable[[Any], bool]:
 
 def check_batch(batch: Sequence[Any], first_index: int, table: str, spec: ReportSpec = CAMPAIGN_8) -> None:
     """Raise :class:`WolkvoxRowError` for the first invalid row of ``batch``."""
-    if spec is CAMPAIGN_8 and _plain_campaign_8(batch):
-        return
+    if spec is CAMPAIGN_8:
+        with gc_paused():  # the check transposes the batch into columns: big tuples at once
+            plain = _plain_campaign_8(batch)
+        if plain:
+            return
     is_valid = valid if spec is CAMPAIGN_8 else validator(spec)
     for offset, row in enumerate(batch):
         if not is_valid(row):

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from airflow_provider_wolkvox._gc import paused as gc_paused
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.rows import batches, check_batch
@@ -38,9 +39,11 @@ def load(conn: sqlite3.Connection, job: LoadJob) -> int:
         for batch in batches(job.rows):
             check_batch(batch, inserted, sql.table, spec)
             if adapt is None:  # campaign_8, the big one: unpacked by hand
-                values = [
-                    (campaign, start, end, t, a, b, c, d, e, f, loaded_at) for t, a, b, c, d, e, f in batch
-                ]
+                with gc_paused():  # 10,000 new tuples at once
+                    values = [
+                        (campaign, start, end, t, a, b, c, d, e, f, loaded_at)
+                        for t, a, b, c, d, e, f in batch
+                    ]
             else:
                 values = [(campaign, start, end, *adapt(row), loaded_at) for row in batch]
             conn.executemany(sql.insert, values)
