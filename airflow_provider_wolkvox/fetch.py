@@ -3,9 +3,10 @@
 The interval is cut into request windows within the API's limits. An answer at
 the 60,000-row cap may be truncated, and a window that keeps timing out is too
 heavy for the server's 60 s: both are split and asked again. The next window's
-size follows the density just seen, so a dense interval does not pay for the
-same oversized request over and over. Rows are combined per key in staging, the
-way the report's spec says (summed, shares recomputed, or detail rows kept).
+size follows the density just seen (:mod:`~airflow_provider_wolkvox.sizing`), so a
+dense interval does not pay for the same oversized request over and over. Rows are
+combined per key in staging, the way the report's spec says (summed, shares
+recomputed, or detail rows kept).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_wolkvox.exceptions import WolkvoxTimeoutError, WolkvoxTruncatedError
+from airflow_provider_wolkvox.sizing import WindowSizer
 from airflow_provider_wolkvox.windows import API_MAX_WINDOW, ONE_SECOND, ROW_CAP, describe, window_end
 
 if TYPE_CHECKING:
@@ -26,9 +28,6 @@ if TYPE_CHECKING:
     from airflow_provider_wolkvox.staging import Staging
 
 _log = logging.getLogger(__name__)
-
-TARGET_FILL = 0.8
-"""Share of the row cap a request window is sized for, leaving room for density changes."""
 
 
 class ProgressLog(Protocol):
@@ -81,11 +80,11 @@ def fetch_interval(
     spec = staging.spec
     log = logger or _log
     tz = hook.timezone
-    size = _whole_seconds(min(max_request_window, API_MAX_WINDOW))
+    sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW))
     calls_before = hook.calls
     cursor, requests, rows_total = start, 0, 0
     while cursor < end:
-        stop = window_end(cursor, end, size, tz)
+        stop = window_end(cursor, end, sizer.size, tz)
         span = timedelta(seconds=(stop - cursor).total_seconds())  # plain timedelta: pendulum's mixes badly
         label = describe(cursor, stop, tz)
         try:
@@ -93,8 +92,10 @@ def fetch_interval(
         except WolkvoxTimeoutError:
             if span <= ONE_SECOND:
                 raise
-            size = _half(span)
-            log.warning("%s keeps timing out on the server: asking for windows of %s instead", label, size)
+            sizer.timed_out(span)
+            log.warning(
+                "%s keeps timing out on the server: asking for windows of %s instead", label, sizer.size
+            )
             continue
         if len(rows) >= row_cap:
             if span <= ONE_SECOND:
@@ -102,30 +103,19 @@ def fetch_interval(
                     f"{spec.api} {label}: even a one-second window returns {len(rows):,} rows, the API's "
                     "cap; the answer is truncated and cannot be split further"
                 )
-            size = _half(span)
-            log.info("%s hit the %s-row cap (may be truncated): splitting it in two", label, f"{row_cap:,}")
+            sizer.capped(span)
+            log.info(
+                "%s hit the %s-row cap (may be truncated): asking for %s instead",
+                label,
+                f"{row_cap:,}",
+                sizer.size,
+            )
             continue
         staging.add(rows)
         requests += 1
         rows_total += len(rows)
         cursor = stop
-        remaining = math.ceil((end - cursor).total_seconds() / size.total_seconds())
+        sizer.kept(span, len(rows))
+        remaining = math.ceil((end - cursor).total_seconds() / sizer.size.total_seconds())
         log.info("request %d/%d %s -> %s rows", requests, requests + remaining, label, f"{len(rows):,}")
-        size = _next_size(span, len(rows), row_cap, max_request_window)
     return FetchSummary(requests=requests, api_calls=hook.calls - calls_before, rows=rows_total)
-
-
-def _next_size(span: timedelta, rows: int, row_cap: int, max_request_window: timedelta) -> timedelta:
-    """Size the next window for ``TARGET_FILL`` of the cap at the density just seen,
-    within half to four times the last size that worked."""
-    factor = TARGET_FILL * row_cap / rows if rows else 4.0
-    factor = min(4.0, max(0.5, factor))
-    return _whole_seconds(min(span * factor, max_request_window, API_MAX_WINDOW))
-
-
-def _half(span: timedelta) -> timedelta:
-    return _whole_seconds(span / 2)
-
-
-def _whole_seconds(span: timedelta) -> timedelta:
-    return max(ONE_SECOND, timedelta(seconds=int(span.total_seconds())))
