@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, cast
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import requests
 from airflow.sdk import BaseHook
@@ -22,6 +23,7 @@ from tenacity import (
 
 from airflow_provider_wolkvox import __version__
 from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID, WolkvoxSettings
+from airflow_provider_wolkvox.decoding import read_rows
 from airflow_provider_wolkvox.envelope import TransientAnswer, read_answer
 from airflow_provider_wolkvox.exceptions import (
     WolkvoxError,
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 
 REPORTS_PATH = "/api/v2/reports_manager.php"
 INFORMATION_PATH = "/api/v2/information.php"
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,7 @@ class WolkvoxHook(BaseHook):
 
         An empty window (200 with no rows, or 404 "Validate dates entered") gives ``[]``.
         """
-        return self._call(REPORTS_PATH, {"api": api, **params}, label=api)
+        return self._call(REPORTS_PATH, {"api": api, **params}, label=api, read=self._reader(api))
 
     def get_rows(
         self, spec: ReportSpec, campaign_id: str, start: DateTime | datetime, end: DateTime | datetime
@@ -154,10 +158,13 @@ class WolkvoxHook(BaseHook):
         """
         start_dt, end_dt = validate_window(start, end)
         date_ini, date_end = api_dates(start_dt, end_dt, self.timezone)
-        raw = self.get_report(spec.api, campaign_id=str(campaign_id), date_ini=date_ini, date_end=date_end)
-        if not raw:
+        params = {"campaign_id": str(campaign_id), "date_ini": date_ini, "date_end": date_end}
+        # Decoded and typed in one step (decoding.read_rows: a msgspec fast path for plain answers).
+        read = partial(read_rows, spec, conn_id=self.wolkvox_conn_id, tz=self.timezone)
+        rows = self._call(REPORTS_PATH, {"api": spec.api, **params}, label=spec.api, read=read)
+        if not rows:
             self.log.info("%s %s: the window is empty", spec.api, describe(start_dt, end_dt, self.timezone))
-        return spec.parse_rows(raw, self.timezone)
+        return rows
 
     def get_machine_codes(
         self, campaign_id: str, start: DateTime | datetime, end: DateTime | datetime
@@ -171,7 +178,9 @@ class WolkvoxHook(BaseHook):
 
     def get_token_info(self) -> TokenInfo:
         """The token's quota for today. The call itself spends one unit of that quota."""
-        rows = self._call(INFORMATION_PATH, {"api": "token_info"}, label="token_info")
+        rows = self._call(
+            INFORMATION_PATH, {"api": "token_info"}, label="token_info", read=self._reader("token_info")
+        )
         if not rows:
             raise WolkvoxResponseError("token_info: the answer has no data")
         row = rows[0]
@@ -196,13 +205,19 @@ class WolkvoxHook(BaseHook):
         quota = f"; {left:,} calls left today" if left is not None else ""
         return True, f"Connected to {self.settings.base_url}{quota}"
 
-    def _call(self, path: str, params: dict[str, str], *, label: str) -> list[dict[str, Any]]:
+    def _reader(self, label: str) -> Callable[[int, bytes], list[dict[str, Any]]]:
+        """Reads an answer into the API's rows as sent (:func:`read_answer`)."""
+        return partial(read_answer, api=label, conn_id=self.wolkvox_conn_id)
+
+    def _call(self, path: str, params: dict[str, str], *, label: str, read: Callable[[int, bytes], _T]) -> _T:
+        """GET ``path`` with retries; ``read(status, body)`` turns each answer into the result or raises
+        (:class:`TransientAnswer` to retry)."""
         url = self.settings.base_url + path
         timeouts = 0
         for attempt in self._retrying(label):
             with attempt:
                 try:
-                    return self._send_once(url, params, label)
+                    return self._send_once(url, params, label, read)
                 except TransientAnswer as answer:
                     if answer.timeout:
                         timeouts += 1
@@ -214,7 +229,9 @@ class WolkvoxHook(BaseHook):
                     raise
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
-    def _send_once(self, url: str, params: dict[str, str], label: str) -> list[dict[str, Any]]:
+    def _send_once(
+        self, url: str, params: dict[str, str], label: str, read: Callable[[int, bytes], _T]
+    ) -> _T:
         self.calls += 1
         started = time.monotonic()
         try:
@@ -233,7 +250,7 @@ class WolkvoxHook(BaseHook):
             len(body),
             time.monotonic() - started,
         )
-        return read_answer(response.status_code, body, api=label, conn_id=self.wolkvox_conn_id)
+        return read(response.status_code, body)
 
     def _retrying(self, label: str) -> Retrying:
         def give_up(state: RetryCallState) -> None:
