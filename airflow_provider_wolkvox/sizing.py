@@ -6,8 +6,8 @@ window's rows from the density just seen (rows per second of the last kept windo
 keeps the last few prediction errors, and aims as close to the cap as their spread
 allows: steady data is fetched at up to 97 % of the cap, data whose density jumps
 (business hours, weekends) with more headroom. A cap answer before any density is known
-says only "at least 60,000 rows", so the window is cut hard (31 days to a day to 45
-minutes) and the next windows grow back from what the first kept one measured.
+says only "at least 60,000 rows": the window is halved, then quartered, and never kept
+longer than a day, and the next windows grow back from what the first kept one measured.
 
 The constants were chosen by replaying these rules over a month of emulated dial events
 with steady, daily-cycle, business-hours, weekday-only and day-to-day varying density
@@ -28,8 +28,11 @@ FIRST_ERROR_SPREAD = 0.1
 """Assumed spread until two errors are known: a fill of about 78 %."""
 ERRORS_KEPT = 10
 """How many recent prediction errors the spread is computed from."""
-BLIND_SHRINK = 32
-"""A capped window with no density known yet is cut to 1/32 of its length."""
+BLIND_CUT = timedelta(days=1)
+"""A capped window with no density known yet is halved (quartered when the last one was
+capped too), and cut to one day at most: a month over the cap says little about a day,
+while a day over it is most likely one to three caps' worth (and a whole day averages
+over the operation's daily cycle)."""
 RETRY_SHRINK = 0.75
 """A capped window that was sized from a density is asked again 3/4 as long, then halved."""
 MAX_GROWTH = 16.0
@@ -71,7 +74,7 @@ class WindowSizer:
 
     def capped(self, span: timedelta) -> None:
         if self._density is None:
-            self.size = self._bounded(span / BLIND_SHRINK)
+            self.size = self._bounded(min(span / (4 if self._capped_in_a_row else 2), BLIND_CUT))
         elif self._capped_in_a_row:
             self.size = self._bounded(span / 2)
         else:

@@ -61,7 +61,7 @@ def test_later_windows_start_at_the_size_that_worked(emu: WolkvoxEmulator) -> No
     summary, rows, log = fetch(emu, start, end, row_cap=2_000)
     assert rows == emu.ground_truth("1", start, end)
     first_kept = next(i for i, entry in enumerate(log) if entry["rows"] < 2_000)
-    assert first_kept <= 2, "a capped window with no density known yet is cut hard, not halved"
+    assert first_kept <= 3, "7 days, then 1 day, 6 hours and 90 minutes at most"
     # Every call counted, discarded ones included: at most 1.3 calls per cap's worth of rows
     # (sizing every window for a fixed 80 % of the cap spent 34 calls here, 1.5 per cap's worth).
     assert summary.api_calls == len(log) <= math.ceil(summary.rows / 2_000 * 1.3)

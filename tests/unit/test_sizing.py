@@ -44,14 +44,22 @@ def test_jumpy_density_keeps_more_headroom() -> None:
     assert jumpy.size < 0.85 * steady.size
 
 
-def test_a_cap_with_no_density_known_cuts_hard_then_learns() -> None:
+def test_a_cap_with_no_density_known_halves_then_quarters_within_a_day() -> None:
     sizer = WindowSizer(CAP, MONTH)
     sizer.capped(MONTH)
-    assert sizer.size == timedelta(seconds=int(MONTH.total_seconds() / 32))
+    assert sizer.size == timedelta(days=1)  # a month over the cap says little about a day
     sizer.capped(sizer.size)
-    assert sizer.size < timedelta(hours=1)
-    sizer.kept(sizer.size, 3_000)  # 45 minutes, 3,000 rows: 4,000 an hour
-    assert timedelta(hours=10) < sizer.size <= timedelta(hours=12)  # grown up to 16-fold at once
+    assert sizer.size == timedelta(hours=6)
+    sizer.capped(sizer.size)
+    assert sizer.size == timedelta(minutes=90)
+    sizer.kept(sizer.size, 6_000)  # 4,000 rows an hour
+    assert timedelta(hours=11) < sizer.size <= timedelta(hours=12)  # 78 % of the cap at first
+
+
+def test_a_short_interval_over_the_cap_is_halved() -> None:
+    sizer = WindowSizer(CAP, timedelta(hours=6))
+    sizer.capped(timedelta(hours=3))
+    assert sizer.size == timedelta(minutes=90)
 
 
 def test_a_cap_after_a_prediction_retries_shorter_then_halves() -> None:
@@ -88,4 +96,3 @@ def test_sizes_are_whole_seconds_within_the_limits(answers: list[tuple[bool, int
             sizer.kept(sizer.size, rows)
         assert timedelta(seconds=1) <= sizer.size <= maximum
         assert sizer.size.microseconds == 0
-
