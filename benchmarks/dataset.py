@@ -9,7 +9,7 @@ split an interval into (the greedy cut, see :func:`fewest_windows`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from airflow_provider_wolkvox.testing.emulator_data import DialData
@@ -96,11 +96,18 @@ def fewest_windows(data: DialData, campaign_id: str, start: int, end: int, row_c
     is the shortest (the k-th greedy window ends no earlier than the k-th window of any other
     cut), so no client can do with fewer calls.
     """
+    return fewest_windows_of(seconds_with_phones(data, campaign_id, start, end), start, end, row_cap)
+
+
+def fewest_windows_of(
+    seconds: Iterable[tuple[int, set[int]]], start: int, end: int, row_cap: int
+) -> FewestWindows:
+    """:func:`fewest_windows` over any ``(epoch second, telephones)`` sequence in time order."""
     windows = rows = 0
     window_start = start
     current: set[int] = set()
     everyone: set[int] = set()
-    for moment, phones in seconds_with_phones(data, campaign_id, start, end):
+    for moment, phones in seconds:
         while moment >= window_start + MAX_WINDOW_SECONDS:  # the window cannot reach this second
             windows, rows = windows + 1, rows + len(current)
             window_start, current = window_start + MAX_WINDOW_SECONDS, set()

@@ -188,6 +188,21 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {r['naive_hourly']['api_calls']} | {r['minimum']['api_calls']} | {r['lower_bound']} |"
             )
         lines.append("")
+    sizing = results.get("sizing", {})
+    if sizing:
+        lines += [
+            "**Window sizing replayed over one month of other shapes** (calls, capped answers in brackets)",
+            "",
+            "| shape | dials | telephones a day | provider | fixed 80 % (before) | minimum |",
+            "|---|---|---|---|---|---|",
+        ]
+        for shape, r in sizing.items():
+            lines.append(
+                f"| {shape} | {r['dials']:,} | {r['telephones_per_day']:,.0f} "
+                f"| {r['provider']['api_calls']} ({r['provider']['capped']}) "
+                f"| {r['fixed_80']['api_calls']} ({r['fixed_80']['capped']}) | {r['minimum']} |"
+            )
+        lines.append("")
     if "imports" in results:
         imp = results["imports"]
         lines += [
