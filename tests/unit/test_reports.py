@@ -28,6 +28,11 @@ def test_counts_become_ints_and_the_telephone_stays_text() -> None:
         ({"busy": "n/a"}, "row 1 field 'busy' is 'n/a', not an integer count"),
         ({"failed": None}, "row 1 field 'failed' is None"),
         ({"telephone": None, "no_answer": "x"}, "field 'no_answer'"),
+        # int() would quietly make these 1: a count that is not a whole number is refused.
+        ({"busy": 1.5}, "row 1 field 'busy' is 1.5, not an integer count"),
+        ({"busy": True}, "row 1 field 'busy' is True, not an integer count"),
+        ({"telephone": None}, "row 1 field 'telephone' is None, not text"),
+        ({"telephone": False}, "row 1 field 'telephone' is False, not text"),
     ],
 )
 def test_bad_value_names_row_field_and_value(change: dict[str, object], message: str) -> None:
