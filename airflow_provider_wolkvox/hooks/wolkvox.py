@@ -10,6 +10,7 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import requests
+import urllib3
 from airflow.sdk import BaseHook
 from tenacity import (
     RetryCallState,
@@ -236,12 +237,20 @@ class WolkvoxHook(BaseHook):
         started = time.monotonic()
         try:
             response = self._session.get(
-                url, params=params, timeout=(min(10.0, self.settings.timeout), self.settings.timeout)
+                url,
+                params=params,
+                timeout=(min(10.0, self.settings.timeout), self.settings.timeout),
+                stream=True,
             )
-            body = response.content
-        except requests.Timeout:
+            try:
+                # One read of the whole body: Response.content reads it 10 KiB at a time, which
+                # costs more CPU than the socket itself on answers of tens of megabytes.
+                body = response.raw.read(decode_content=True)
+            finally:
+                response.close()
+        except (requests.Timeout, urllib3.exceptions.TimeoutError):
             raise TransientAnswer(f"no answer within {self.settings.timeout:g} s", timeout=True) from None
-        except requests.RequestException as err:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
             raise TransientAnswer(f"{type(err).__name__} (connection failed or was cut)") from None
         self.log.debug(
             "%s: HTTP %s, %s bytes in %.2f s",

@@ -310,3 +310,42 @@ def test_token_is_registered_with_airflows_secret_masker(wolkvox_conn: str, toke
     assert token in str(redact(f"header wolkvox-token: {token}"))  # not yet known to the masker
     WolkvoxHook().settings  # noqa: B018 -- reading the connection registers the token
     assert token not in str(redact(f"header wolkvox-token: {token}"))
+
+
+def test_gzip_answers_are_decoded(token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Servers in front of PHP often compress JSON; the hook reads the raw body, so it must inflate it."""
+    import gzip
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    envelope = {"code": 200, "error": None, "msg": "1 records were found", "data": [
+        {"telephone": "+573001234567", "total_machine_recognitions": "3", "no_answer": "1",
+         "answer_machine": "1", "busy": "0", "congestion": "0", "failed": "1"}
+    ]}  # fmt: skip
+    seen: list[str] = []
+
+    class Gzipping(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Accept-Encoding", ""))
+            body = gzip.compress(json.dumps(envelope).encode())
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gzipping)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base_url = f"http://127.0.0.1:{server.server_port}"
+        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(base_url, token))
+        rows = fast_hook().get_machine_codes("1", *HOUR)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "gzip" in seen[0]
+    assert rows == [MachineCodesRow("+573001234567", 3, 1, 1, 0, 0, 1)]
