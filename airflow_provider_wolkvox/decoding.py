@@ -31,11 +31,20 @@ from airflow_provider_wolkvox.reports import INTEGER, TEXT, ReportSpec, Row
 # instead; and no float is both > 0 and < 0 (nor is NaN), so such a count fails the decoding and the
 # answer takes the slow path, which raises its usual WolkvoxRowError. JSON numbers such as 1.0 (which
 # int() takes) fall back the same way, as do " 7", "+7", "1_000" and "007", which msgspec refuses.
+# Counts outside a signed 64-bit integer (SQLite's INTEGER, PostgreSQL's bigint) fall back too, so
+# that every count the fast path returns fits the warehouse.
 _NO_FLOAT = Annotated[float, msgspec.Meta(gt=0.0, lt=0.0)]
-_COUNT: Any = int | _NO_FLOAT
+_INT64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+_COUNT: Any = _INT64 | _NO_FLOAT
 
 _DECODE_FAILED = (msgspec.DecodeError, ValueError, RecursionError)
 """msgspec.ValidationError is a DecodeError; invalid UTF-8 raises UnicodeDecodeError, a ValueError."""
+
+
+class PlainRows(list[Row]):
+    """Rows from the fast path, whose types the decoder guarantees: every text field a ``str``,
+    every count an ``int`` within a signed 64-bit integer, each row as long as the spec's fields.
+    Staging relies on this instead of checking every value again."""
 
 
 def read_rows(spec: ReportSpec, status: int, body: bytes, *, conn_id: str, tz: str | None) -> list[Row]:
@@ -73,9 +82,9 @@ def _fast_rows(spec: ReportSpec, body: bytes) -> list[Row] | None:
         values = map(astuple, answer.data)
         row_type = spec.row_type
         if row_type is None:
-            return list(values)
+            return PlainRows(values)
         # The slow path builds campaign_8's rows with tuple.__new__ too, skipping the NamedTuple's __new__.
-        return list(map(tuple.__new__, repeat(row_type), values))
+        return PlainRows(map(tuple.__new__, repeat(row_type), values))
 
 
 @lru_cache(maxsize=64)

@@ -17,13 +17,14 @@ import operator
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
 from airflow_provider_wolkvox._gc import paused as gc_paused
+from airflow_provider_wolkvox.decoding import PlainRows
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
 from airflow_provider_wolkvox.reports import (
     CAMPAIGN_8,
@@ -67,9 +68,10 @@ class Staging:
             # The first window of campaign_8 is kept in memory when it is already what the table
             # would give back: an interval of one request window (the usual hourly run) then
             # skips writing and reading the staging file. A second window stores it first.
-            window = list(rows)
+            typed = isinstance(rows, PlainRows)
+            window = rows if isinstance(rows, PlainRows) else list(rows)
             with gc_paused():  # the check transposes the window into columns: big tuples at once
-                plain = _sorted_plain(window)
+                plain = _sorted_plain(window, typed=typed)
             if plain:
                 self._pending = window
                 self.rows_added += len(window)
@@ -215,30 +217,41 @@ def _plan(spec: ReportSpec) -> _Plan:
 _SQLITE_INTEGERS = (-(2**63), 2**63 - 1)
 
 
-def _sorted_plain(window: list[Row]) -> bool:
+def _sorted_plain(window: list[Row], *, typed: bool = False) -> bool:
     """True when ``window`` is exactly what campaign_8's staging table would give back for it:
     MachineCodesRow of a ``str`` telephone and six ``int`` counts SQLite can store, telephones
     unique and in the table's order (SQLite compares UTF-8 bytes, which order as code points do).
+    ``typed``: campaign_8's decoder guarantees the fields' types and ranges already
+    (``PlainRows``), so only the order is checked, at a fifth of the cost.
 
     Anything else (another type, a count out of SQLite's range, an unpaired surrogate, a repeated
     or unordered telephone) is written to the table as before, with the same errors at the same time.
     """
     if not window:
         return True
-    if set(map(type, window)) != {CAMPAIGN_8.row_type} or set(map(len, window)) != {7}:
+    if set(map(type, window)) != {CAMPAIGN_8.row_type}:
         return False
-    telephones, *counts = zip(*window, strict=True)
-    low, high = _SQLITE_INTEGERS
-    plain = set(map(type, telephones)) == {str} and all(
-        set(map(type, column)) == {int} and low <= min(column) and max(column) <= high for column in counts
-    )
-    if not plain or not all(map(operator.lt, telephones, itertools.islice(telephones, 1, None))):
+    # PlainRows were made by campaign_8's decoder: seven fields, a str and six int64 counts.
+    telephones = list(map(operator.itemgetter(0), window)) if typed else _plain_telephones(window)
+    if telephones is None or not all(map(operator.lt, telephones, itertools.islice(telephones, 1, None))):
         return False
     try:
         "".join(telephones).encode()
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _plain_telephones(window: list[Row]) -> Sequence[Any] | None:
+    """The telephones of ``window`` when every row is a ``str`` and six ``int`` SQLite can store."""
+    if set(map(len, window)) != {7}:
+        return None
+    telephones, *counts = zip(*window, strict=True)
+    low, high = _SQLITE_INTEGERS
+    plain = set(map(type, telephones)) == {str} and all(
+        set(map(type, column)) == {int} and low <= min(column) and max(column) <= high for column in counts
+    )
+    return telephones if plain else None
 
 
 def _q(name: str) -> str:
