@@ -2,7 +2,9 @@
 
 Works with what ``PostgresHook.get_conn()`` returns: a psycopg 3 connection when
 psycopg 3 is installed next to SQLAlchemy 2 (``cursor.copy``), else a psycopg2
-connection (``cursor.copy_expert``). The same pre-formatted text feeds both.
+connection (``cursor.copy_expert``). The same pre-formatted text feeds both; campaign_8
+into a table of the provider's own column types goes in binary with psycopg 3
+(:mod:`~airflow_provider_wolkvox.sql.copy_binary`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_wolkvox.reports import CAMPAIGN_8
+from airflow_provider_wolkvox.sql.copy_binary import binary_types, copy_binary
 from airflow_provider_wolkvox.sql.copy_format import copy_chunks
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.schema import POSTGRES, Statements, statements
@@ -54,8 +58,13 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
             cursor.execute(LOCK_SQL, (lock_key,))
             cursor.execute(sql.delete, window)
             deleted = cursor.rowcount
-            chunks = copy_chunks(job, sql.table)
-            inserted = _copy3(cursor, sql, chunks) if kind == "psycopg" else _copy2(cursor, sql, chunks)
+            oids = binary_types(cursor, sql.table) if kind == "psycopg" and job.spec is CAMPAIGN_8 else None
+            if oids is not None:
+                inserted = copy_binary(cursor, sql.copy, sql.table, job, oids)
+                kind = "psycopg, binary"
+            else:
+                chunks = copy_chunks(job, sql.table)
+                inserted = _copy3(cursor, sql, chunks) if kind == "psycopg" else _copy2(cursor, sql, chunks)
         finally:
             cursor.close()
     log.info(

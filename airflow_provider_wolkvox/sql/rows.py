@@ -98,11 +98,8 @@ def validator(spec: ReportSpec) -> Callable[[Any], bool]:
 
 def check_batch(batch: Sequence[Any], first_index: int, table: str, spec: ReportSpec = CAMPAIGN_8) -> None:
     """Raise :class:`WolkvoxRowError` for the first invalid row of ``batch``."""
-    if spec is CAMPAIGN_8:
-        with gc_paused():  # the check transposes the batch into columns: big tuples at once
-            plain = _plain_campaign_8(batch)
-        if plain:
-            return
+    if spec is CAMPAIGN_8 and plain_columns(batch) is not None:
+        return
     is_valid = valid if spec is CAMPAIGN_8 else validator(spec)
     for offset, row in enumerate(batch):
         if not is_valid(row):
@@ -112,17 +109,20 @@ def check_batch(batch: Sequence[Any], first_index: int, table: str, spec: Report
 _PLAIN_ROWS = frozenset({MachineCodesRow, tuple})
 
 
-def _plain_campaign_8(batch: Sequence[Any]) -> bool:
-    """True when every row is a tuple (or MachineCodesRow) of exactly a ``str`` and six ``int``.
+def plain_columns(batch: Sequence[Any]) -> list[tuple[Any, ...]] | None:
+    """The batch's columns when every row is a tuple (or MachineCodesRow) of exactly a ``str`` and
+    six ``int``, else None.
 
     Checked a column at a time in C, about twice as fast as :func:`valid` row by row; every row
-    that passes is one :func:`valid` accepts. False says nothing: :func:`valid` decides then (it
+    that passes is one :func:`valid` accepts. None says nothing: :func:`valid` decides then (it
     also accepts other sequences, and subclasses such as ``bool``).
     """
     if not set(map(type, batch)) <= _PLAIN_ROWS or set(map(len, batch)) != {len(FIELDS)}:
-        return False
-    telephones, *counts = zip(*batch, strict=True)
-    return set(map(type, telephones)) == {str} and all(set(map(type, column)) == {int} for column in counts)
+        return None
+    with gc_paused():  # transposing builds big tuples at once
+        columns = list(zip(*batch, strict=True))
+    plain = set(map(type, columns[0])) == {str} and all(set(map(type, c)) == {int} for c in columns[1:])
+    return columns if plain else None
 
 
 def row_error(row: Any, index: int, table: str, spec: ReportSpec = CAMPAIGN_8) -> WolkvoxRowError:
