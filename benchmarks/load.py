@@ -206,8 +206,11 @@ def run_size(interval: Interval, contenders: list[Contender], repeats: int, setu
     }
     # Warm-up, untimed: the emulator renders each requested window on demand; learn them, pre-render them.
     log(f"[{name}] warm-up run: {rows:,} rows over [{start}, {end})")
-    pg.reset()
     emulator.reset()
+    if setup.compare_env is not env:  # the other tree may size its request windows differently
+        pg.reset()
+        run_case("provider", {**provider_args, "sql_conn_id": "bench_pg"}, setup.compare_env)
+    pg.reset()
     run_case("provider", {**provider_args, "sql_conn_id": "bench_pg"}, env)
     sizes = emulator.preload_logged(CAMPAIGN)
     preloaded = set(sizes)
