@@ -18,6 +18,7 @@ PACKAGES = (
     "apache-airflow-providers-common-sql",
     "apache-airflow-providers-postgres",
     "apache-airflow-providers-sqlite",
+    "msgspec",
     "psycopg",
     "requests",
 )
