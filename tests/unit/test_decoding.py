@@ -20,15 +20,8 @@ from airflow_provider_wolkvox.reports import CAMPAIGN_8, CAMPAIGN_10, REPORTS, M
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from airflow_provider_wolkvox.testing.emulator_data import DialData, render_rows, utc_spans
 
-ROW = {
-    "telephone": "03001234567",
-    "total_machine_recognitions": "7",
-    "no_answer": "1",
-    "answer_machine": "2",
-    "busy": "0",
-    "congestion": "1",
-    "failed": "3",
-}
+from .test_reports import ROW
+
 TYPED = MachineCodesRow("03001234567", 7, 1, 2, 0, 1, 3)
 
 
