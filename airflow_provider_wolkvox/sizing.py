@@ -36,10 +36,11 @@ over the operation's daily cycle)."""
 RETRY_SHRINK = 0.75
 """A capped window that was sized from a density is asked again 3/4 as long, then halved."""
 MAX_GROWTH = 16.0
-"""The next window is at most 16 times the last (4 times when it brought under 500 rows:
-too few for a density worth extrapolating)."""
-MIN_GROWTH = 0.25
+"""The next window is at most 16 times the last (4 times when it brought under
+``SAMPLE_ROWS`` rows: too few for a density worth extrapolating)."""
 SAMPLE_ROWS = 500
+MIN_GROWTH = 0.25
+"""...and at least a quarter of it."""
 
 
 class WindowSizer:
