@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.rows import batches, check_batch
+from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import GENERIC, Flavor, Quote, adapter, double_quote, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
 
@@ -60,13 +60,7 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
             deleted = cursor.rowcount
             for batch in batches(job.rows):
                 check_batch(batch, inserted, sql.table, spec)
-                if adapt is None:
-                    values = [
-                        (campaign, start, end, t, a, b, c, d, e, f, loaded_at)
-                        for t, a, b, c, d, e, f in batch
-                    ]
-                else:
-                    values = [(campaign, start, end, *adapt(row), loaded_at) for row in batch]
+                values = insert_values(batch, (campaign, start, end), loaded_at, adapt)
                 cursor.executemany(sql.insert, values)
                 inserted += len(batch)
         finally:

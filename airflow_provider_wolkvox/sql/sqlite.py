@@ -14,10 +14,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from airflow_provider_wolkvox._gc import paused as gc_paused
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.rows import batches, check_batch
+from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import SQLITE, adapter, utc_iso
 from airflow_provider_wolkvox.sql.schema import statements as build_statements
 
@@ -38,14 +37,7 @@ def load(conn: sqlite3.Connection, job: LoadJob) -> int:
         deleted = conn.execute(sql.delete, (campaign, start, end)).rowcount
         for batch in batches(job.rows):
             check_batch(batch, inserted, sql.table, spec)
-            if adapt is None:  # campaign_8, the big one: unpacked by hand
-                with gc_paused():  # 10,000 new tuples at once
-                    values = [
-                        (campaign, start, end, t, a, b, c, d, e, f, loaded_at)
-                        for t, a, b, c, d, e, f in batch
-                    ]
-            else:
-                values = [(campaign, start, end, *adapt(row), loaded_at) for row in batch]
+            values = insert_values(batch, (campaign, start, end), loaded_at, adapt)
             conn.executemany(sql.insert, values)
             inserted += len(batch)
     log.info("Replaced %s rows with %s in %s for %s (SQLite)", deleted, inserted, sql.table, job.describe())
