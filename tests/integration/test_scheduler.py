@@ -272,3 +272,32 @@ def test_reprocessing_is_idempotent(harness: Harness, wave: Wave) -> None:
         problems.append(f"{table}: {kept} rows were not rewritten by the reprocessing (loaded_at unchanged)")
     record("intervals reprocessed / with changed rows", (len(rerun) - len(stale), len(changed)))
     assert not problems, report(problems)
+
+
+def test_missing_pool_fails_fast_with_advice(harness: Harness) -> None:
+    """Scenario 5: a task whose Wolkvox pool is missing fails at once with the fix, instead of waiting."""
+    from airflow_provider_wolkvox.pools import pool_name
+
+    dag_id, pool = DAGS.MISSING_POOL["dag_id"], pool_name(DAGS.MISSING_POOL["conn"])
+    dags, errors = harness.airflow.wait_parsed()
+    assert dag_id in dags.get("wolkvox_it_dags.py", []), f"{dag_id} not parsed; import errors: {errors}"
+    assert not harness.airflow.sql("SELECT 1 FROM slot_pool WHERE pool = %s", (pool,)), "the pool exists"
+    api = harness.airflow.api
+    api("PATCH", f"/api/v2/dags/{dag_id}", json={"is_paused": False})
+    run_id = api("POST", f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None})["dag_run_id"]
+    started = time.monotonic()
+
+    def ended() -> str | None:
+        harness.airflow.check_alive()
+        state = api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")["state"]
+        return state if state in checks.TERMINAL else None
+
+    state = wait_for(f"run {run_id} of {dag_id} to end", ended, timeout=120, interval=1)
+    record("missing pool: run failed after (s)", round(time.monotonic() - started, 1))
+    [ti] = api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+    assert (state, ti["state"], ti["pool"]) == ("failed", "failed", pool)
+    note = ti["note"] or ""
+    assert f"'{pool}' does not exist" in note
+    for fix in ("airflow wolkvox pools sync", "airflow-wolkvox pools sync", "airflow pools import"):
+        assert fix in note
+    assert ti["try_number"] == 0, "the task ran: the scheduler queued it despite the missing pool"

@@ -63,6 +63,10 @@ BACKFILL = {
 }
 
 
+# A DAG whose connection `pools sync` never saw (as if kept in a secrets backend): its pool is missing.
+MISSING_POOL = {"dag_id": "wolkvox_it_missing_pool", "conn": "wolkvox_it_unsynced"}
+
+
 def _dag(dag_id: str, spec: dict[str, object]) -> DAG:
     first = datetime.fromisoformat(str(spec["first"]))
     intervals = int(str(spec["intervals"]))
@@ -93,3 +97,18 @@ def _dag(dag_id: str, spec: dict[str, object]) -> DAG:
 
 for _dag_id, _spec in PLAN.items():
     globals()[_dag_id] = _dag(_dag_id, _spec)
+
+with DAG(
+    MISSING_POOL["dag_id"],
+    schedule=None,
+    start_date=datetime(2025, 11, 1),
+    is_paused_upon_creation=True,
+    tags=["wolkvox-integration"],
+) as wolkvox_it_missing_pool:
+    MachineCodesToSqlOperator(
+        task_id=TASK_ID,
+        wolkvox_conn_id=MISSING_POOL["conn"],
+        campaign_id="99",
+        sql_conn_id=WAREHOUSE_CONN,
+        table="it_missing_pool",
+    )
