@@ -21,11 +21,14 @@ as ``airflow-wolkvox ...`` and ``python -m airflow_provider_wolkvox ...`` wherev
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import inspect
 import json
+import logging
 import os
 import sys
+import warnings
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -387,7 +390,7 @@ def _sync(args: argparse.Namespace) -> None:
     _require_initialised_db()
     counts: dict[str, int] = defaultdict(int)
     lines: list[str] = []  # printed once the transaction is committed
-    with create_session() as session:
+    with _quiet_logs(args), create_session() as session:
         inventory = _inventory(session, getattr(args, "conn_ids", None))
         wanted = inventory.by_pool()
         existing = {str(p.pool): p for p in Pool.get_pools(session=session)}
@@ -440,6 +443,26 @@ def _sync(args: argparse.Namespace) -> None:
     )
     suffix = " (dry run: nothing was changed)" if dry_run else ""
     print(f"{len(inventory.connections)} Wolkvox connection(s): {summary}{suffix}")
+
+
+@contextlib.contextmanager
+def _quiet_logs(args: argparse.Namespace) -> Iterator[None]:
+    """Neither INFO logs nor Python warnings meanwhile, unless --verbose: stdout is for the command's output.
+
+    Airflow's console log handler writes to stdout, and the first ORM query logs (on 3.0 to 3.2, seven
+    alembic "setup plugin" lines at INFO; a SQLAlchemy deprecation warning, routed through logging),
+    which would corrupt ``pools list -o json`` for the scripts that read it.
+    """
+    root = logging.getLogger()
+    level = root.level
+    with warnings.catch_warnings():
+        if not getattr(args, "verbose", False):
+            warnings.simplefilter("ignore")
+            root.setLevel(max(level, logging.WARNING))
+        try:
+            yield
+        finally:
+            root.setLevel(level)
 
 
 def _team_kwargs(pool: Any) -> dict[str, Any]:
@@ -509,7 +532,7 @@ def _list(args: argparse.Namespace) -> None:
     from airflow.utils.session import create_session
 
     _require_initialised_db()
-    with create_session() as session:
+    with _quiet_logs(args), create_session() as session:
         inventory = _inventory(session, getattr(args, "conn_ids", None))
         slots = {str(p.pool): int(p.slots) for p in Pool.get_pools(session=session)}
     shared: dict[str, list[str]] = {}

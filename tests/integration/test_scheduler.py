@@ -146,13 +146,7 @@ def test_example_dags_parse(harness: Harness) -> None:
 
 
 def single_flight(stats: dict[str, Any], fingerprint: str, label: str) -> tuple[int, list[str]]:
-    """Most requests of one token in flight (the emulator's own count), and each overlap, named."""
-    mine = [entry for entry in stats["log"] if entry["token"] == fingerprint]
-    peak = stats["tokens"][fingerprint]["max_in_flight"]
-    problems = [f"{label}: {line}" for line in checks.concurrent_requests(mine, CAMPAIGNS)]
-    if peak != 1 and not problems:
-        problems.append(f"{label}: the emulator counted {peak} requests in flight at once")
-    return peak, problems
+    return checks.single_flight(stats, fingerprint, label, CAMPAIGNS)
 
 
 def test_shared_token_is_single_flight(harness: Harness, wave: Wave) -> None:

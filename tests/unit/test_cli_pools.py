@@ -126,13 +126,11 @@ def migrated_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     home.airflow("db", "migrate")
     shared, own, env_token, other = _token(), _token(), _token(), _token()
     home.tokens = {"shared": shared, "own": own, "env": env_token, "other": other}
-    home.airflow(
-        "connections", "add", "wv_alpha", "--conn-type", "wolkvox", "--conn-host", "0032",
-        "--conn-password", shared,
-    )  # fmt: skip
-    # The rest in one call: a second connection with the same token, one with its own token,
-    # and a non-Wolkvox connection that must be ignored.
+    # Imported, not `connections add`ed: `add` turns a conn type it has no hook for into
+    # "generic" on some releases. A second connection with the same token, one with its own
+    # token, and a non-Wolkvox connection that must be ignored.
     connections = {
+        "wv_alpha": {"conn_type": "wolkvox", "host": "0032", "password": shared},
         "wv_beta": {"conn_type": "wolkvox", "host": "0032", "password": shared},
         "wv_gamma": {"conn_type": "wolkvox", "host": "0033", "password": own},
         "http_other": {"conn_type": "http", "host": "example.com", "password": other},

@@ -55,6 +55,19 @@ PLAN: dict[str, dict[str, object]] = {
     },
 }
 
+# Run only by the CeleryExecutor deployment (test_celery.py): two DAGs share token C, so their
+# tasks, spread over two Celery workers, still go through one pool of one slot.
+CELERY_PLAN: dict[str, dict[str, object]] = {
+    f"wolkvox_it_celery_{n}": {
+        "conn": "wolkvox_it_c",
+        "campaign": f"4{n}",
+        "table": f"it_celery_{n}",
+        "first": "2025-11-20T00:00:00+00:00",
+        "intervals": 6,
+    }
+    for n in (1, 2)
+}
+
 # Both dates inclusive: 24 hourly intervals.
 BACKFILL = {
     "dag_id": "wolkvox_it_backfill",
@@ -95,7 +108,7 @@ def _dag(dag_id: str, spec: dict[str, object]) -> DAG:
     return dag
 
 
-for _dag_id, _spec in PLAN.items():
+for _dag_id, _spec in {**PLAN, **CELERY_PLAN}.items():
     globals()[_dag_id] = _dag(_dag_id, _spec)
 
 with DAG(
