@@ -8,9 +8,12 @@ Scenario 3 then reprocesses the backfill. Each test checks its own part of the w
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -295,3 +298,24 @@ def test_missing_pool_fails_fast_with_advice(harness: Harness) -> None:
     for fix in ("airflow wolkvox pools sync", "airflow-wolkvox pools sync", "airflow pools import"):
         assert fix in note
     assert ti["try_number"] == 0, "the task ran: the scheduler queued it despite the missing pool"
+
+
+def test_export_entry_is_a_rest_pool_body(harness: Harness, tmp_path: Path) -> None:
+    """Managed-service path: an entry of ``pools sync --export``, named, is a ``POST /api/v2/pools`` body."""
+    from airflow_provider_wolkvox.pools import pool_description, pool_name
+
+    export, conn_id = tmp_path / "wolkvox-pools.json", "wolkvox_it_rest"
+    subprocess.run(
+        [str(harness.airflow.bin / "airflow-wolkvox"), "pools", "sync", "--export", str(export),
+         "--conn-id", conn_id],
+        env=harness.airflow.env, capture_output=True, check=True, timeout=120,
+    )  # fmt: skip
+    name = pool_name(conn_id)
+    body = {"name": name, **json.loads(export.read_text())[name]}
+    created = harness.airflow.api("POST", "/api/v2/pools", json=body)
+    try:
+        assert (created["name"], created["slots"], created["include_deferred"]) == (name, 1, False)
+        assert created["description"] == pool_description(conn_id)
+        assert harness.airflow.sql("SELECT slots FROM slot_pool WHERE pool = %s", (name,)) == [(1,)]
+    finally:
+        harness.airflow.api("DELETE", f"/api/v2/pools/{name}")
