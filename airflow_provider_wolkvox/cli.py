@@ -474,7 +474,7 @@ def _team_kwargs(pool: Any) -> dict[str, Any]:
     return {"team_name": getattr(pool, "team_name", None)}
 
 
-def export_document(inventory: _Inventory) -> dict[str, dict[str, Any]]:
+def _export_document(inventory: _Inventory) -> dict[str, dict[str, Any]]:
     """The pools as ``airflow pools import`` reads them: ``{name: {slots, description, include_deferred}}``.
 
     Each entry plus ``"name"`` is also the body ``POST /api/v2/pools`` takes.
@@ -499,7 +499,7 @@ def _export(args: argparse.Namespace) -> None:
             "(the metadata database is not read with --export)."
         )
     path = Path(args.export)
-    document = export_document(inventory)
+    document = _export_document(inventory)
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     for name, conns in inventory.by_pool().items():
         ids = ", ".join(f"{c.conn_id} [{c.source}]" for c in conns)
@@ -556,15 +556,15 @@ def _list(args: argparse.Namespace) -> None:
 def _list_row(
     conn: WolkvoxConnectionRef, slots: int | None, shares_token_with: Sequence[str]
 ) -> dict[str, Any]:
-    warnings = []
+    problems = []
     if slots is None:
-        warnings.append("! pool missing: run `airflow wolkvox pools sync` (or `airflow-wolkvox pools sync`)")
+        problems.append("! pool missing: run `airflow wolkvox pools sync` (or `airflow-wolkvox pools sync`)")
     elif slots != POOL_SLOTS:
-        warnings.append(f"! {_slots(slots)}, must be {POOL_SLOTS}")
+        problems.append(f"! {_slots(slots)}, must be {POOL_SLOTS}")
     if shares_token_with:
-        warnings.append(f"! same token as {', '.join(shares_token_with)}")
+        problems.append(f"! same token as {', '.join(shares_token_with)}")
     if conn.problem:
-        warnings.append(f"! {conn.problem}")
+        problems.append(f"! {conn.problem}")
     return {
         "conn_id": conn.conn_id,
         "source": conn.source,
@@ -572,5 +572,5 @@ def _list_row(
         "pool_exists": slots is not None,
         "slots": slots,
         "shares_token_with": list(shares_token_with),
-        "warning": "; ".join(warnings),
+        "warning": "; ".join(problems),
     }
