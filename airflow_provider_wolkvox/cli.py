@@ -372,14 +372,15 @@ def pools_sync(args: argparse.Namespace) -> None:
     from airflow.utils import cli as cli_utils
     from airflow.utils.providers_configuration_loader import providers_configuration_loaded
 
-    if getattr(args, "export", None):
-        # No audit log either: action_cli would write it to the metadata DB.
-        providers_configuration_loaded(_export)(args)
-        return
-    # Audit-logged like `airflow pools set`; the database check is ours (_require_initialised_db), as
-    # Airflow's own would offer to migrate the database from a terminal.
-    action_cli: Any = cli_utils.action_cli  # untyped in Airflow
-    action_cli(check_db=False)(providers_configuration_loaded(_sync))(args)
+    with _quiet_logs(args):
+        if getattr(args, "export", None):
+            # No audit log either: action_cli would write it to the metadata DB.
+            providers_configuration_loaded(_export)(args)
+            return
+        # Audit-logged like `airflow pools set`; the database check is ours (_require_initialised_db), as
+        # Airflow's own would offer to migrate the database from a terminal.
+        action_cli: Any = cli_utils.action_cli  # untyped in Airflow
+        action_cli(check_db=False)(providers_configuration_loaded(_sync))(args)
 
 
 def _sync(args: argparse.Namespace) -> None:
@@ -390,7 +391,8 @@ def _sync(args: argparse.Namespace) -> None:
     _require_initialised_db()
     counts: dict[str, int] = defaultdict(int)
     lines: list[str] = []  # printed once the transaction is committed
-    with _quiet_logs(args), create_session() as session:
+    # Where the log handler looks up sys.stdout when it writes (3.0, 3.1), the queries' warnings go to stderr.
+    with contextlib.redirect_stdout(sys.stderr), create_session() as session:
         inventory = _inventory(session, getattr(args, "conn_ids", None))
         wanted = inventory.by_pool()
         existing = {str(p.pool): p for p in Pool.get_pools(session=session)}
@@ -449,9 +451,9 @@ def _sync(args: argparse.Namespace) -> None:
 def _quiet_logs(args: argparse.Namespace) -> Iterator[None]:
     """Neither INFO logs nor Python warnings meanwhile, unless --verbose: stdout is for the command's output.
 
-    Airflow's console log handler writes to stdout, and the first ORM query logs (on 3.0 to 3.2, seven
-    alembic "setup plugin" lines at INFO; a SQLAlchemy deprecation warning, routed through logging),
-    which would corrupt ``pools list -o json`` for the scripts that read it.
+    Airflow's console log handler writes to stdout, and loading providers and the first ORM query log
+    at INFO on 3.0 to 3.2 (hooks "not fully initialized", alembic's "setup plugin"; a SQLAlchemy
+    deprecation warning routed through logging), which would corrupt ``pools list -o json``.
     """
     root = logging.getLogger()
     level = root.level
@@ -523,7 +525,8 @@ def pools_list(args: argparse.Namespace) -> None:
     """``airflow wolkvox pools list [-o table|json|yaml|plain]``."""
     from airflow.utils.providers_configuration_loader import providers_configuration_loaded
 
-    providers_configuration_loaded(_list)(args)
+    with _quiet_logs(args):
+        providers_configuration_loaded(_list)(args)
 
 
 def _list(args: argparse.Namespace) -> None:
@@ -532,7 +535,8 @@ def _list(args: argparse.Namespace) -> None:
     from airflow.utils.session import create_session
 
     _require_initialised_db()
-    with _quiet_logs(args), create_session() as session:
+    # Where the log handler looks up sys.stdout when it writes (3.0, 3.1), the queries' warnings go to stderr.
+    with contextlib.redirect_stdout(sys.stderr), create_session() as session:
         inventory = _inventory(session, getattr(args, "conn_ids", None))
         slots = {str(p.pool): int(p.slots) for p in Pool.get_pools(session=session)}
     shared: dict[str, list[str]] = {}
