@@ -26,7 +26,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from tests.integration.processes import Background, free_port, tail, wait_for
 
 COMPONENTS = ("api-server", "dag-processor", "scheduler")
-CLI_TIMEOUT = 120.0
+CLI_TIMEOUT = 300.0  # generous: `airflow ...` takes seconds, but minutes on a loaded shared machine
 SYNC_POOLS: tuple[tuple[str, ...], ...] = (("airflow", "wolkvox", "pools", "sync"),)
 
 
