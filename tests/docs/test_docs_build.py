@@ -149,6 +149,14 @@ def test_warehouse_schema_table_is_generated_from_the_code() -> None:
     )
 
 
+def test_warehouse_types_table_is_generated_from_the_flavors() -> None:
+    from airflow_provider_wolkvox.sql.schema import flavor_doc
+
+    assert flavor_doc() in _page("warehouse.md"), (
+        "docs/warehouse.md is out of date: paste sql.schema.flavor_doc() between its markers"
+    )
+
+
 def test_performance_page_keeps_its_name() -> None:
     assert "make bench" in _page("performance.md")
 

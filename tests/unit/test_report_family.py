@@ -32,7 +32,8 @@ from airflow_provider_wolkvox.reports import (
     ReportSpec,
 )
 from airflow_provider_wolkvox.sql import load_window
-from airflow_provider_wolkvox.sql.schema import columns, key_columns, utc_iso
+from airflow_provider_wolkvox.sql.flavors import utc_iso
+from airflow_provider_wolkvox.sql.schema import columns, key_columns
 from airflow_provider_wolkvox.staging import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
@@ -305,7 +306,8 @@ def test_every_report_loads_exactly_idempotently_with_its_schema(
     wolkvox_conn: str,
     warehouse: Warehouse,  # noqa: F811
 ) -> None:
-    from airflow_provider_wolkvox.sql.schema import POSTGRES, SQLITE, _column_type
+    from airflow_provider_wolkvox.sql.flavors import POSTGRES, SQLITE
+    from airflow_provider_wolkvox.sql.schema import column_type
 
     reports = dag(airflow_db, f"wolkvox_test_reports_{warehouse.name}")
     first = reports.test(logical_date=LOGICAL)
@@ -320,7 +322,7 @@ def test_every_report_loads_exactly_idempotently_with_its_schema(
         assert [c[0] for c in cols] == list(columns(spec)), api
         assert key == list(key_columns(spec)), api
         flavor = SQLITE if warehouse.name == "sqlite" else POSTGRES
-        expected_types = [_column_type(flavor, c, spec) for c in columns(spec)]
+        expected_types = [column_type(flavor, c, spec) for c in columns(spec)]
         if flavor is POSTGRES:
             expected_types = [_PG_TYPES[t] for t in expected_types]
         assert [c[1] for c in cols] == expected_types, api

@@ -152,7 +152,20 @@ def test_create_table_sql_per_dialect() -> None:
     assert '"loaded_at" TEXT NOT NULL' in lite
     assert lite.endswith(") WITHOUT ROWID")
 
-    other = create_table_sql("mssql", "dbo.machine_codes")
+    # T-SQL has no CREATE TABLE IF NOT EXISTS, and its TIMESTAMP is a row version.
+    mssql = create_table_sql("mssql", "dbo.machine_codes")
+    assert mssql.startswith(
+        "IF OBJECT_ID(N'[dbo].[machine_codes]', N'U') IS NULL CREATE TABLE [dbo].[machine_codes] ("
+    )
+    assert "[window_end] DATETIME2(0) NOT NULL" in mssql
+    assert "[telephone] NVARCHAR(128) NOT NULL" in mssql
+    assert "[busy] INT NOT NULL" in mssql
+
+    mysql = create_table_sql("mysql", "machine_codes")
+    assert "`window_start` DATETIME NOT NULL" in mysql  # not TIMESTAMP: no session zone, no 2038
+    assert mysql.endswith(") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+
+    other = create_table_sql("informix", "dbo.machine_codes")
     assert other.startswith("CREATE TABLE IF NOT EXISTS dbo.machine_codes (")
     assert "window_end TIMESTAMP NOT NULL" in other
     assert "telephone VARCHAR(255) NOT NULL" in other
