@@ -31,14 +31,18 @@ def postgres_available() -> str | None:
         return f"PostgreSQL at {PG_DSN} is unreachable ({type(err).__name__}: {err})"
 
 
+def require_server(name: str, reason: str | None) -> None:
+    """Skip the test for ``reason`` (a server is unreachable), or fail it when CI=true."""
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true requires {name}: {reason}")
+        pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def pg_dsn() -> str:
     """DSN of a reachable PostgreSQL; skips (or fails when CI=true) otherwise."""
-    reason = postgres_available()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires PostgreSQL: {reason}")
-        pytest.skip(reason)
+    require_server("PostgreSQL", postgres_available())
     return PG_DSN
 
 
@@ -73,11 +77,7 @@ def mariadb_available() -> str | None:
 @pytest.fixture(scope="session")
 def mariadb_server() -> dict[str, Any]:
     """Connection settings of a reachable MariaDB; skips (or fails when CI=true) otherwise."""
-    reason = mariadb_available()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires MariaDB: {reason}")
-        pytest.skip(reason)
+    require_server("MariaDB", mariadb_available())
     return MARIADB
 
 

@@ -13,7 +13,11 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from airflow_provider_wolkvox.reports import TEXT, ReportSpec
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, TEXT, ReportSpec
+from airflow_provider_wolkvox.sql.flavors import Flavor
+from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
+from airflow_provider_wolkvox.sql.schema import adapter
 
 CHARACTER_BYTES = 4
 """A character takes at most 4 bytes in UTF-8 (utf8mb4)."""
@@ -73,3 +77,36 @@ def insert_chunks(
     for chunk in chunks(values, texts, max_bytes, max_rows):
         sql = head + values_sql(placeholder, len(chunk[0]), len(chunk))
         cursor.execute(sql, list(chain.from_iterable(chunk)))
+
+
+def insert_job_rows(
+    cursor: Any,
+    job: LoadJob,
+    flavor: Flavor,
+    insert_sql: str,
+    *,
+    placeholder: str,
+    table: str,
+    max_bytes: int,
+    max_rows: int,
+) -> int:
+    """Check and insert every row of ``job`` (a batch at a time) through multi-row statements built
+    from ``insert_sql``, the one-row INSERT; return the number of rows inserted.
+
+    Raises :class:`~airflow_provider_wolkvox.exceptions.WolkvoxRowError` naming the first bad row
+    of ``table``, before anything of its batch is sent."""
+    spec = job.spec
+    adapt = None if spec is CAMPAIGN_8 else adapter(spec, flavor)
+    window = (job.campaign_id, flavor.time_value(job.window_start), flavor.time_value(job.window_end))
+    loaded_at = flavor.time_value(job.loaded_at)
+    head = insert_sql[: insert_sql.index(" VALUES (") + len(" VALUES ")]
+    texts = text_positions(spec)
+    inserted = 0
+    for batch in batches(job.rows):
+        check_batch(batch, inserted, table, spec)
+        values = insert_values(batch, window, loaded_at, adapt)
+        insert_chunks(
+            cursor, head, values, placeholder=placeholder, texts=texts, max_bytes=max_bytes, max_rows=max_rows
+        )
+        inserted += len(batch)
+    return inserted

@@ -16,13 +16,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_wolkvox.reports import CAMPAIGN_8
+from airflow_provider_wolkvox.sql import multirow
 from airflow_provider_wolkvox.sql.flavors import MYSQL
 from airflow_provider_wolkvox.sql.generic import load_statements, prepare
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.multirow import insert_chunks, text_positions
-from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
-from airflow_provider_wolkvox.sql.schema import adapter
 from airflow_provider_wolkvox.sql.transaction import transaction
 
 if TYPE_CHECKING:
@@ -37,35 +34,25 @@ ROWS_PER_STATEMENT = 10_000
 
 def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     """Replace the window's rows with multi-row INSERTs; return the number of rows inserted."""
-    spec = job.spec
     sql = load_statements(db_hook, job, MYSQL)
-    placeholder = db_hook.placeholder
-    adapt = None if spec is CAMPAIGN_8 else adapter(spec, MYSQL)
     window = (job.campaign_id, MYSQL.time_value(job.window_start), MYSQL.time_value(job.window_end))
-    loaded_at = MYSQL.time_value(job.loaded_at)
     prepare(db_hook, conn, job, MYSQL, sql)
     max_bytes = min(MAX_STATEMENT_BYTES, _max_allowed_packet(conn) // 4)
-    head = sql.insert[: sql.insert.index(" VALUES (") + len(" VALUES ")]
-    texts = text_positions(spec)
-    inserted = 0
     with transaction(db_hook, conn):
         cursor = conn.cursor()
         try:
             cursor.execute(sql.delete, window)
             deleted = cursor.rowcount
-            for batch in batches(job.rows):
-                check_batch(batch, inserted, sql.table, spec)
-                values = insert_values(batch, window, loaded_at, adapt)
-                insert_chunks(
-                    cursor,
-                    head,
-                    values,
-                    placeholder=placeholder,
-                    texts=texts,
-                    max_bytes=max_bytes,
-                    max_rows=ROWS_PER_STATEMENT,
-                )
-                inserted += len(batch)
+            inserted = multirow.insert_job_rows(
+                cursor,
+                job,
+                MYSQL,
+                sql.insert,
+                placeholder=db_hook.placeholder,
+                table=sql.table,
+                max_bytes=max_bytes,
+                max_rows=ROWS_PER_STATEMENT,
+            )
         finally:
             cursor.close()
     log.info(

@@ -13,13 +13,11 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.flavors import Flavor
 from airflow_provider_wolkvox.sql.generic import execute, load_statements
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.multirow import insert_chunks, text_positions
-from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
-from airflow_provider_wolkvox.sql.schema import Statements, adapter, statements, table_parts
+from airflow_provider_wolkvox.sql.multirow import insert_job_rows
+from airflow_provider_wolkvox.sql.schema import Statements, columns, statements, table_parts
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -54,36 +52,26 @@ def merge_sql(target: Statements, staging: Statements, flavor: Flavor, placehold
 
 def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor) -> int:
     """Replace the window's rows through a staging table and one MERGE; return the rows inserted."""
-    spec = job.spec
     placeholder = db_hook.placeholder
     sql = load_statements(db_hook, job, flavor)
-    stage = statements(flavor, staging_table(job.table), placeholder=placeholder, spec=spec)
-    adapt = None if spec is CAMPAIGN_8 else adapter(spec, flavor)
+    stage = statements(flavor, staging_table(job.table), placeholder=placeholder, spec=job.spec)
     window = (job.campaign_id, flavor.time_value(job.window_start), flavor.time_value(job.window_end))
-    loaded_at = flavor.time_value(job.loaded_at)
-    head = stage.insert[: stage.insert.index(" VALUES (") + len(" VALUES ")]
-    texts = text_positions(spec)
-    max_rows = MAX_PARAMETERS // (len(spec.fields) + 4)
     if job.create_table:
         execute(conn, sql.create)
     execute(conn, stage.create + STAGING_OPTIONS)
-    inserted = 0
     try:
         cursor = conn.cursor()
         try:
-            for batch in batches(job.rows):
-                check_batch(batch, inserted, sql.table, spec)
-                values = insert_values(batch, window, loaded_at, adapt)
-                insert_chunks(
-                    cursor,
-                    head,
-                    values,
-                    placeholder=placeholder,
-                    texts=texts,
-                    max_bytes=MAX_STATEMENT_BYTES,
-                    max_rows=max_rows,
-                )
-                inserted += len(batch)
+            inserted = insert_job_rows(
+                cursor,
+                job,
+                flavor,
+                stage.insert,
+                placeholder=placeholder,
+                table=sql.table,
+                max_bytes=MAX_STATEMENT_BYTES,
+                max_rows=MAX_PARAMETERS // len(columns(job.spec)),
+            )
             cursor.execute(merge_sql(sql, stage, flavor, placeholder), window)
         finally:
             cursor.close()

@@ -546,3 +546,20 @@ def test_generic_path_quotes_identifiers_the_hook_way(
     ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'machine_codes'").fetchone()[0]
     conn.close()
     assert ddl.startswith('CREATE TABLE "machine_codes" (\n    "campaign_id" VARCHAR(255)')
+
+
+def test_multi_row_chunks_cover_every_row_once_within_their_bounds() -> None:
+    from airflow_provider_wolkvox.sql.multirow import CHARACTER_BYTES, VALUE_BYTES, chunks
+
+    rows = [("c", i, "x" * (i % 50) * (1 + 200 * (i == 7))) for i in range(1_000)]
+    limit = 3 * VALUE_BYTES * 40 + CHARACTER_BYTES * 2_000
+
+    def bound(row: tuple[Any, ...]) -> int:
+        return 3 * VALUE_BYTES + CHARACTER_BYTES * (len(row[0]) + len(row[2]))
+
+    parts = list(chunks(rows, (0, 2), limit, 64))
+    assert [row for part in parts for row in part] == rows
+    assert all(len(part) <= 64 for part in parts)
+    assert all(sum(map(bound, part)) <= limit or len(part) == 1 for part in parts)
+    assert [len(p) for p in chunks(rows[:10], (0, 2), 10**9, 64)] == [10]  # one statement when all fit
+    assert list(chunks([], (0,), 100, 10)) == []

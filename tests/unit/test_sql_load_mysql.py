@@ -13,7 +13,7 @@ from airflow.providers.mysql.hooks.mysql import MySqlHook
 
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
 from airflow_provider_wolkvox.reports import CAMPAIGN_5, MachineCodesRow
-from airflow_provider_wolkvox.sql import KEY_COLUMNS, columns, key_columns, load_window
+from airflow_provider_wolkvox.sql import KEY_COLUMNS, columns, key_columns, load_window, multirow
 from airflow_provider_wolkvox.sql import mysql as mysql_path
 from airflow_provider_wolkvox.sql.flavors import MYSQL, hook_flavor
 from tests.conftest import mariadb_connect, mysql_connection_json
@@ -254,7 +254,7 @@ def test_mysql_splits_the_rows_into_statements_the_server_takes(
     """Statements stay under their byte bound: here 4 KiB, so a 3,000-row window takes hundreds."""
     monkeypatch.setattr(mysql_path, "MAX_STATEMENT_BYTES", 4096)
     executed: list[int] = []
-    real = mysql_path.insert_chunks
+    real = multirow.insert_chunks
 
     def counting(cursor: Any, head: str, values: Any, **kwargs: Any) -> None:
         execute = cursor.execute
@@ -266,7 +266,7 @@ def test_mysql_splits_the_rows_into_statements_the_server_takes(
 
         real(Counting(), head, values, **kwargs)
 
-    monkeypatch.setattr(mysql_path, "insert_chunks", counting)
+    monkeypatch.setattr(multirow, "insert_chunks", counting)
     assert load(hook, make_rows(3_000)) == 3_000
     assert len(executed) > 100
     assert max(executed) <= 4096
