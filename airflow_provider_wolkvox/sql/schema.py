@@ -16,13 +16,51 @@ from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, INTEGER, PERCENT, TEXT, TIMESTAMP, ReportSpec
 from airflow_provider_wolkvox.sql.flavors import (
     FLAVORS,
+    GENERIC,
     MYSQL,
     POSTGRES,
     SQLITE,
     Flavor,
     Quote,
+    double_quote,
     flavor_for,
+    no_quote,
+    utc_aware,
+    utc_iso,
+    utc_naive,
 )
+
+__all__ = [
+    "COLUMNS",
+    "COUNT_COLUMNS",
+    "FLAVORS",
+    "GENERIC",
+    "KEY_COLUMNS",
+    "MYSQL",
+    "POSTGRES",
+    "SQLITE",
+    "WINDOW_COLUMNS",
+    "Flavor",
+    "Quote",
+    "Statements",
+    "adapter",
+    "column_type",
+    "columns",
+    "create_table_sql",
+    "double_quote",
+    "flavor_doc",
+    "flavor_for",
+    "key_columns",
+    "no_quote",
+    "schema_doc",
+    "statements",
+    "table_parts",
+    "utc_aware",
+    "utc_iso",
+    "utc_naive",
+]
+"""Flavor names and time helpers stay importable from here, where they lived before
+:mod:`~airflow_provider_wolkvox.sql.flavors` (code written against the old module keeps working)."""
 
 WINDOW_COLUMNS: tuple[str, ...] = ("campaign_id", "window_start", "window_end")
 """The columns every report's table starts with: which (campaign, window) a row belongs to."""
