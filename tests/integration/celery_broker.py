@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Sequence
-
-import pytest
 
 from tests.integration.deployment import PostgresServer
 
@@ -40,15 +37,6 @@ class CeleryBroker:
         except Exception as err:
             return f"Redis at {REDIS_HOST}:{REDIS_PORT} is unreachable ({type(err).__name__}: {err})"
         return None
-
-    @classmethod
-    def require(cls) -> None:
-        """Skip without Redis (fail when CI=true)."""
-        reason = cls.unreachable()
-        if reason and os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires Redis: {reason}")
-        if reason:
-            pytest.skip(reason)
 
     def create(self) -> None:
         self.server.create(self.results)

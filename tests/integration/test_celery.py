@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import require_server
 from tests.integration import checks
 from tests.integration.celery_broker import CeleryBroker
 from tests.integration.conftest import (
@@ -67,7 +68,7 @@ def expected(dag_id: str) -> list[tuple[datetime, datetime]]:
 @pytest.fixture(scope="module")
 def celery_run(pg_dsn: str) -> Iterator[CeleryRun]:
     """Start the Celery deployment, run every interval of the plan (bounded), stop and clean it all."""
-    CeleryBroker.require()
+    require_server("Redis", CeleryBroker.unreachable())
     server = PostgresServer(pg_dsn)
     root = Path(tempfile.mkdtemp(prefix="wolkvox-it-celery-"))
     token = _token("c")
