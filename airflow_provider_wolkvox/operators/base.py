@@ -120,6 +120,13 @@ class WolkvoxWindowOperator(BaseOperator):
 
         metrics.task_figures(figures)
 
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """The report read and the table written, for the OpenLineage provider when it is installed
+        (see :mod:`~airflow_provider_wolkvox.lineage`)."""
+        from airflow_provider_wolkvox.lineage import operator_lineage
+
+        return operator_lineage(self)
+
     def resume_after_quota(self, context: Context, event: Any = None) -> Any:
         """Back from a quota deferral: run the same interval again from the start."""
         self.log.info("quota reset: fetching the interval again")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import socket
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.unit import test_transfer
+from tests.unit.test_lineage import result_of
 from tests.unit.test_transfer import END, FOUR_HOURS, Warehouse
 
 sqlite_warehouse = test_transfer.sqlite_warehouse
@@ -30,7 +30,7 @@ stats.initialize(factory=stats_utils.get_stats_factory(), export_legacy_names=Fa
 dag = DagBag(dag_folder=sys.argv[1]).dags["wolkvox_test_4h_sqlite"]
 run = dag.test(logical_date=pendulum.parse(sys.argv[2]))
 info = WolkvoxHook().get_token_info()
-print(json.dumps({"state": run.state, "quota_left": info.available_consumption_options}))
+print("RESULT", json.dumps({"state": run.state, "quota_left": info.available_consumption_options}))
 """
 
 PACKET = re.compile(r"^(?P<name>[^,:]+)(?P<tags>(?:,[^:]*)?):(?P<value>[-\d.]+)\|(?P<kind>c|g|ms)")
@@ -59,7 +59,7 @@ def test_one_load_sends_its_calls_rows_seconds_and_the_quota_left(
             check=False,
         )
         assert done.returncode == 0, done.stderr[-3000:]
-        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result = result_of(done.stdout)
         assert result["state"] == "success", done.stderr[-3000:]
         packets = drain(listener)
 
