@@ -75,4 +75,7 @@ def warehouse_table(db_hook: DbApiHook, connection: Any, table: str) -> Warehous
     authority = f"{host}:{port}" if port else host
     if not schema and scheme == "postgres":
         schema = str(db_hook.get_first("SELECT CURRENT_SCHEMA")[0])
-    return WarehouseTable(scheme, authority, connection.schema or "", schema, name)
+    # The PostgreSQL hook's own rule (its database, else the connection's schema field), then the
+    # server's default: a database named after the user.
+    database = getattr(db_hook, "database", None) or connection.schema or connection.login or ""
+    return WarehouseTable(scheme, authority, database, schema, name)
