@@ -40,7 +40,11 @@ class ProgressLog(Protocol):
 
 @dataclass(frozen=True)
 class FetchSummary:
-    """What fetching one interval cost and returned."""
+    """What fetching one interval cost and returned.
+
+    ``api_calls == requests + capped_calls + retried_calls``: every request is either kept,
+    discarded at the cap, or a retry.
+    """
 
     requests: int
     """Request windows answered below the cap (the ones whose rows were kept)."""
@@ -51,7 +55,8 @@ class FetchSummary:
     capped_calls: int = 0
     """Answers discarded because they reached the row cap (the window was split and asked again)."""
     retried_calls: int = 0
-    """Requests sent again after a transient answer or a timeout."""
+    """Requests sent again after a transient answer or a timeout: the hook's retries of a window,
+    and each re-ask, smaller, of a window that kept timing out."""
     windows: tuple[tuple[DateTime, DateTime], ...] = ()
     """The kept request windows ``[start, end)``, in order."""
     api_seconds: float = 0.0
@@ -90,13 +95,12 @@ def fetch_interval(
     tz = hook.timezone
     sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW))
     calls_before, seconds_before = hook.calls, hook.seconds
-    cursor, rows_total, asked, capped = start, 0, 0, 0
+    cursor, rows_total, capped = start, 0, 0
     windows: list[tuple[DateTime, DateTime]] = []
     while cursor < end:
         stop = window_end(cursor, end, sizer.size, tz)
         span = timedelta(seconds=(stop - cursor).total_seconds())  # plain timedelta: pendulum's mixes badly
         label = describe(cursor, stop, tz)
-        asked += 1
         try:
             rows = hook.get_rows(spec, campaign_id, cursor, stop)
         except WolkvoxTimeoutError:
@@ -136,7 +140,7 @@ def fetch_interval(
         api_calls=api_calls,
         rows=rows_total,
         capped_calls=capped,
-        retried_calls=api_calls - asked,
+        retried_calls=api_calls - len(windows) - capped,
         windows=tuple(windows),
         api_seconds=hook.seconds - seconds_before,
     )

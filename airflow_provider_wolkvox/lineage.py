@@ -77,8 +77,8 @@ def output_naming(figures: TaskFigures, operator: Any) -> tuple[str, str]:
     warehouse: WarehouseTable = figures.warehouse  # type: ignore[assignment]
     from airflow.providers.openlineage.sqlparser import SQLParser
 
-    db_hook, connection = operator._db_hook()
-    info = db_hook.get_openlineage_database_info(connection)
+    db_hook = operator._db_hook()
+    info = db_hook.get_openlineage_database_info(db_hook.connection)
     if info is None:
         return warehouse.namespace, warehouse.name
     database = info.database or warehouse.database

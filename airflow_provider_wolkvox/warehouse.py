@@ -11,7 +11,7 @@ info gives). Needs the connection, so it is known at run time only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -57,12 +57,13 @@ class WarehouseTable:
         return f"{self.namespace}/{path}"
 
 
-def warehouse_table(db_hook: DbApiHook, connection: Any, table: str) -> WarehouseTable:
-    """Name ``table`` (``name`` or ``schema.name``) of the warehouse behind ``db_hook``'s ``connection``.
+def warehouse_table(db_hook: DbApiHook, table: str) -> WarehouseTable:
+    """Name ``table`` (``name`` or ``schema.name``) of the warehouse behind ``db_hook``'s connection.
 
     An unqualified table is named in the schema the server writes it to: PostgreSQL's
     ``current_schema`` (one query), SQLite's ``main``, else none.
     """
+    connection = db_hook.connection
     dialect = db_hook.dialect_name
     scheme = SCHEMES.get(dialect, dialect)
     schema, _, name = table.rpartition(".")

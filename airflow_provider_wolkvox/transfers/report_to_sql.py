@@ -82,8 +82,8 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         from airflow_provider_wolkvox.sql import load_window
         from airflow_provider_wolkvox.warehouse import warehouse_table
 
-        db_hook, connection = self._db_hook()
-        self.warehouse = warehouse_table(db_hook, connection, self.table)
+        db_hook = self._db_hook()
+        self.warehouse = warehouse_table(db_hook, self.table)
         loaded = load_window(
             db_hook,
             table=self.table,
@@ -137,15 +137,13 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
             elif isinstance(outlet, Asset):
                 events[outlet].extra.update(extra)
 
-    def _db_hook(self) -> tuple[DbApiHook, Any]:
-        """The warehouse's common-sql hook, and its connection."""
+    def _db_hook(self) -> DbApiHook:
         from airflow.providers.common.sql.hooks.sql import DbApiHook
 
-        connection = BaseHook.get_connection(self.sql_conn_id)
-        db_hook = connection.get_hook()  # type: ignore[no-untyped-call]
+        db_hook = BaseHook.get_connection(self.sql_conn_id).get_hook()  # type: ignore[no-untyped-call]
         if not isinstance(db_hook, DbApiHook):
             raise WolkvoxConfigError(
                 f"connection {self.sql_conn_id!r} gives a {type(db_hook).__name__}, not a common-sql "
                 "DbApiHook: point sql_conn_id at a SQL warehouse connection (postgres, sqlite, ...)"
             )
-        return db_hook, connection
+        return db_hook
