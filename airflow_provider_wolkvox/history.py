@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 
@@ -38,6 +38,9 @@ FIT_ROUNDS = 300
 when no bucket's rate moves by ``FIT_TOLERANCE`` of the mean rate any more)."""
 FIT_TOLERANCE = 1e-4
 MIN_PREDICTED_ROWS = 1.0
+MIN_ERROR_ROWS = 500
+"""Windows that held or were predicted fewer rows than this say nothing about the headroom
+to keep below a cap of tens of thousands: their prediction errors are not counted."""
 """A prediction of no rows is taken as one, so that its error stays finite."""
 
 
@@ -143,7 +146,9 @@ class DensityHistory:
             for obs in observations:
                 predicted = max(MIN_PREDICTED_ROWS, self.predict(obs.start, obs.end, rates))
                 retry = previous is not None and previous.capped and previous.start == obs.start
-                if not retry:  # a retry after a cap was shortened on purpose: its error says nothing
+                # A retry after a cap was shortened on purpose, and a few rows say nothing of a
+                # miss by a share of the cap: neither error counts.
+                if not retry and max(obs.rows, predicted) >= MIN_ERROR_ROWS:
                     errors = errors.add(math.log(max(obs.rows, 1) / (level * predicted)))
                 level = next_level(level, obs.rows / predicted, obs.capped)
                 previous = obs
@@ -160,8 +165,8 @@ class DensityHistory:
         return {
             "version": FORMAT_VERSION,
             "timezone": self.timezone,
-            "rows": [round(r, 3) for r in self.rows],
-            "seconds": [round(s, 3) for s in self.seconds],
+            "rows": list(self.rows),
+            "seconds": list(self.seconds),
             "errors": [self.errors.weight, self.errors.mean, self.errors.variance],
         }
 
@@ -248,7 +253,7 @@ def _fitted(
 def _zone(tz: str) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
-    except (ValueError, OSError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise WolkvoxConfigError(f"time zone {tz!r} is not an IANA name such as America/Bogota") from None
 
 

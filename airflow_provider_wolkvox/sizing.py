@@ -27,7 +27,7 @@ from collections import deque
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from airflow_provider_wolkvox.history import MIN_PREDICTED_ROWS, ErrorStats, next_level
+from airflow_provider_wolkvox.history import MIN_ERROR_ROWS, MIN_PREDICTED_ROWS, ErrorStats, next_level
 
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.history import DensityHistory
@@ -57,6 +57,9 @@ TRUST_SPREAD = 0.15
 the first window; so does one whose predictions miss that widely in this run, after
 ``TRUST_AFTER`` answers: beyond it, the last window's density predicts better."""
 TRUST_AFTER = 3
+STALE_MISS = 2.0
+"""A cap where the history predicted less than half of it: the history is stale, and the
+window is cut the way a blind one is (``BLIND_CUT``)."""
 
 
 class WindowSizer:
@@ -103,7 +106,7 @@ class WindowSizer:
     def kept(self, span: timedelta, rows: int) -> None:
         if self._history is not None and self._start is not None:
             predicted = self._predicted(self._history, self._start, span)
-            if not self._capped_in_a_row:
+            if not self._capped_in_a_row and max(rows, predicted) >= MIN_ERROR_ROWS:
                 self._errors.append(math.log(max(rows, 1) / (self._level * predicted)))
             self._level = next_level(self._level, rows / predicted, capped=False)
             self._capped_in_a_row, self._ceiling = 0, None
@@ -125,10 +128,11 @@ class WindowSizer:
         self.size = self._bounded(span * min(growth, max(MIN_GROWTH, factor)))
 
     def capped(self, span: timedelta) -> None:
-        if self._first_only:
-            self._history = None
         if self._history is not None and self._start is not None:
             predicted = self._predicted(self._history, self._start, span)
+            if self._first_only or self.row_cap > STALE_MISS * self._level * predicted:
+                self._history = None  # not the week the history knows: as if no density were known
+        if self._history is not None and self._start is not None:
             if not self._capped_in_a_row:
                 self._errors.append(math.log(self.row_cap / (self._level * predicted)))
             self._level = next_level(self._level, self.row_cap / predicted, capped=True)
