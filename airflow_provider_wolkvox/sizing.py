@@ -52,7 +52,7 @@ MAX_GROWTH = 16.0
 SAMPLE_ROWS = 500
 MIN_GROWTH = 0.25
 """...and at least a quarter of it."""
-TRUST_SPREAD = 0.15
+TRUST_SPREAD = 0.25
 """A history whose log prediction errors spread wider than this (about +-15 %) plans only
 the first window; so does one whose predictions miss that widely in this run, after
 ``TRUST_AFTER`` answers: beyond it, the last window's density predicts better."""
@@ -98,7 +98,13 @@ class WindowSizer:
             fill = min(FILL_RANGE[1], max(FILL_RANGE[0], math.exp(-SAFETY_SIGMAS * spread)))
             rows = fill * self.row_cap / math.exp(bias) / self._level
         longest = max(1, min(int(self.max_window.total_seconds()), limit - start))
-        size = self._bounded(timedelta(seconds=self._history.span_for(start, rows, longest, self._rates)))
+        expected_rest = self._level * math.exp(bias) * self._history.predict(start, limit, self._rates)
+        if longest == limit - start and expected_rest < self.row_cap and not self._ceiling:
+            # The rest more likely fits than not: one call, where two would be sure.
+            seconds = longest
+        else:
+            seconds = self._history.span_for(start, rows, longest, self._rates)
+        size = self._bounded(timedelta(seconds=seconds))
         self.size = min(size, self._ceiling) if self._ceiling else size
         self._start = start
         return self.size

@@ -7,7 +7,7 @@ over the same events thinned into other shapes: business hours, a daily cycle, w
 only, an office week with a lunch dip and Saturday mornings, campaign bursts, month-end
 peaks, a different volume every day. Runs are replayed the way a DAG makes them: hourly,
 daily or one 31-day run, in order, each with and without the history of the runs before
-it (the month before the measured one is replayed first, to build it). Each request
+it (the two months before the measured one are replayed first, to build it). Each request
 window's rows are the distinct telephones in it, exactly what the emulator would answer,
 so the calls counted are those ``fetch_interval`` would spend; no HTTP.
 """
@@ -31,8 +31,9 @@ DAY = 86_400
 BOGOTA_OFFSET = -5 * 3600
 TIMEZONE = "America/Bogota"  # no DST: the fixed offset above is exact
 END = START + DAYS * DAY
-HISTORY_START = START - DAYS * DAY
-"""The month before, replayed first to build the history (October 2026)."""
+HISTORY_START = START - 2 * DAYS * DAY
+"""The two months before, replayed first to build the history (September and October 2026,
+as 31-day runs when the runs are 31 days: a monthly DAG's history is few runs)."""
 DAILY_VOLUME = (0.3, 1.0, 0.6, 0.9, 0.2, 1.0, 0.5, 0.8, 0.4, 1.0)
 """Share of the dials kept on each day of the "day to day" shape, repeating every ten days."""
 
@@ -222,7 +223,7 @@ def replay_shape(events: Events, step: int) -> dict[str, Any]:
     fixed = Backfill(events, lambda h: FixedFill(ROW_CAP, month))
     blind = Backfill(events, lambda h: WindowSizer(ROW_CAP, month))
     learnt = Backfill(events, lambda h: WindowSizer(ROW_CAP, month, h), DensityHistory.empty(TIMEZONE))
-    learnt.run(HISTORY_START, START, step)  # the month before: builds the history, not counted
+    learnt.run(HISTORY_START, START, step)  # the months before: build the history, not counted
     learnt.calls = learnt.capped = 0
     for backfill in (fixed, blind, learnt):
         backfill.run(START, END, step)
