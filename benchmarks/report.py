@@ -220,7 +220,7 @@ def markdown(results: dict[str, Any]) -> str:
     if sizing:
         lines += [
             "**Window sizing replayed over one month of contact-center shapes** (API calls, capped "
-            "answers in brackets; runs of each length back to back; with history: the month "
+            "answers in brackets; runs of each length back to back; with history: the two months "
             "before replayed first, each run planning from the runs before it)",
             "",
             "| shape | telephones a day | runs | minimum | fixed 80 % | provider, no history "
