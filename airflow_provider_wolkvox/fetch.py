@@ -4,7 +4,10 @@ The interval is cut into request windows within the API's limits. An answer at
 the 60,000-row cap may be truncated, and a window that keeps timing out is too
 heavy for the server's 60 s: both are split and asked again. The next window's
 size follows the density just seen (:mod:`~airflow_provider_wolkvox.sizing`), so a
-dense interval does not pay for the same oversized request over and over. Rows are
+dense interval does not pay for the same oversized request over and over; given the
+history of earlier runs (:mod:`~airflow_provider_wolkvox.history`), the first window is
+planned from it too, and every answered window is returned as an observation for the
+next run's history. Rows are
 combined per key in staging, the way the report's spec says (summed, shares
 recomputed, or detail rows kept).
 """
@@ -18,12 +21,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_wolkvox.exceptions import WolkvoxTimeoutError, WolkvoxTruncatedError
+from airflow_provider_wolkvox.history import Observation
 from airflow_provider_wolkvox.sizing import WindowSizer
 from airflow_provider_wolkvox.windows import API_MAX_WINDOW, ONE_SECOND, ROW_CAP, describe, window_end
 
 if TYPE_CHECKING:
     from pendulum import DateTime
 
+    from airflow_provider_wolkvox.history import DensityHistory
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
     from airflow_provider_wolkvox.staging import Staging
 
@@ -61,6 +66,9 @@ class FetchSummary:
     """The kept request windows ``[start, end)``, in order."""
     api_seconds: float = 0.0
     """Seconds spent waiting on the API (sending, waiting, reading answers; backoff not included)."""
+    observations: tuple[Observation, ...] = ()
+    """Every answered request window in order, capped ones included: what
+    ``DensityHistory.updated`` takes to plan the next run."""
 
 
 @dataclass(frozen=True)
@@ -85,20 +93,25 @@ def fetch_interval(
     max_request_window: timedelta = API_MAX_WINDOW,
     row_cap: int = ROW_CAP,
     logger: ProgressLog | None = None,
+    history: DensityHistory | None = None,
 ) -> FetchSummary:
     """Fetch ``staging.spec``'s report (campaign_8 unless told) for ``[start, end)`` into ``staging``.
 
     Progress goes to ``logger`` (an operator passes its task logger), else this module's.
+    ``history`` (earlier runs of the same connection, report and campaign) plans the
+    windows; without it they are learnt from this run's answers alone.
     """
     spec = staging.spec
     log = logger or _log
     tz = hook.timezone
-    sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW))
+    sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW), history)
     calls_before, seconds_before = hook.calls, hook.seconds
     cursor, rows_total, capped = start, 0, 0
     windows: list[tuple[DateTime, DateTime]] = []
+    observations: list[Observation] = []
+    limit = int(end.timestamp())
     while cursor < end:
-        stop = window_end(cursor, end, sizer.size, tz)
+        stop = window_end(cursor, end, sizer.size_at(int(cursor.timestamp()), limit), tz)
         span = timedelta(seconds=(stop - cursor).total_seconds())  # plain timedelta: pendulum's mixes badly
         label = describe(cursor, stop, tz)
         try:
@@ -111,6 +124,9 @@ def fetch_interval(
                 "%s keeps timing out on the server: asking for windows of %s instead", label, sizer.size
             )
             continue
+        observations.append(
+            Observation(int(cursor.timestamp()), int(stop.timestamp()), len(rows), len(rows) >= row_cap)
+        )
         if len(rows) >= row_cap:
             if span <= ONE_SECOND:
                 raise WolkvoxTruncatedError(
@@ -143,4 +159,5 @@ def fetch_interval(
         retried_calls=api_calls - len(windows) - capped,
         windows=tuple(windows),
         api_seconds=hook.seconds - seconds_before,
+        observations=tuple(observations),
     )

@@ -9,6 +9,12 @@ allows: steady data is fetched at up to 97 % of the cap, data whose density jump
 says only "at least 60,000 rows": the window is halved, then quartered, and never kept
 longer than a day, and the next windows grow back from what the first kept one measured.
 
+Given a :class:`~airflow_provider_wolkvox.history.DensityHistory` of earlier runs, the
+first window is not blind: each window is planned from the profile of rows by hour of
+the week, scaled by the run's level (how far this run's answers are above or below the
+profile), to fill the cap up to the headroom the history's own prediction errors call
+for. Answers at the cap and timeouts still shrink the next window the same way.
+
 The constants were chosen by replaying these rules over a month of emulated dial events
 with steady, daily-cycle, business-hours, weekday-only and day-to-day varying density
 (see the performance page); pure arithmetic, no I/O.
@@ -19,7 +25,12 @@ from __future__ import annotations
 import math
 from collections import deque
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
+from airflow_provider_wolkvox.history import MIN_ERROR_ROWS, MIN_PREDICTED_ROWS, ErrorStats, next_level
+
+if TYPE_CHECKING:
+    from airflow_provider_wolkvox.history import DensityHistory
 SAFETY_SIGMAS = 2.5
 """Headroom below the cap, in standard deviations of the recent log prediction errors."""
 FILL_RANGE = (0.6, 0.97)
@@ -41,24 +52,73 @@ MAX_GROWTH = 16.0
 SAMPLE_ROWS = 500
 MIN_GROWTH = 0.25
 """...and at least a quarter of it."""
+TRUST_SPREAD = 0.25
+"""A history whose log prediction errors spread wider than this (about +-15 %) plans only
+the first window; so does one whose predictions miss that widely in this run, after
+``TRUST_AFTER`` answers: beyond it, the last window's density predicts better."""
+TRUST_AFTER = 3
+STALE_MISS = 2.0
+"""A cap where the history predicted less than half of it: the history is stale, and the
+window is cut the way a blind one is (``BLIND_CUT``)."""
 
 
 class WindowSizer:
     """The next request window's length, learnt from the answers so far.
 
-    Call :meth:`kept` after each answer below the cap, :meth:`capped` after an answer at it
-    and :meth:`timed_out` after a window the server keeps timing out on.
+    Ask :meth:`size_at` for each window's length, then call :meth:`kept` after an answer below
+    the cap, :meth:`capped` after an answer at it and :meth:`timed_out` after a window the
+    server keeps timing out on. Without a history (or with an empty one), :meth:`size_at` is
+    :attr:`size`, learnt from the answers of this run alone.
     """
 
-    def __init__(self, row_cap: int, max_window: timedelta) -> None:
+    def __init__(self, row_cap: int, max_window: timedelta, history: DensityHistory | None = None) -> None:
         self.row_cap = row_cap
         self.max_window = _whole_seconds(max_window)
         self.size = self.max_window
         self._density: float | None = None  # rows per second of the last kept window
         self._errors: deque[float] = deque(maxlen=ERRORS_KEPT)  # log(actual / predicted)
         self._capped_in_a_row = 0
+        self._history = history if history is not None and history.known else None
+        # A history whose predictions missed widely plans the first window only (no blind cap).
+        self._first_only = bool(history and _spread(history.errors) > TRUST_SPREAD)
+        self._rates = self._history.rates() if self._history else []
+        self._level = 1.0  # this run's rows over the profile's
+        self._start: int | None = None  # epoch second the last planned window starts at
+        self._ceiling: timedelta | None = None  # set by a cap or a timeout until the next kept answer
+
+    def size_at(self, start: int, limit: int) -> timedelta:
+        """Length of the next window, which starts at epoch second ``start``; ``limit`` is the
+        interval's end (the plan looks no further)."""
+        if self._history is None:
+            return self.size
+        bias, spread = self._error_stats()
+        if self._first_only:  # cut only where the history is sure of a cap, as a blind window would hit
+            rows = self.row_cap * math.exp(SAFETY_SIGMAS * spread)
+        else:
+            fill = min(FILL_RANGE[1], max(FILL_RANGE[0], math.exp(-SAFETY_SIGMAS * spread)))
+            rows = fill * self.row_cap / math.exp(bias) / self._level
+        longest = max(1, min(int(self.max_window.total_seconds()), limit - start))
+        expected_rest = self._level * math.exp(bias) * self._history.predict(start, limit, self._rates)
+        if longest == limit - start and expected_rest < self.row_cap and not self._ceiling:
+            # The rest more likely fits than not: one call, where two would be sure.
+            seconds = longest
+        else:
+            seconds = self._history.span_for(start, rows, longest, self._rates)
+        size = self._bounded(timedelta(seconds=seconds))
+        self.size = min(size, self._ceiling) if self._ceiling else size
+        self._start = start
+        return self.size
 
     def kept(self, span: timedelta, rows: int) -> None:
+        if self._history is not None and self._start is not None:
+            predicted = self._predicted(self._history, self._start, span)
+            if not self._capped_in_a_row and max(rows, predicted) >= MIN_ERROR_ROWS:
+                self._errors.append(math.log(max(rows, 1) / (self._level * predicted)))
+            self._level = next_level(self._level, rows / predicted, capped=False)
+            self._capped_in_a_row, self._ceiling = 0, None
+            if not self._first_only and not self._missing(self._errors):
+                return
+            self._history = None  # this run is not the week the history knows: learn from the answers
         seconds = span.total_seconds()
         if self._density and rows and not self._capped_in_a_row:
             self._errors.append(math.log(rows / (self._density * seconds)))
@@ -74,6 +134,17 @@ class WindowSizer:
         self.size = self._bounded(span * min(growth, max(MIN_GROWTH, factor)))
 
     def capped(self, span: timedelta) -> None:
+        if self._history is not None and self._start is not None:
+            predicted = self._predicted(self._history, self._start, span)
+            if self._first_only or self.row_cap > STALE_MISS * self._level * predicted:
+                self._history = None  # not the week the history knows: as if no density were known
+        if self._history is not None and self._start is not None:
+            if not self._capped_in_a_row:
+                self._errors.append(math.log(self.row_cap / (self._level * predicted)))
+            self._level = next_level(self._level, self.row_cap / predicted, capped=True)
+            self._ceiling = self._bounded(span / 2 if self._capped_in_a_row else span * RETRY_SHRINK)
+            self._capped_in_a_row += 1
+            return
         if self._density is None:
             self.size = self._bounded(min(span / (4 if self._capped_in_a_row else 2), BLIND_CUT))
         elif self._capped_in_a_row:
@@ -85,19 +156,43 @@ class WindowSizer:
         self._capped_in_a_row += 1
 
     def timed_out(self, span: timedelta) -> None:
-        self.size = self._bounded(span / 2)
+        self.size = self._ceiling = self._bounded(span / 2)
+
+    @staticmethod
+    def _missing(errors: deque[float]) -> bool:
+        """Whether this run's answers are far from what the history predicted."""
+        if len(errors) < TRUST_AFTER:
+            return False
+        mean = sum(errors) / len(errors)
+        return math.sqrt(sum((e - mean) ** 2 for e in errors) / (len(errors) - 1)) > TRUST_SPREAD
+
+    def _predicted(self, history: DensityHistory, start: int, span: timedelta) -> float:
+        """The profile's rows for the window planned last (before this run's level)."""
+        end = start + int(span.total_seconds())
+        return max(MIN_PREDICTED_ROWS, history.predict(start, end, self._rates))
 
     def _error_stats(self) -> tuple[float, float]:
-        """Mean and standard deviation of the recent log errors (0 and a guess until two are known)."""
+        """Mean and standard deviation of the recent log errors, pooled with the history's
+        (0 and a guess until two are known)."""
         errors = self._errors
-        if len(errors) < 2:
+        prior = self._history.errors if self._history else None
+        weight = prior.weight if prior else 0.0
+        count = weight + len(errors)
+        if count < 2:
             return 0.0, FIRST_ERROR_SPREAD
-        mean = sum(errors) / len(errors)
-        variance = sum((e - mean) ** 2 for e in errors) / (len(errors) - 1)
-        return mean, math.sqrt(variance)
+        prior_mean = prior.mean if prior else 0.0
+        mean = (weight * prior_mean + sum(errors)) / count
+        squares = sum((e - mean) ** 2 for e in errors)
+        if prior:
+            squares += weight * (prior.variance + (prior_mean - mean) ** 2)
+        return mean, math.sqrt(squares / (count - 1))
 
     def _bounded(self, span: timedelta) -> timedelta:
         return _whole_seconds(min(span, self.max_window))
+
+
+def _spread(errors: ErrorStats) -> float:
+    return math.sqrt(errors.variance) if errors.weight >= 2 else 0.0
 
 
 def _whole_seconds(span: timedelta) -> timedelta:

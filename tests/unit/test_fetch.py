@@ -10,6 +10,7 @@ import pytest
 
 from airflow_provider_wolkvox.exceptions import WolkvoxTruncatedError
 from airflow_provider_wolkvox.fetch import fetch_interval
+from airflow_provider_wolkvox.history import DensityHistory, Observation
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.staging import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
@@ -114,3 +115,39 @@ def test_window_that_keeps_timing_out_is_split(token: str, monkeypatch: pytest.M
     assert summary.api_calls == len(log) == 4
     # Waiting on the API includes the two timeouts the client waited out (0.5 s each).
     assert summary.api_seconds >= 1.0
+
+
+def test_stale_history_that_says_sparse_is_split_on_the_cap_and_loads_exactly(emu: WolkvoxEmulator) -> None:
+    # Two weeks of hourly runs saw 5 rows an hour; today the campaign dials about 300 an hour.
+    history = DensityHistory.empty("America/Bogota")
+    for hour in range(2 * 168, 0, -1):
+        a = int(DAY.timestamp()) - hour * 3600
+        history = history.updated([Observation(a, a + 3600, 5)])
+    start, end = DAY, DAY + timedelta(days=1)
+    summary, rows, log = fetch(emu, start, end, row_cap=2_000, history=history)
+    assert rows == emu.ground_truth("1", start, end)
+    observed = summary.observations
+    assert observed[0] == Observation(int(start.timestamp()), int(end.timestamp()), 2_000, capped=True)
+    assert len(observed) == summary.api_calls == len(log)
+    assert [o.rows for o in observed] == [entry["rows"] for entry in log]
+    kept = [o for o in observed if not o.capped]
+    assert len(kept) == summary.requests
+    assert sum(o.rows for o in kept) == summary.rows
+    assert [(o.start, o.end) for o in kept] == list(
+        zip([int(start.timestamp())] + [o.end for o in kept[:-1]], [o.end for o in kept], strict=True)
+    )
+    assert kept[-1].end == int(end.timestamp())
+
+
+def test_history_of_yesterday_plans_today_without_a_blind_cap(emu: WolkvoxEmulator) -> None:
+    yesterday, today, tomorrow = DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)
+    first, _, _ = fetch(emu, yesterday, today, row_cap=2_000)
+    history = DensityHistory.empty("America/Bogota").updated(first.observations)
+    emu.reset_stats()
+    blind, blind_rows, _ = fetch(emu, today, tomorrow, row_cap=2_000)
+    emu.reset_stats()
+    planned, rows, log = fetch(emu, today, tomorrow, row_cap=2_000, history=history)
+    assert rows == blind_rows == emu.ground_truth("1", today, tomorrow)
+    assert log[0]["rows"] < 2_000
+    assert blind.observations[0].capped
+    assert planned.api_calls < blind.api_calls

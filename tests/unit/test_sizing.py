@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from airflow_provider_wolkvox.history import DensityHistory, Observation
 from airflow_provider_wolkvox.sizing import WindowSizer
 
 CAP = 60_000
@@ -96,3 +99,88 @@ def test_sizes_are_whole_seconds_within_the_limits(answers: list[tuple[bool, int
             sizer.kept(sizer.size, rows)
         assert timedelta(seconds=1) <= sizer.size <= maximum
         assert sizer.size.microseconds == 0
+
+
+def replay_planned(
+    sizer: WindowSizer, rows_in: Callable[[int, int], int], start: int, end: int
+) -> list[tuple[int, int, int]]:
+    """Fetch ``[start, end)`` the way ``fetch_interval`` does, with ``rows_in(a, b)`` as each
+    answer's rows; return every answered window ``(start, end, rows)``, capped ones included."""
+    answered = []
+    cursor = start
+    while cursor < end:
+        stop = min(end, cursor + int(sizer.size_at(cursor, end).total_seconds()))
+        rows = rows_in(cursor, stop)
+        answered.append((cursor, stop, rows))
+        if rows >= CAP:
+            sizer.capped(timedelta(seconds=stop - cursor))
+        else:
+            sizer.kept(timedelta(seconds=stop - cursor), rows)
+            cursor = stop
+    return answered
+
+
+def steady(rows_per_hour: float) -> Callable[[int, int], int]:
+    return lambda a, b: int(rows_per_hour * (b - a) / 3600)
+
+
+def learnt(rows_per_hour: float, hours: int = 2 * 168) -> DensityHistory:
+    """A history of hourly runs at a steady density."""
+    history = DensityHistory.empty("UTC")
+    for h in range(hours):
+        a = START - (hours - h) * 3600
+        history = history.updated([Observation(a, a + 3600, int(rows_per_hour))])
+    return history
+
+
+START = 1_796_014_800
+
+
+@given(
+    answers=st.lists(
+        st.tuples(st.booleans(), st.integers(min_value=0, max_value=CAP - 1)), min_size=1, max_size=40
+    ),
+    max_hours=st.integers(min_value=1, max_value=744),
+)
+def test_no_history_plans_exactly_today_s_windows(answers: list[tuple[bool, int]], max_hours: int) -> None:
+    today = WindowSizer(CAP, HOUR * max_hours)
+    without, empty = WindowSizer(CAP, HOUR * max_hours, None), WindowSizer(CAP, HOUR * max_hours, EMPTY)
+    cursor = START
+    for capped, rows in answers:
+        size = today.size
+        assert without.size_at(cursor, START + 10**8) == empty.size_at(cursor, START + 10**8) == size
+        for sizer in (today, without, empty):
+            if capped:
+                sizer.capped(size)
+            else:
+                sizer.kept(size, rows)
+        cursor += 0 if capped else int(size.total_seconds())
+
+
+EMPTY = DensityHistory.empty("UTC")
+
+
+def test_a_history_plans_the_first_window_instead_of_a_blind_month() -> None:
+    answered = replay_planned(
+        WindowSizer(CAP, MONTH, learnt(4_000)), steady(4_000), START, START + 31 * 86_400
+    )
+    assert not any(rows >= CAP for _, _, rows in answered), "no window over the cap"
+    assert answered[0][2] >= 0.9 * CAP, "the first window is filled, not guessed"
+    blind = replay_planned(WindowSizer(CAP, MONTH), steady(4_000), START, START + 31 * 86_400)
+    assert blind[0][2] >= CAP
+    assert len(answered) < len(blind)
+
+
+def test_stale_history_that_says_sparse_still_splits_on_the_cap_and_covers_the_interval() -> None:
+    # The history learnt 50 rows an hour; now the campaign dials 20,000 an hour.
+    sizer = WindowSizer(CAP, MONTH, learnt(50))
+    answered = replay_planned(sizer, steady(20_000), START, START + 7 * 86_400)
+    assert answered[0][2] >= CAP, "the stale plan asks for far too long a window first"
+    kept = [(a, b) for a, b, rows in answered if rows < CAP]
+    assert kept[0][0] == START
+    assert kept[-1][1] == START + 7 * 86_400
+    assert all(b == a2 for (_, b), (a2, _) in itertools.pairwise(kept)), "kept windows tile the interval"
+    # Cut the way a blind window is: a day at most, then quartered, and no further cap once the
+    # density is measured.
+    assert [b - a for a, b, rows in answered if rows >= CAP] == [7 * 86_400, 86_400, 6 * 3600]
+    assert all(rows >= 0.75 * CAP for _, _, rows in answered[4:-1]), "then near the cap"

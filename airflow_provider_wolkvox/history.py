@@ -1,0 +1,265 @@
+"""What earlier runs saw of one (connection, report, campaign): rows by hour of the week.
+
+A contact center's volume follows the week (business hours, a lunch dip, quiet
+nights and Sundays), so the request windows of the next run can be planned from the
+last weeks' answers instead of starting blind. :class:`DensityHistory` is that record,
+as a value: 168 local hour-of-week buckets of rows and seconds, and the spread of the
+predictions it would have made, small enough for a ledger column, an XCom or an
+Airflow Variable (:meth:`DensityHistory.to_json`, :meth:`DensityHistory.from_json`).
+
+It is built from :class:`Observation` s, one per answered request window, which
+``fetch_interval`` returns in ``FetchSummary.observations``. Only the plan depends on
+it: every answer at the row cap is still discarded and split, so stale history costs
+calls, never rows. Pure arithmetic, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
+
+FORMAT_VERSION = 1
+HOURS_OF_WEEK = 168
+HALF_LIFE_SECONDS = 4 * 7 * 86_400
+"""What was seen four weeks of observed time ago weighs half as much as what was seen last."""
+LEVEL_WEIGHT = 0.7
+"""How far a run's level (actual rows over the profile's prediction) moves toward the last answer."""
+ERROR_WEIGHT_KEPT = 20.0
+"""The error spread remembers about this many predictions (older ones fade)."""
+FIT_ROUNDS = 300
+"""Rounds of refining how a run's windows share their rows among the hours they span (fewer
+when no bucket's rate moves by ``FIT_TOLERANCE`` of the mean rate any more)."""
+FIT_TOLERANCE = 1e-4
+MIN_PREDICTED_ROWS = 1.0
+MIN_ERROR_ROWS = 500
+"""Windows that held or were predicted fewer rows than this say nothing about the headroom
+to keep below a cap of tens of thousands: their prediction errors are not counted."""
+"""A prediction of no rows is taken as one, so that its error stays finite."""
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One answered request window: ``[start, end)`` in epoch seconds, its rows, and
+    whether the answer was at the row cap (then ``rows`` is only a lower bound)."""
+
+    start: int
+    end: int
+    rows: int
+    capped: bool = False
+
+
+@dataclass(frozen=True)
+class ErrorStats:
+    """Log prediction errors, ``log(actual / predicted)``, exponentially weighted."""
+
+    weight: float = 0.0
+    mean: float = 0.0
+    variance: float = 0.0
+
+    def add(self, error: float) -> ErrorStats:
+        weight = min(self.weight, ERROR_WEIGHT_KEPT - 1) + 1
+        delta = error - self.mean
+        mean = self.mean + delta / weight
+        variance = self.variance + (delta * (error - mean) - self.variance) / weight
+        return ErrorStats(weight, mean, max(0.0, variance))
+
+
+@dataclass(frozen=True)
+class DensityHistory:
+    """Rows per second by local hour of the week, and how well that predicted past windows.
+
+    ``rows[b]`` and ``seconds[b]`` are decayed sums over hour-of-week ``b`` (0 = Monday
+    00:00-01:00 in ``timezone``); a window's rows are shared among the buckets it spans in
+    proportion to what the profile predicted for them.
+    """
+
+    timezone: str
+    rows: tuple[float, ...] = (0.0,) * HOURS_OF_WEEK
+    seconds: tuple[float, ...] = (0.0,) * HOURS_OF_WEEK
+    errors: ErrorStats = ErrorStats()
+
+    @classmethod
+    def empty(cls, tz: str) -> DensityHistory:
+        _zone(tz)
+        return cls(timezone=tz)
+
+    @property
+    def known(self) -> bool:
+        """Whether anything was observed to plan from."""
+        return any(self.seconds)
+
+    def rates(self) -> list[float]:
+        """Rows per second of each bucket; a bucket never observed gets the mean of the others."""
+        total_seconds = sum(self.seconds)
+        mean = sum(self.rows) / total_seconds if total_seconds else 0.0
+        return [r / s if s else mean for r, s in zip(self.rows, self.seconds, strict=True)]
+
+    def predict(self, start: int, end: int, rates: list[float] | None = None) -> float:
+        """Rows ``[start, end)`` would hold at the profile's density."""
+        rates = rates or self.rates()
+        return sum(rates[bucket] * seconds for bucket, seconds in self.segments(start, end))
+
+    def span_for(self, start: int, rows: float, longest: int, rates: list[float] | None = None) -> int:
+        """The longest span from ``start`` (at most ``longest`` seconds, at least 1) over which the
+        profile predicts at most ``rows`` rows."""
+        rates = rates or self.rates()
+        total = 0.0
+        for bucket, seconds, segment_start in self._segments(start, start + longest):
+            rate = rates[bucket]
+            if total + rate * seconds > rows:
+                return max(1, segment_start - start + int((rows - total) / rate))
+            total += rate * seconds
+        return longest
+
+    def segments(self, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """``(bucket, seconds)`` of ``[start, end)`` by local hour of the week."""
+        for bucket, seconds, _ in self._segments(start, end):
+            yield bucket, seconds
+
+    def _segments(self, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+        zone = _zone(self.timezone)
+        moment = start
+        while moment < end:
+            local = moment + _offset(zone, moment // 3600)
+            stop = min(end, moment + 3600 - local % 3600)
+            yield (local // 86_400 + 3) % 7 * 24 + local % 86_400 // 3600, stop - moment, moment
+            moment = stop
+
+    def updated(self, run: Iterable[Observation]) -> DensityHistory:
+        """This history with one run's observations (in the order they were answered) added.
+
+        The errors are those of the predictions a sizer planning from this history would have
+        made during the run (the profile times the run's level, see :func:`next_level`), so the
+        headroom the next run leaves below the cap is learnt from this history's own misses.
+        """
+        observations = list(run)
+        errors = self.errors
+        if self.known:
+            rates, level, previous = self.rates(), 1.0, None
+            for obs in observations:
+                predicted = max(MIN_PREDICTED_ROWS, self.predict(obs.start, obs.end, rates))
+                retry = previous is not None and previous.capped and previous.start == obs.start
+                # A retry after a cap was shortened on purpose, and a few rows say nothing of a
+                # miss by a share of the cap: neither error counts.
+                if not retry and max(obs.rows, predicted) >= MIN_ERROR_ROWS:
+                    errors = errors.add(math.log(max(obs.rows, 1) / (level * predicted)))
+                level = next_level(level, obs.rows / predicted, obs.capped)
+                previous = obs
+        kept = [
+            (list(self.segments(obs.start, obs.end)), obs.rows)
+            for obs in observations
+            if not obs.capped and obs.end > obs.start  # a capped answer is only a lower bound
+        ]
+        rows, seconds = _fitted(self.rows, self.seconds, kept)
+        return DensityHistory(self.timezone, tuple(rows), tuple(seconds), errors)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able form of at most a few kilobytes."""
+        return {
+            "version": FORMAT_VERSION,
+            "timezone": self.timezone,
+            "rows": list(self.rows),
+            "seconds": list(self.seconds),
+            "errors": [self.errors.weight, self.errors.mean, self.errors.variance],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DensityHistory:
+        """The history :meth:`to_json` wrote; a clear :class:`WolkvoxConfigError` for anything else."""
+        try:
+            if data["version"] != FORMAT_VERSION:
+                raise WolkvoxConfigError(
+                    f"density history version {data['version']!r} is not {FORMAT_VERSION}: "
+                    "drop the stored history and let the next run start a new one"
+                )
+            rows = tuple(float(r) for r in data["rows"])
+            seconds = tuple(float(s) for s in data["seconds"])
+            weight, mean, variance = (float(x) for x in data["errors"])
+            tz = str(data["timezone"])
+        except (KeyError, TypeError, ValueError) as err:
+            if isinstance(err, WolkvoxConfigError):
+                raise
+            raise WolkvoxConfigError(
+                f"stored density history is not one DensityHistory.to_json wrote ({err!r}): "
+                "drop it and let the next run start a new one"
+            ) from None
+        values = (*rows, *seconds, weight, variance)
+        if (
+            len(rows) != HOURS_OF_WEEK
+            or len(seconds) != HOURS_OF_WEEK
+            or not all(math.isfinite(x) and x >= 0 for x in values)
+        ):
+            raise WolkvoxConfigError(
+                f"stored density history needs {HOURS_OF_WEEK} finite non-negative rows and seconds: "
+                "drop it and let the next run start a new one"
+            )
+        return cls(cls.empty(tz).timezone, rows, seconds, ErrorStats(weight, mean, variance))
+
+
+def next_level(level: float, ratio: float, capped: bool) -> float:
+    """A run's level after an answer of ``ratio`` times the profile's prediction: mostly the
+    last answer (volume changes from day to day), and at least the ratio a capped answer
+    proves (its rows are only a lower bound)."""
+    if capped:
+        return max(level, ratio)
+    if ratio <= 0:
+        return level
+    return math.exp((1 - LEVEL_WEIGHT) * math.log(level) + LEVEL_WEIGHT * math.log(ratio))
+
+
+def _fitted(
+    rows: tuple[float, ...], seconds: tuple[float, ...], run: list[tuple[list[tuple[int, int]], int]]
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The buckets with one run's windows added: the old sums decayed by the span the run
+    observed, then each window's rows shared among the buckets it spans in proportion to
+    their rate, refined over ``FIT_ROUNDS`` rounds (expectation-maximisation). A window
+    spanning a quiet night and a busy day says only their sum; windows that start and end
+    at different hours say which part was busy."""
+    decay = 0.5 ** (sum(s for segments, _ in run for _, s in segments) / HALF_LIFE_SECONDS)
+    prior_rows = [r * decay for r in rows]
+    new_seconds = [s * decay for s in seconds]
+    for segments, _ in run:
+        for b, s in segments:
+            new_seconds[b] += s
+    new_rows = prior_rows
+    current = [r / s if s else 0.0 for r, s in zip(rows, seconds, strict=True)]
+    for _ in range(FIT_ROUNDS):
+        new_rows = list(prior_rows)
+        for segments, observed in run:
+            weights = [current[b] * s for b, s in segments]
+            total = sum(weights)
+            span = sum(s for _, s in segments)
+            for (b, s), w in zip(segments, weights, strict=True):
+                new_rows[b] += observed * (w / total if total else s / span)
+        known = sum(new_seconds)
+        mean = sum(new_rows) / known if known else 0.0
+        previous, current = (
+            current,
+            [r / s if s else mean for r, s in zip(new_rows, new_seconds, strict=True)],
+        )
+        if all(abs(a - b) <= FIT_TOLERANCE * mean for a, b in zip(previous, current, strict=True)):
+            break  # e.g. hourly windows: each within one bucket, nothing to refine
+    return tuple(new_rows), tuple(new_seconds)
+
+
+@lru_cache(maxsize=64)
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise WolkvoxConfigError(f"time zone {tz!r} is not an IANA name such as America/Bogota") from None
+
+
+@lru_cache(maxsize=65_536)
+def _offset(zone: ZoneInfo, hour: int) -> int:
+    """UTC offset in seconds of ``zone`` at the start of the UTC hour ``hour`` (where a change falls
+    mid-hour, that half hour counts in the neighbouring bucket: a profile, not a calendar)."""
+    offset = datetime.fromtimestamp(hour * 3600, timezone.utc).astimezone(zone).utcoffset()
+    return int(offset.total_seconds()) if offset else 0
