@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,15 @@ from tests.unit.test_lineage import RUN, result_of
 browser = ui.browser
 DAG_FILE = Path(__file__).parent / "dags" / "wolkvox_view_loads.py"
 NOVEMBER = "2026-11"
+
+
+def zone_far_from_midnight() -> str:
+    """A time zone whose local midnight is hours away, so "calls today" cannot change day mid-test.
+
+    Bogota's midnight is 05:00 UTC; from 03:00 to 07:00 UTC the test uses Tokyo's (15:00 UTC).
+    """
+    hour = datetime.now(timezone.utc).hour
+    return "Asia/Tokyo" if 3 <= hour < 7 else "America/Bogota"
 
 
 def load_known_windows(home: Path, env: dict[str, str]) -> None:
@@ -52,7 +62,9 @@ def test_wolkvox_view_shows_todays_calls_and_the_months_windows(
 
     home, port = tmp_path / "airflow-home", ui._free_port()
     env = ui._airflow_env(home, port)
-    env["AIRFLOW_CONN_WOLKVOX_DEFAULT"] = connection_json(emulator.base_url, token)
+    env["AIRFLOW_CONN_WOLKVOX_DEFAULT"] = connection_json(
+        emulator.base_url, token, timezone=zone_far_from_midnight()
+    )
     env["AIRFLOW_CONN_WOLKVOX_SQLITE"] = json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "w.db")})
     ui.migrate(env)
     load_known_windows(home, env)
