@@ -40,7 +40,11 @@ class ProgressLog(Protocol):
 
 @dataclass(frozen=True)
 class FetchSummary:
-    """What fetching one interval cost and returned."""
+    """What fetching one interval cost and returned.
+
+    ``api_calls == requests + capped_calls + retried_calls``: every request is either kept,
+    discarded at the cap, or a retry.
+    """
 
     requests: int
     """Request windows answered below the cap (the ones whose rows were kept)."""
@@ -48,6 +52,13 @@ class FetchSummary:
     """HTTP requests sent, including discarded capped answers and retries."""
     rows: int
     """Rows received across the kept request windows."""
+    capped_calls: int = 0
+    """Answers discarded because they reached the 60,000-row cap (asked again smaller)."""
+    retried_calls: int = 0
+    """Requests sent again after a transient answer or a timeout: the hook's retries of a window,
+    and each re-ask, smaller, of a window that kept timing out."""
+    windows: tuple[tuple[DateTime, DateTime], ...] = ()
+    """The kept request windows ``(start, end)``, in order."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +92,9 @@ def fetch_interval(
     log = logger or _log
     tz = hook.timezone
     sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW))
-    calls_before = hook.calls
-    cursor, requests, rows_total = start, 0, 0
+    calls_before, retries_before = hook.calls, hook.retries
+    cursor, rows_total, capped, split_retries = start, 0, 0, 0
+    windows: list[tuple[DateTime, DateTime]] = []
     while cursor < end:
         stop = window_end(cursor, end, sizer.size, tz)
         span = timedelta(seconds=(stop - cursor).total_seconds())  # plain timedelta: pendulum's mixes badly
@@ -93,6 +105,7 @@ def fetch_interval(
             if span <= ONE_SECOND:
                 raise
             sizer.timed_out(span)
+            split_retries += 1
             log.warning(
                 "%s keeps timing out on the server: asking for windows of %s instead", label, sizer.size
             )
@@ -104,6 +117,7 @@ def fetch_interval(
                     "cap; the answer is truncated and cannot be split further"
                 )
             sizer.capped(span)
+            capped += 1
             log.info(
                 "%s hit the %s-row cap (may be truncated): asking for %s instead",
                 label,
@@ -112,10 +126,29 @@ def fetch_interval(
             )
             continue
         staging.add(rows)
-        requests += 1
+        windows.append((cursor, stop))
         rows_total += len(rows)
         cursor = stop
         sizer.kept(span, len(rows))
         remaining = math.ceil((end - cursor).total_seconds() / sizer.size.total_seconds())
-        log.info("request %d/%d %s -> %s rows", requests, requests + remaining, label, f"{len(rows):,}")
-    return FetchSummary(requests=requests, api_calls=hook.calls - calls_before, rows=rows_total)
+        done = len(windows)
+        log.info("request %d/%d %s -> %s rows", done, done + remaining, label, f"{len(rows):,}")
+    if not rows_total:
+        log.warning(
+            "%s campaign %s: the API answered no rows for any of the %d request window(s) of %s. If this "
+            "report never returns data here, check the connection's server and token, and that %s "
+            "exists on that server: the API answers a report it does not have the same way",
+            spec.api,
+            campaign_id,
+            len(windows),
+            describe(start, end, tz),
+            spec.api,
+        )
+    return FetchSummary(
+        requests=len(windows),
+        api_calls=hook.calls - calls_before,
+        rows=rows_total,
+        capped_calls=capped,
+        retried_calls=hook.retries - retries_before + split_retries,
+        windows=tuple(windows),
+    )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import GENERIC, Flavor, Quote, adapter, double_quote, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
@@ -43,26 +44,35 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
     start, end = flavor.time_value(job.window_start), flavor.time_value(job.window_end)
     loaded_at = flavor.time_value(job.loaded_at)
     campaign = job.campaign_id
+    ledger = None
+    if job.ledger_table is not None:
+        ledger = ledger_statements(flavor, job.ledger_table, db_hook.placeholder, quote)
     if job.create_table:
-        try:
-            with transaction(db_hook, conn):
-                _execute(conn, sql.create)
-        except Exception:
-            # A concurrent first load may have created it between our check and our CREATE.
-            log.info("CREATE TABLE %s failed; trying once more in case a concurrent load made it", sql.table)
-            with transaction(db_hook, conn):
-                _execute(conn, sql.create)
+        for create in (sql.create, *([ledger.create] if ledger else [])):
+            try:
+                with transaction(db_hook, conn):
+                    _execute(conn, create)
+            except Exception:
+                # A concurrent first load may have created it between our check and our CREATE.
+                log.info("CREATE TABLE failed; trying once more in case a concurrent load made it")
+                with transaction(db_hook, conn):
+                    _execute(conn, create)
     inserted = 0
     with transaction(db_hook, conn):
         cursor = conn.cursor()
         try:
+            # Counted first: DB-API drivers may report rowcount -1, and the empty-answer guard needs it.
+            cursor.execute(
+                sql.delete.replace("DELETE FROM", "SELECT COUNT(*) FROM", 1), (campaign, start, end)
+            )
+            deleted = int(cursor.fetchone()[0])
             cursor.execute(sql.delete, (campaign, start, end))
-            deleted = cursor.rowcount
             for batch in batches(job.rows):
                 check_batch(batch, inserted, sql.table, spec)
                 values = insert_values(batch, (campaign, start, end), loaded_at, adapt)
                 cursor.executemany(sql.insert, values)
                 inserted += len(batch)
+            record_load(cursor.execute, job, flavor, ledger, replaced=deleted, loaded=inserted)
         finally:
             cursor.close()
     log.info(

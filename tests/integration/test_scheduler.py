@@ -194,6 +194,11 @@ def test_faults_load_every_interval_once(harness: Harness, wave: Wave) -> None:
     missing = sorted(set(FAULT_KINDS) - set(faults))
     if missing:
         problems.append(f"fault kinds never injected: {missing}")
+    # A request the hook abandoned keeps the token busy on the server; none may follow it too soon.
+    rejections = wave.faulty_stats["simultaneous_rejections"]
+    if rejections:
+        problems.append(f"the fault emulator refused {rejections} requests as simultaneous")
+    record("simultaneous-request rejections, fault scenario", rejections)
     retried = [a for a in checks.tries(harness.airflow, [dag_id], history=False) if a.try_number > 1]
     record("faults injected", dict(sorted(faults.items())))
     record("fault emulator: requests / max in flight", (wave.faulty_stats["requests"], peak))

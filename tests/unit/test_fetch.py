@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from airflow_provider_wolkvox.fetch import fetch_interval
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.staging import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
-from tests.conftest import connection_json
+from tests.conftest import SERVER_LIMIT, connection_json
 
 DAY = pendulum.datetime(2026, 11, 27, 5, tz="UTC")  # local midnight in Bogota
 
@@ -48,6 +49,15 @@ def test_dense_window_is_split_until_below_the_cap_and_sums_to_the_truth(emu: Wo
     summary, rows, log = fetch(emu, start, end, row_cap=2_000)
     assert rows == truth
     assert any(entry["rows"] == 2_000 for entry in log), "the first answer hit the cap"
+    capped = sum(entry["rows"] == 2_000 for entry in log)
+    assert (summary.capped_calls, summary.retried_calls) == (capped, 0)
+    assert summary.api_calls == summary.requests + summary.capped_calls == len(log)
+    assert [w[0] for w in summary.windows[1:]] == [w[1] for w in summary.windows[:-1]]
+    assert (summary.windows[0][0], summary.windows[-1][1], len(summary.windows)) == (
+        start,
+        end,
+        summary.requests,
+    )
     assert all(entry["rows"] < 2_000 for entry in log[-summary.requests :])
     assert summary.api_calls == len(log)
     # Once density is known, windows are sized for it: few wasted calls.
@@ -93,11 +103,20 @@ def test_one_second_at_the_cap_fails_loudly(token: str, monkeypatch: pytest.Monk
 
 
 def test_window_that_keeps_timing_out_is_split(token: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    with WolkvoxEmulator(tokens=[token], seed=3) as e:
+    with WolkvoxEmulator(tokens=[token], seed=3, server_limit=SERVER_LIMIT) as e:
         monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(e.base_url, token, timeout=0.5))
         e.set_faults(script=["timeout", "timeout"], fault_sleep=2.0)
         summary, rows, log = fetch(e, DAY, DAY + timedelta(hours=4))
         assert rows == e.ground_truth("1", DAY, DAY + timedelta(hours=4))
+        assert e.stats()["simultaneous_rejections"] == 0
     kept = log[2:]
     assert [entry["params"]["date_ini"][8:] for entry in kept][:2] == ["000000", "020000"]
     assert summary.requests == 2
+    # The retry and the smaller window are both sent again after a timeout...
+    assert (summary.api_calls, summary.retried_calls, summary.capped_calls) == (4, 2, 0)
+    # ...and each only once the server has stopped working on the request abandoned before it.
+    assert all(later["started"] >= earlier["ended"] for earlier, later in itertools.pairwise(log))
+    assert summary.windows == (
+        (DAY, DAY + timedelta(hours=2)),
+        (DAY + timedelta(hours=2), DAY + timedelta(hours=4)),
+    )
