@@ -87,7 +87,7 @@ def add(tables: Iterable[Table]) -> Table:
     return {phone: tuple(counts) for phone, counts in total.items()}
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not reached in time"

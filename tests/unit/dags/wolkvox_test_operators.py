@@ -79,6 +79,17 @@ for warehouse in ("sqlite", "postgres"):
                 allow_empty=allow,
             )
 
+with DAG("wolkvox_test_xcom_empty", schedule=None, start_date=START, catchup=False, default_args=RETRIES):
+    # Campaign 0 never dials: every window of it is empty.
+    for allow in (True, False):
+        MachineCodesOperator(
+            task_id=f"allow_empty_{allow}".lower(),
+            campaign_id="0",
+            window_start="2026-11-27T14:00:00+00:00",
+            window_end="2026-11-27T15:00:00+00:00",
+            allow_empty=allow,
+        )
+
 for wait in (True, False):
     with DAG(
         f"wolkvox_test_quota_{'wait' if wait else 'fail'}",
