@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: venv lint test unit demo bench clean browser-deps docs
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt uv-excludes.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[dev]'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt --excludes uv-excludes.txt -e '.[dev]'
 	touch $@
 
 venv: $(STAMP)

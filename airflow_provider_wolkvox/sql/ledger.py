@@ -21,7 +21,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
-from airflow_provider_wolkvox.sql.schema import Flavor, Quote, table_parts, utc_iso
+from airflow_provider_wolkvox.sql.flavors import Flavor, Quote, utc_iso
+from airflow_provider_wolkvox.sql.schema import create_head, exists_look, table_parts
 
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.sql.job import LoadJob
@@ -99,6 +100,8 @@ class LedgerSql:
 
     table: str
     create: str
+    exists: str
+    """The flavor's catalog look before ``create`` ("" when ``create`` says "if missing" itself)."""
     insert: str
 
 
@@ -115,8 +118,8 @@ def _column_type(flavor: Flavor, kind: str) -> str:
         return flavor.time_type
     if kind == _INT:
         return flavor.int_type
-    if kind == _LONG_TEXT and flavor.text_type.upper().startswith("VARCHAR"):
-        return "TEXT"  # many request windows do not fit a VARCHAR(255); nothing keys this column
+    if kind == _LONG_TEXT:
+        return flavor.free_text_type  # a month of hourly request windows outgrows a VARCHAR(255)
     return flavor.text_type
 
 
@@ -124,26 +127,27 @@ def ledger_statements(
     flavor: Flavor, table: str, placeholder: str = "?", quote: Quote | None = None
 ) -> LedgerSql:
     """CREATE and INSERT of ledger ``table`` (``name`` or ``schema.name``) in ``flavor``."""
-    q: Quote = quote or (lambda word: f'"{word}"')
-    qualified = ".".join(q(part) for part in table_parts(table))
+    q: Quote = quote or flavor.quote
+    parts = table_parts(table)
+    qualified = ".".join(q(part) for part in parts)
     lines = [
         f"    {q(name)} {_column_type(flavor, kind)}{'' if nullable else ' NOT NULL'}"
         for name, kind, nullable, _ in LEDGER_COLUMNS
     ]
-    lines.append(f"    PRIMARY KEY ({q('load_id')})")
-    create = f"CREATE TABLE IF NOT EXISTS {qualified} (\n" + ",\n".join(lines) + "\n)"
+    lines.append(f"    {flavor.key_clause.format(q('load_id'))}")
+    create = f"{create_head(flavor, qualified)} (\n" + ",\n".join(lines) + f"\n){flavor.table_options}"
     names = ", ".join(q(name) for name, *_ in LEDGER_COLUMNS)
     marks = ", ".join([placeholder] * len(LEDGER_COLUMNS))
-    return LedgerSql(qualified, create, f"INSERT INTO {qualified} ({names}) VALUES ({marks})")
+    insert = f"INSERT INTO {qualified} ({names}) VALUES ({marks})"
+    return LedgerSql(qualified, create, exists_look(flavor, parts), insert)
 
 
 def create_ledger_sql(dialect_name: str, table: str = LEDGER_TABLE) -> str:
     """``CREATE TABLE IF NOT EXISTS`` of the ledger in a common-sql dialect's flavor, for users who
     create tables themselves (``create_table=False``)."""
-    from airflow_provider_wolkvox.sql.schema import GENERIC, flavor_for, no_quote
+    from airflow_provider_wolkvox.sql.flavors import flavor_for
 
-    flavor = flavor_for(dialect_name)
-    return ledger_statements(flavor, table, quote=no_quote if flavor is GENERIC else None).create
+    return ledger_statements(flavor_for(dialect_name), table).create
 
 
 def record_load(
@@ -218,7 +222,7 @@ def _guard_message(job: LoadJob, replaced: int) -> str:
 
 def schema_doc() -> str:
     """The ledger's columns as a Markdown table, for the docs."""
-    from airflow_provider_wolkvox.sql.schema import GENERIC, POSTGRES, SQLITE
+    from airflow_provider_wolkvox.sql.flavors import GENERIC, POSTGRES, SQLITE
 
     lines = [
         "| column | PostgreSQL | SQLite | other databases | meaning |",
