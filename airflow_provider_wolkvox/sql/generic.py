@@ -110,7 +110,8 @@ def prepare(
         execute(conn, statement)
     if not (job.create_table and flavor.ddl_commits):
         return
-    for table in (sql, *([ledger] if ledger is not None else [])):
+    tables: list[Statements | LedgerSql] = [sql] if ledger is None else [sql, ledger]
+    for table in tables:
         try:
             with transaction(db_hook, conn):
                 _create_with_cursor(conn, table)
