@@ -48,7 +48,13 @@ LEDGER_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
     ("api_calls", _INT, True, "HTTP requests sent, every kind included (each spends quota)"),
     ("capped_calls", _INT, True, "answers discarded at the 60,000-row cap (asked again smaller)"),
     ("retried_calls", _INT, True, "requests sent again after a transient answer or a timeout"),
-    ("request_windows", _LONG_TEXT, True, "the kept request windows, JSON `[[start, end], ...]` UTC"),
+    (
+        "request_windows",
+        _LONG_TEXT,
+        True,
+        "the kept request windows, JSON `[[start, end], ...]` UTC "
+        "(past 4,000 characters: `{count, first, last}`)",
+    ),
     ("dag_id", _TEXT, True, "Airflow DAG of the task that loaded"),
     ("run_id", _TEXT, True, "Airflow DAG run"),
     ("task_id", _TEXT, True, "Airflow task"),
@@ -194,7 +200,7 @@ def record_load(
         entry.api_calls,
         entry.capped_calls,
         entry.retried_calls,
-        None if windows is None else json.dumps([[utc_iso(s), utc_iso(e)] for s, e in windows]),
+        None if windows is None else _windows_json(windows),
         entry.dag_id,
         entry.run_id,
         entry.task_id,
@@ -205,6 +211,18 @@ def record_load(
 
 
 _NO_ENTRY = LedgerEntry()
+WINDOWS_TEXT_MAX = 4000
+"""Longest ``request_windows`` text: what the narrowest free-text column (VARCHAR(4000)) holds."""
+
+
+def _windows_json(windows: Sequence[tuple[datetime, datetime]]) -> str:
+    """``[[start, end], ...]`` in UTC; past :data:`WINDOWS_TEXT_MAX` characters, a summary instead:
+    ``{"count": N, "first": [start, end], "last": [start, end]}``."""
+    pairs = [[utc_iso(start), utc_iso(end)] for start, end in windows]
+    text = json.dumps(pairs)
+    if len(text) <= WINDOWS_TEXT_MAX:
+        return text
+    return json.dumps({"count": len(pairs), "first": pairs[0], "last": pairs[-1]})
 
 
 def _guard_message(job: LoadJob, replaced: int) -> str:

@@ -262,3 +262,15 @@ def test_the_documented_window_and_cleared_queries_answer(target: Target) -> Non
     assert [(row[1], row[2], row[6]) for row in window] == [(0, 3, 2), (3, 0, 2), (0, 0, 2)]
     cleared = target.query(CLEARED.replace("wolkvox_loads", table))
     assert [(row[1], row[3]) for row in cleared] == [("1", 3)]
+
+
+def test_many_request_windows_are_summarised_to_fit_any_free_text_column(target: Target) -> None:
+    minutes = [(START.add(minutes=i), START.add(minutes=i + 1)) for i in range(100)]
+    load(target, make_rows(1), ledger=LedgerEntry(request_windows=minutes))
+    stored = target.ledger()[0]["request_windows"]
+    assert len(stored) <= 4000
+    assert json.loads(stored) == {
+        "count": 100,
+        "first": ["2026-11-27T06:00:00+00:00", "2026-11-27T06:01:00+00:00"],
+        "last": ["2026-11-27T07:39:00+00:00", "2026-11-27T07:40:00+00:00"],
+    }
