@@ -13,6 +13,8 @@ from airflow_provider_wolkvox.windows import check_timezone
 DEFAULT_CONN_ID = "wolkvox_default"
 DEFAULT_TIMEZONE = "America/Bogota"
 DEFAULT_TIMEOUT = 90.0
+DEFAULT_SERVER_TIME_LIMIT = 60.0
+"""The vendor's limit on one request's execution on the server, in seconds."""
 _SERVER = re.compile(r"\d{4}")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -40,6 +42,9 @@ class WolkvoxSettings:
     timezone: str = DEFAULT_TIMEZONE
     timeout: float = DEFAULT_TIMEOUT
     verify: bool | str = True
+    server_time_limit: float = DEFAULT_SERVER_TIME_LIMIT
+    """How long the server may keep working on a request the client gave up on (and keep the
+    token busy): no request follows an abandoned one before this much time after its sending."""
 
     @classmethod
     def from_connection(cls, conn: ConnectionLike) -> WolkvoxSettings:
@@ -65,8 +70,11 @@ class WolkvoxSettings:
             server=server,
             token=conn.password,
             timezone=check_timezone(str(extra.get("timezone") or DEFAULT_TIMEZONE)),
-            timeout=_timeout(conn_id, extra.get("timeout")),
+            timeout=_seconds(conn_id, "timeout", extra.get("timeout"), DEFAULT_TIMEOUT),
             verify=_verify(conn_id, extra.get("verify")),
+            server_time_limit=_seconds(
+                conn_id, "server_time_limit", extra.get("server_time_limit"), DEFAULT_SERVER_TIME_LIMIT
+            ),
         )
 
 
@@ -100,16 +108,16 @@ def _base_url(conn_id: str, value: Any) -> str | None:
     return str(value).strip().rstrip("/")
 
 
-def _timeout(conn_id: str, value: Any) -> float:
+def _seconds(conn_id: str, name: str, value: Any, default: float) -> float:
     if value in (None, ""):
-        return DEFAULT_TIMEOUT
+        return default
     try:
-        timeout = float(value)
+        seconds = float(value)
     except (TypeError, ValueError):
-        timeout = -1.0
-    if not timeout > 0:
-        raise WolkvoxConfigError(f"connection {conn_id!r}: timeout must be a positive number of seconds")
-    return timeout
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise WolkvoxConfigError(f"connection {conn_id!r}: {name} must be a positive number of seconds")
+    return seconds
 
 
 def _verify(conn_id: str, value: Any) -> bool | str:

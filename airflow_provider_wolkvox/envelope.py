@@ -77,7 +77,7 @@ def _decode(body: bytes) -> dict[str, Any] | None:
     try:
         with gc_paused():  # tens of thousands of row objects at once
             value = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's stack (a bomb)
         return None
     return value if isinstance(value, dict) else None
 
@@ -95,7 +95,7 @@ def _code(envelope: dict[str, Any] | None, status: int) -> int:
     raw = envelope.get("code") if envelope else None
     try:
         return int(raw) if raw is not None else status
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a code of Infinity
         return status
 
 

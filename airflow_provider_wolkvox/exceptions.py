@@ -58,3 +58,12 @@ class WolkvoxTimeoutError(WolkvoxTransientError):
 
 class WolkvoxTruncatedError(WolkvoxError):
     """A window as small as the API allows still returns the 60,000-row cap."""
+
+
+class WolkvoxEmptyAnswerError(WolkvoxError):
+    """The API answered no rows for a window whose loaded rows would be deleted; nothing was changed.
+
+    The live API gives the same empty answer for a report its server does not have, and a
+    wrong server or token can look alike, so an empty answer never wipes loaded rows unless
+    the operator is told it may (``allow_empty=True``).
+    """

@@ -105,8 +105,8 @@ def fetch_interval(
     log = logger or _log
     tz = hook.timezone
     sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW), history)
-    calls_before, seconds_before = hook.calls, hook.seconds
-    cursor, rows_total, capped = start, 0, 0
+    calls_before, retries_before, seconds_before = hook.calls, hook.retries, hook.seconds
+    cursor, rows_total, capped, split_retries = start, 0, 0, 0
     windows: list[tuple[DateTime, DateTime]] = []
     observations: list[Observation] = []
     limit = int(end.timestamp())
@@ -120,6 +120,7 @@ def fetch_interval(
             if span <= ONE_SECOND:
                 raise
             sizer.timed_out(span)
+            split_retries += 1
             log.warning(
                 "%s keeps timing out on the server: asking for windows of %s instead", label, sizer.size
             )
@@ -133,8 +134,8 @@ def fetch_interval(
                     f"{spec.api} {label}: even a one-second window returns {len(rows):,} rows, the API's "
                     "cap; the answer is truncated and cannot be split further"
                 )
-            capped += 1
             sizer.capped(span)
+            capped += 1
             log.info(
                 "%s hit the %s-row cap (may be truncated): asking for %s instead",
                 label,
@@ -148,15 +149,25 @@ def fetch_interval(
         cursor = stop
         sizer.kept(span, len(rows))
         remaining = math.ceil((end - cursor).total_seconds() / sizer.size.total_seconds())
-        kept = len(windows)
-        log.info("request %d/%d %s -> %s rows", kept, kept + remaining, label, f"{len(rows):,}")
-    api_calls = hook.calls - calls_before
+        done = len(windows)
+        log.info("request %d/%d %s -> %s rows", done, done + remaining, label, f"{len(rows):,}")
+    if not rows_total:
+        log.warning(
+            "%s campaign %s: the API answered no rows for any of the %d request window(s) of %s. If this "
+            "report never returns data here, check the connection's server and token, and that %s "
+            "exists on that server: the API answers a report it does not have the same way",
+            spec.api,
+            campaign_id,
+            len(windows),
+            describe(start, end, tz),
+            spec.api,
+        )
     return FetchSummary(
         requests=len(windows),
-        api_calls=api_calls,
+        api_calls=hook.calls - calls_before,
         rows=rows_total,
         capped_calls=capped,
-        retried_calls=api_calls - len(windows) - capped,
+        retried_calls=hook.retries - retries_before + split_retries,
         windows=tuple(windows),
         api_seconds=hook.seconds - seconds_before,
         observations=tuple(observations),

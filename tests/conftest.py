@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import leftovers
+
 # Airflow reads its configuration on first import: isolate it before any test imports airflow.
-_HOME = Path(tempfile.mkdtemp(prefix="wolkvox-airflow-home-"))
+# Marked with this run as its owner: removed at exit, or by the next run if this one is killed.
+_HOME = leftovers.owned_folder("wolkvox-airflow-home-")
 os.environ.setdefault("AIRFLOW_HOME", str(_HOME))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 
 PG_DSN = os.environ.get("WOLKVOX_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+SERVER_LIMIT = 1.0
+"""The emulators' time limit per request in tests (the vendor's is 60 s), and the connections'
+``server_time_limit`` to match: a request the hook gives up on is waited out this long."""
 
 
 def postgres_available() -> str | None:
@@ -29,6 +33,14 @@ def postgres_available() -> str | None:
             return None
     except Exception as err:
         return f"PostgreSQL at {PG_DSN} is unreachable ({type(err).__name__}: {err})"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tear down on SIGTERM as on Ctrl-C, and sweep what killed runs left (only provably dead ones)."""
+    leftovers.tear_down_on_sigterm()
+    leftovers.sweep_processes()
+    for prefix in ("wolkvox-airflow-home-", "wolkvox-it-"):
+        leftovers.sweep_folders(prefix)
 
 
 def require_server(name: str, reason: str | None) -> None:
@@ -43,6 +55,8 @@ def require_server(name: str, reason: str | None) -> None:
 def pg_dsn() -> str:
     """DSN of a reachable PostgreSQL; skips (or fails when CI=true) otherwise."""
     require_server("PostgreSQL", postgres_available())
+    for prefix in ("wolkvox_it_", "wolkvox_unit_"):
+        leftovers.sweep_databases(PG_DSN, prefix)
     return PG_DSN
 
 
@@ -131,7 +145,7 @@ def emulator(token: str) -> Iterator[object]:
     """A running emulator on a free loopback port with one token."""
     from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 
-    with WolkvoxEmulator(tokens=[token], seed=7) as emu:
+    with WolkvoxEmulator(tokens=[token], seed=7, server_limit=SERVER_LIMIT) as emu:
         yield emu
 
 
@@ -144,7 +158,13 @@ def connection_json(base_url: str, token: str, **extra: object) -> str:
             "conn_type": "wolkvox",
             "host": "0032",
             "password": token,
-            "extra": {"base_url": base_url, "timezone": "America/Bogota", "timeout": 5, **extra},
+            "extra": {
+                "base_url": base_url,
+                "timezone": "America/Bogota",
+                "timeout": 5,
+                "server_time_limit": SERVER_LIMIT,
+                **extra,
+            },
         }
     )
 

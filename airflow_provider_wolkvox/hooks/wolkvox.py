@@ -44,6 +44,14 @@ INFORMATION_PATH = "/api/v2/information.php"
 
 _T = TypeVar("_T")
 
+API_MAX_ANSWER_BYTES = 256 * 1024 * 1024
+"""The API's limit on one result (256 MB): a longer (decompressed) answer is refused unread."""
+_READ_CHUNK = 16 * 1024 * 1024
+
+ABANDONED_GRACE = 1.0
+"""Seconds added to the server's time limit before a request may follow one the hook gave up on:
+the server starts its clock when the request reaches it, a little after it was sent."""
+
 
 @dataclass(frozen=True)
 class TokenInfo:
@@ -68,12 +76,22 @@ class WolkvoxHook(BaseHook):
     :class:`~airflow_provider_wolkvox.exceptions.WolkvoxTimeoutError` early, so
     callers can ask for a smaller window instead of waiting out every retry.
 
+    A request the hook gave up on (its answer did not come within the connection's
+    ``timeout``) may still be running on the server, keeping the token busy until the
+    server's own limit (``server_time_limit``, 60 s). The hook sends nothing more, and
+    :meth:`close` does not return, until that limit plus :data:`ABANDONED_GRACE` has passed
+    since the abandoned request was sent: a second request meanwhile would be refused as
+    "simultaneous", or run beside the first.
+
     :param wolkvox_conn_id: Airflow connection of type ``wolkvox``.
     :param max_attempts: tries per request, the first included.
     :param max_retry_seconds: no retry starts after this many seconds since the first try.
     :param backoff_seconds: first backoff; it doubles per retry, plus up to as much jitter.
     :param max_backoff_seconds: longest single backoff.
     :param timeout_attempts: timeouts of one request before giving up on that window.
+    :param max_answer_bytes: longest answer read, after decompression (the API's 256 MB); a longer
+        one, such as a compression bomb, raises
+        :class:`~airflow_provider_wolkvox.exceptions.WolkvoxResponseError` without being held whole.
     """
 
     conn_name_attr = "wolkvox_conn_id"
@@ -90,6 +108,7 @@ class WolkvoxHook(BaseHook):
         backoff_seconds: float = 1.0,
         max_backoff_seconds: float = 60.0,
         timeout_attempts: int = 2,
+        max_answer_bytes: int = API_MAX_ANSWER_BYTES,
     ) -> None:
         super().__init__()
         if max_attempts < 1 or timeout_attempts < 1:
@@ -100,10 +119,15 @@ class WolkvoxHook(BaseHook):
         self.backoff_seconds = backoff_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.timeout_attempts = timeout_attempts
+        self.max_answer_bytes = max_answer_bytes
         self.calls = 0
         """HTTP requests sent by this hook, retries included (each one spends quota)."""
         self.seconds = 0.0
         """Seconds this hook spent waiting on the API: sending, waiting and reading answers."""
+        self.retries = 0
+        """Requests this hook sent again after a transient answer or a timeout (part of ``calls``)."""
+        self._busy_until: float | None = None
+        """``time.monotonic()`` before which a request the hook abandoned may still be running."""
 
     @cached_property
     def settings(self) -> WolkvoxSettings:
@@ -148,7 +172,8 @@ class WolkvoxHook(BaseHook):
         return session
 
     def close(self) -> None:
-        """Close the HTTP session (pooled connections)."""
+        """Wait out any request the hook abandoned (see the class), then close the HTTP session."""
+        self.wait_for_abandoned("releasing the token")
         if "_session" in self.__dict__:
             self._session.close()
             del self.__dict__["_session"]
@@ -221,6 +246,25 @@ class WolkvoxHook(BaseHook):
         quota = f"; {left:,} calls left today" if left is not None else ""
         return True, f"Connected to {self.settings.base_url}{quota}"
 
+    def wait_for_abandoned(self, before: str) -> float:
+        """Sleep until no request this hook abandoned can still be running on the server; return
+        the seconds slept. ``before`` says what waits, for the log."""
+        if self._busy_until is None:
+            return 0.0
+        remaining = self._busy_until - time.monotonic()
+        self._busy_until = None
+        if remaining <= 0:
+            return 0.0
+        self.log.info(
+            "waiting %.1f s before %s: the server may still be working on a request this task gave up "
+            "on, and keeps the token busy until its %g s limit",
+            remaining,
+            before,
+            self.settings.server_time_limit,
+        )
+        time.sleep(remaining)
+        return remaining
+
     def _reader(self, label: str) -> Callable[[int, bytes], list[dict[str, Any]]]:
         """Reads an answer into the API's rows as sent (:func:`read_answer`)."""
         return partial(read_answer, api=label, conn_id=self.wolkvox_conn_id)
@@ -232,6 +276,8 @@ class WolkvoxHook(BaseHook):
         timeouts = 0
         for attempt in self._retrying(label):
             with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    self.retries += 1
                 try:
                     return self._send_once(url, params, label, read)
                 except TransientAnswer as answer:
@@ -248,6 +294,7 @@ class WolkvoxHook(BaseHook):
     def _send_once(
         self, url: str, params: dict[str, str], label: str, read: Callable[[int, bytes], _T]
     ) -> _T:
+        self.wait_for_abandoned("the next request")
         self.calls += 1
         started = time.monotonic()
         try:
@@ -258,15 +305,22 @@ class WolkvoxHook(BaseHook):
                 stream=True,
             )
             try:
-                # One read of the whole body: Response.content reads it 10 KiB at a time, which
-                # costs more CPU than the socket itself on answers of tens of megabytes.
-                body = response.raw.read(decode_content=True)
+                body = self._read_body(response, label)
             finally:
                 response.close()
+        except (requests.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+            # No connection, so no request reached the server: nothing of ours runs there.
+            raise TransientAnswer(f"no connection within {min(10.0, self.settings.timeout):g} s") from None
         except (requests.Timeout, urllib3.exceptions.TimeoutError):
+            self._abandoned(started)
             raise TransientAnswer(f"no answer within {self.settings.timeout:g} s", timeout=True) from None
         except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
             raise TransientAnswer(f"{type(err).__name__} (connection failed or was cut)") from None
+        except WolkvoxError:
+            raise  # an answer came and was refused (too large): nothing left running
+        except BaseException:
+            self._abandoned(started)  # interrupted mid-request (task timeout, signal): the server goes on
+            raise
         finally:
             self.seconds += time.monotonic() - started
         self.log.debug(
@@ -277,6 +331,26 @@ class WolkvoxHook(BaseHook):
             time.monotonic() - started,
         )
         return read(response.status_code, body)
+
+    def _read_body(self, response: requests.Response, label: str) -> bytes:
+        """The whole (decompressed) body, in large reads: Response.content reads 10 KiB at a time,
+        which costs more CPU than the socket itself on answers of tens of megabytes. Stops past
+        ``max_answer_bytes``, so a compression bomb never fills the memory."""
+        limit = self.max_answer_bytes
+        chunks, size = [], 0
+        while chunk := response.raw.read(min(_READ_CHUNK, limit + 1 - size), decode_content=True):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise WolkvoxResponseError(
+                    f"{label}: the answer is larger than {limit:,} bytes once decompressed, more than the "
+                    "API sends (256 MB at most); it was not read further"
+                )
+        return b"".join(chunks)
+
+    def _abandoned(self, sent: float) -> None:
+        until = sent + self.settings.server_time_limit + ABANDONED_GRACE
+        self._busy_until = max(until, self._busy_until or until)
 
     def _retrying(self, label: str) -> Retrying:
         def give_up(state: RetryCallState) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
 from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 from airflow_provider_wolkvox.reports import PERCENT, TIMESTAMP, Row
 
@@ -28,19 +29,38 @@ class WolkvoxReportOperator(WolkvoxWindowOperator):
 
     Takes every argument of :class:`~airflow_provider_wolkvox.operators.base.WolkvoxWindowOperator`.
 
+    An empty interval returns ``[]`` (and the task log warns that the report answered no rows
+    at all). A downstream task that replaces what it holds with this list would be wiped by an
+    empty answer, which the live API also gives for a report its server does not have or a
+    wrong server: pass ``allow_empty=False`` to fail instead, with
+    :class:`~airflow_provider_wolkvox.exceptions.WolkvoxEmptyAnswerError`, and push nothing.
+
     :param api: the report (required here).
     :param xcom_warn_rows: row count above which a warning is logged.
+    :param allow_empty: return ``[]`` for an interval without rows (default); False fails the task.
     """
 
     sql_operator_name = "WolkvoxReportToSqlOperator"
     """The operator the XCom-size warning recommends."""
 
-    def __init__(self, *, api: str, xcom_warn_rows: int = 10_000, **kwargs: Any) -> None:
+    def __init__(
+        self, *, api: str, xcom_warn_rows: int = 10_000, allow_empty: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(api=api, **kwargs)
         self.xcom_warn_rows = xcom_warn_rows
+        self.allow_empty = allow_empty
 
     def deliver(self, fetched: FetchedInterval) -> list[dict[str, Any]]:
         staging = fetched.staging
+        if not len(staging) and not self.allow_empty:
+            raise WolkvoxEmptyAnswerError(
+                f"{self.api} campaign {fetched.campaign_id} [{fetched.start.isoformat()}, "
+                f"{fetched.end.isoformat()}): the API answered no rows, and allow_empty=False, so nothing "
+                "is pushed to XCom. An empty answer also comes from a server that does not have "
+                f"{self.api}, a wrong server number or base_url, or a token of another operation: check "
+                f"connection {self.wolkvox_conn_id!r}'s server and token, and that {self.api} exists on "
+                "that server. If the interval really is empty, pass allow_empty=True"
+            )
         if len(staging) > self.xcom_warn_rows:
             self.log.warning(
                 "returning %s rows through XCom, which keeps them in the metadata database; "

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, Quote
 from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.ledger import LedgerSql, ledger_statements, record_load
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import Statements, adapter, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
@@ -43,6 +44,14 @@ def load_statements(db_hook: DbApiHook, job: LoadJob, flavor: Flavor) -> Stateme
     return statements(flavor, job.table, placeholder=db_hook.placeholder, quote=quote, spec=job.spec)
 
 
+def ledger_sql(db_hook: DbApiHook, job: LoadJob, flavor: Flavor) -> LedgerSql | None:
+    """The ledger's SQL in the load's quoting, or None when the load writes no ledger row."""
+    if job.ledger_table is None:
+        return None
+    quote = hook_quote(db_hook) if flavor is GENERIC else flavor.quote
+    return ledger_statements(flavor, job.ledger_table, db_hook.placeholder, quote)
+
+
 def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) -> int:
     """Replace the window's rows with portable SQL; return the number of rows inserted."""
     spec = job.spec
@@ -51,20 +60,28 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
     start, end = flavor.time_value(job.window_start), flavor.time_value(job.window_end)
     loaded_at = flavor.time_value(job.loaded_at)
     campaign = job.campaign_id
-    prepare(db_hook, conn, job, flavor, sql)
+    ledger = ledger_sql(db_hook, job, flavor)
+    prepare(db_hook, conn, job, flavor, sql, ledger=ledger)
     inserted = 0
     with transaction(db_hook, conn):
         cursor = conn.cursor()
         try:
             if job.create_table and not flavor.ddl_commits:
                 create_if_missing(cursor, sql)
+                if ledger is not None:
+                    create_if_missing(cursor, ledger)
+            # Counted first: DB-API drivers may report rowcount -1, and the empty-answer guard needs it.
+            cursor.execute(
+                sql.delete.replace("DELETE FROM", "SELECT COUNT(*) FROM", 1), (campaign, start, end)
+            )
+            deleted = int(cursor.fetchone()[0])
             cursor.execute(sql.delete, (campaign, start, end))
-            deleted = cursor.rowcount
             for batch in batches(job.rows):
                 check_batch(batch, inserted, sql.table, spec)
                 values = insert_values(batch, (campaign, start, end), loaded_at, adapt)
                 cursor.executemany(sql.insert, values)
                 inserted += len(batch)
+            record_load(cursor.execute, job, flavor, ledger, replaced=deleted, loaded=inserted)
         finally:
             cursor.close()
     log.info(
@@ -78,23 +95,36 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
     return inserted
 
 
-def prepare(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor, sql: Statements) -> None:
-    """Before the load transaction: the flavor's session settings, and the table when DDL commits."""
+def prepare(
+    db_hook: DbApiHook,
+    conn: Any,
+    job: LoadJob,
+    flavor: Flavor,
+    sql: Statements,
+    *,
+    ledger: LedgerSql | None = None,
+) -> None:
+    """Before the load transaction: the flavor's session settings, and the tables (the data's, and
+    the ledger's when given) when DDL commits."""
     for statement in flavor.session_sql:
         execute(conn, statement)
     if not (job.create_table and flavor.ddl_commits):
         return
-    try:
-        with transaction(db_hook, conn):
-            _create_with_cursor(conn, sql)
-    except Exception:
-        # A concurrent first load may have created it between our check and our CREATE.
-        log.info("CREATE TABLE %s failed; trying once more in case a concurrent load made it", sql.table)
-        with transaction(db_hook, conn):
-            _create_with_cursor(conn, sql)
+    tables: list[Statements | LedgerSql] = [sql] if ledger is None else [sql, ledger]
+    for table in tables:
+        try:
+            with transaction(db_hook, conn):
+                _create_with_cursor(conn, table)
+        except Exception:
+            # A concurrent first load may have created it between our check and our CREATE.
+            log.info(
+                "CREATE TABLE %s failed; trying once more in case a concurrent load made it", table.table
+            )
+            with transaction(db_hook, conn):
+                _create_with_cursor(conn, table)
 
 
-def create_if_missing(cursor: Any, sql: Statements) -> None:
+def create_if_missing(cursor: Any, sql: Statements | LedgerSql) -> None:
     """Run the flavor's "create if missing": one statement, or a catalog look then CREATE TABLE."""
     if sql.exists:
         cursor.execute(sql.exists)
@@ -103,7 +133,7 @@ def create_if_missing(cursor: Any, sql: Statements) -> None:
     cursor.execute(sql.create)
 
 
-def _create_with_cursor(conn: Any, sql: Statements) -> None:
+def _create_with_cursor(conn: Any, sql: Statements | LedgerSql) -> None:
     cursor = conn.cursor()
     try:
         create_if_missing(cursor, sql)

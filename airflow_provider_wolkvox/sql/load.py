@@ -19,6 +19,7 @@ from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
 from airflow_provider_wolkvox.sql.flavors import MYSQL, POSTGRES, REDSHIFT, SQLITE, hook_flavor
 from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.ledger import LEDGER_TABLE, LedgerEntry, ledger_table_for
 from airflow_provider_wolkvox.sql.schema import table_parts
 from airflow_provider_wolkvox.windows import validate_window
 
@@ -40,6 +41,9 @@ def load_window(
     create_table: bool = True,
     loaded_at: datetime | None = None,
     spec: ReportSpec = CAMPAIGN_8,
+    allow_empty: bool = False,
+    ledger_table: str | None = LEDGER_TABLE,
+    ledger: LedgerEntry | None = None,
 ) -> int:
     """Replace the rows of ``campaign_id`` over ``[window_start, window_end)`` in ``table`` with ``rows``.
 
@@ -47,7 +51,9 @@ def load_window(
     ``create_table``), delete the window's rows, insert ``rows``, commit. Any
     error, including one raised by the ``rows`` iterator, rolls everything back
     and leaves the table as it was. Loading the same window again leaves the
-    same rows (only ``loaded_at`` changes); an empty ``rows`` clears the window.
+    same rows (only ``loaded_at`` changes). An empty ``rows`` over a window that has
+    rows fails (:class:`WolkvoxEmptyAnswerError`) unless ``allow_empty``, which clears it.
+    Every load that commits adds one row to the ledger table, in the same transaction.
 
     :param db_hook: any common-sql hook; its dialect (or connection type) picks the flavor and path.
     :param table: ``name`` or ``schema.name``, letters, digits and underscores only.
@@ -59,9 +65,15 @@ def load_window(
     :param create_table: run ``CREATE TABLE IF NOT EXISTS`` first.
     :param loaded_at: aware time stamped on every row; default now. Stored in whole seconds, UTC.
     :param spec: the report the rows are of (its table schema); campaign_8 unless told.
+    :param allow_empty: let an empty ``rows`` delete the window's loaded rows.
+    :param ledger_table: the ledger (:mod:`~airflow_provider_wolkvox.sql.ledger`); an unqualified
+        name lives in ``table``'s schema. None writes no ledger row.
+    :param ledger: what the ledger row records beyond the window (connection, API calls, task try).
     :return: the number of rows inserted.
     :raises WolkvoxConfigError: bad table name, empty campaign id or naive ``loaded_at``, before any I/O.
     :raises WolkvoxWindowError: naive, sub-second, empty or inverted window, before any I/O.
+    :raises WolkvoxEmptyAnswerError: no rows for a window that has rows, without ``allow_empty``
+        (rolled back).
     :raises WolkvoxRowError: a row that is not one of ``spec``'s (rolled back); for campaign_8, a
         telephone and six integer counts.
     """
@@ -78,6 +90,9 @@ def load_window(
         rows=rows,
         create_table=create_table,
         spec=spec,
+        allow_empty=allow_empty,
+        ledger_table=None if ledger_table is None else ledger_table_for(table, ledger_table),
+        ledger=ledger,
     )
     flavor = hook_flavor(db_hook)
     with closing(db_hook.get_conn()) as conn:

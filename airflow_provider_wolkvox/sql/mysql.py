@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.sql import multirow
 from airflow_provider_wolkvox.sql.flavors import MYSQL
-from airflow_provider_wolkvox.sql.generic import load_statements, prepare
+from airflow_provider_wolkvox.sql.generic import ledger_sql, load_statements, prepare
 from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.ledger import record_load
 from airflow_provider_wolkvox.sql.transaction import transaction
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     """Replace the window's rows with multi-row INSERTs; return the number of rows inserted."""
     sql = load_statements(db_hook, job, MYSQL)
     window = (job.campaign_id, MYSQL.time_value(job.window_start), MYSQL.time_value(job.window_end))
-    prepare(db_hook, conn, job, MYSQL, sql)
+    ledger = ledger_sql(db_hook, job, MYSQL)
+    prepare(db_hook, conn, job, MYSQL, sql, ledger=ledger)
     max_bytes = min(MAX_STATEMENT_BYTES, _max_allowed_packet(conn) // 4)
     with transaction(db_hook, conn):
         cursor = conn.cursor()
@@ -53,6 +55,7 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
                 max_bytes=max_bytes,
                 max_rows=ROWS_PER_STATEMENT,
             )
+            record_load(cursor.execute, job, MYSQL, ledger, replaced=deleted, loaded=inserted)
         finally:
             cursor.close()
     log.info(

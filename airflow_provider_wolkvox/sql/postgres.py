@@ -18,6 +18,7 @@ from airflow_provider_wolkvox.sql.copy_binary import binary_types, copy_binary
 from airflow_provider_wolkvox.sql.copy_format import copy_chunks
 from airflow_provider_wolkvox.sql.flavors import POSTGRES
 from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
 from airflow_provider_wolkvox.sql.schema import Statements, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
 
@@ -60,15 +61,14 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     lock_key = (
         f"wolkvox:{sql.table}:{job.campaign_id}:{job.window_start.isoformat()}:{job.window_end.isoformat()}"
     )
+    ledger = None if job.ledger_table is None else ledger_statements(POSTGRES, job.ledger_table, "%s")
     with transaction(db_hook, conn):
         cursor = conn.cursor()
         try:
-            if job.create_table and not _exists(cursor, sql.table):
-                # First loads racing each other would both create the table and one would hit
-                # pg_type's unique index: they take turns, and the second finds the table there.
-                cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))
-                if not _exists(cursor, sql.table):
-                    cursor.execute(sql.create)
+            if job.create_table:
+                _create_missing(cursor, sql.table, sql.create)
+                if ledger is not None:
+                    _create_missing(cursor, ledger.table, ledger.create)
             cursor.execute(LOCK_SQL, (lock_key,))
             cursor.execute(sql.delete, window)
             deleted = cursor.rowcount
@@ -79,12 +79,22 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
             else:
                 chunks = copy_chunks(job, sql.table)
                 inserted = _copy3(cursor, sql, chunks) if kind == "psycopg" else _copy2(cursor, sql, chunks)
+            record_load(cursor.execute, job, POSTGRES, ledger, replaced=deleted, loaded=inserted)
         finally:
             cursor.close()
     log.info(
         "Replaced %s rows with %s in %s for %s (COPY, %s)", deleted, inserted, sql.table, job.describe(), kind
     )
     return inserted
+
+
+def _create_missing(cursor: Any, table: str, create: str) -> None:
+    if not _exists(cursor, table):
+        # First loads racing each other would both create the table and one would hit
+        # pg_type's unique index: they take turns, and the second finds the table there.
+        cursor.execute(LOCK_SQL, (f"wolkvox-create:{table}",))
+        if not _exists(cursor, table):
+            cursor.execute(create)
 
 
 def _exists(cursor: Any, table: str) -> bool:

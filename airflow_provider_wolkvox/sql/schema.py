@@ -195,13 +195,21 @@ def _create(flavor: Flavor, qualified: str, quote: Quote, spec: ReportSpec = CAM
     key = ", ".join(quote(column) for column in key_columns(spec))
     lines.append(f"    {flavor.key_clause.format(key)}")
     body = ",\n".join(lines)
+    return f"{create_head(flavor, qualified)} (\n{body}\n){flavor.table_options}"
+
+
+def create_head(flavor: Flavor, qualified: str) -> str:
+    """``CREATE TABLE <qualified>`` in the flavor's "if missing" way (plain for a catalog look)."""
     if flavor.create == "if_not_exists":
-        head = f"CREATE TABLE IF NOT EXISTS {qualified}"
-    elif flavor.create == "if_object_id":
-        head = f"IF OBJECT_ID(N'{qualified}', N'U') IS NULL CREATE TABLE {qualified}"
-    else:
-        head = f"CREATE TABLE {qualified}"
-    return f"{head} (\n{body}\n){flavor.table_options}"
+        return f"CREATE TABLE IF NOT EXISTS {qualified}"
+    if flavor.create == "if_object_id":
+        return f"IF OBJECT_ID(N'{qualified}', N'U') IS NULL CREATE TABLE {qualified}"
+    return f"CREATE TABLE {qualified}"
+
+
+def exists_look(flavor: Flavor, parts: tuple[str, ...]) -> str:
+    """The catalog look of ``create="catalog"`` flavors for a table of ``parts`` ("" otherwise)."""
+    return _exists(flavor, parts)
 
 
 def _exists(flavor: Flavor, parts: tuple[str, ...]) -> str:

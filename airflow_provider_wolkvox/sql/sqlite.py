@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.flavors import SQLITE, utc_iso
 from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import adapter
 from airflow_provider_wolkvox.sql.schema import statements as build_statements
@@ -31,16 +32,20 @@ def load(conn: sqlite3.Connection, job: LoadJob) -> int:
     adapt = None if spec is CAMPAIGN_8 else adapter(spec, SQLITE)
     start, end, loaded_at = utc_iso(job.window_start), utc_iso(job.window_end), utc_iso(job.loaded_at)
     campaign = job.campaign_id
+    ledger = None if job.ledger_table is None else ledger_statements(SQLITE, job.ledger_table)
     inserted = 0
     with _immediate_transaction(conn):
         if job.create_table:
             conn.execute(sql.create)
+            if ledger is not None:
+                conn.execute(ledger.create)
         deleted = conn.execute(sql.delete, (campaign, start, end)).rowcount
         for batch in batches(job.rows):
             check_batch(batch, inserted, sql.table, spec)
             values = insert_values(batch, (campaign, start, end), loaded_at, adapt)
             conn.executemany(sql.insert, values)
             inserted += len(batch)
+        record_load(conn.execute, job, SQLITE, ledger, replaced=deleted, loaded=inserted)
     log.info("Replaced %s rows with %s in %s for %s (SQLite)", deleted, inserted, sql.table, job.describe())
     return inserted
 

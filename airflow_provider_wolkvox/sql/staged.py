@@ -4,7 +4,9 @@ BigQuery's DB-API runs every statement as its own job: a DELETE then INSERTs wou
 half-replaced window if the load failed between them. Instead the rows go into a staging table
 of their own (which expires after a day in case even its DROP fails), and one ``MERGE``
 statement, atomic as every single DML statement there, deletes the window's old rows and inserts
-the new ones. A load failing before the MERGE leaves the target exactly as it was.
+the new ones. A load failing before the MERGE leaves the target exactly as it was. The empty-answer
+guard counts the window's rows before the MERGE; the ledger row follows the MERGE as a statement of
+its own (BigQuery has no transaction to share), so a failure between the two loses that row only.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.sql.flavors import Flavor
-from airflow_provider_wolkvox.sql.generic import execute, load_statements
+from airflow_provider_wolkvox.sql.generic import execute, ledger_sql, load_statements
 from airflow_provider_wolkvox.sql.job import LoadJob
+from airflow_provider_wolkvox.sql.ledger import record_load
 from airflow_provider_wolkvox.sql.multirow import insert_job_rows
 from airflow_provider_wolkvox.sql.schema import Statements, columns, statements, table_parts
 
@@ -56,8 +59,11 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor) -> int:
     sql = load_statements(db_hook, job, flavor)
     stage = statements(flavor, staging_table(job.table), placeholder=placeholder, spec=job.spec)
     window = (job.campaign_id, flavor.time_value(job.window_start), flavor.time_value(job.window_end))
+    ledger = ledger_sql(db_hook, job, flavor)
     if job.create_table:
         execute(conn, sql.create)
+        if ledger is not None:
+            execute(conn, ledger.create)
     execute(conn, stage.create + STAGING_OPTIONS)
     try:
         cursor = conn.cursor()
@@ -72,7 +78,12 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor) -> int:
                 max_bytes=MAX_STATEMENT_BYTES,
                 max_rows=MAX_PARAMETERS // len(columns(job.spec)),
             )
+            # What the MERGE will delete: for the empty-answer guard (raised before it) and the ledger.
+            cursor.execute(sql.delete.replace("DELETE FROM", "SELECT COUNT(*) FROM", 1), window)
+            replaced = int(cursor.fetchone()[0])
+            record_load(cursor.execute, job, flavor, None, replaced=replaced, loaded=inserted)
             cursor.execute(merge_sql(sql, stage, flavor, placeholder), window)
+            record_load(cursor.execute, job, flavor, ledger, replaced=replaced, loaded=inserted)
         finally:
             cursor.close()
     finally:

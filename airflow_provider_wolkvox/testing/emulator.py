@@ -133,8 +133,13 @@ class WolkvoxEmulator:
     the quota refusal itself, faults included). ``max_concurrent`` requests of one
     token may be in flight; one more is refused with the simultaneous-requests 403.
     ``latency`` delays each report answer, so overlapping requests are observable.
+    Like a real server, the emulator does not notice a client that gives up: it goes on
+    working on the request, and the token stays busy, until the work is done or
+    ``server_limit`` seconds (the vendor's 60 s) have passed; then it answers 504.
     ``empty_answer`` chooses how a valid window without rows is answered: ``"404"``
     (``Validate dates entered``) or ``"200"`` (``0 records were found``, ``data []``).
+    ``missing_reports`` are reports this server does not have: like a live server (seen for
+    ``chat_7``), it answers them as an empty window, 404 ``Validate dates entered``.
     """
 
     def __init__(
@@ -153,6 +158,8 @@ class WolkvoxEmulator:
         code_as_string: bool = False,
         empty_answer: str = "404",
         row_cap: int = 60_000,
+        server_limit: float = 60.0,
+        missing_reports: Sequence[str] = (),
     ) -> None:
         if isinstance(tokens, str):
             raise TypeError("tokens must be a sequence of tokens, not a single string")
@@ -164,13 +171,16 @@ class WolkvoxEmulator:
             raise ValueError(f"time zone {timezone!r} is not an IANA name such as America/Bogota") from None
         if daily_quota is not None and daily_quota < 0:
             raise ValueError(f"daily_quota must be None or >= 0, got {daily_quota}")
-        if max_concurrent < 1 or latency < 0 or row_cap < 1:
-            raise ValueError("max_concurrent and row_cap must be >= 1 and latency >= 0")
+        if max_concurrent < 1 or latency < 0 or row_cap < 1 or not server_limit > 0:
+            raise ValueError("max_concurrent and row_cap must be >= 1, latency >= 0 and server_limit > 0")
         if str(empty_answer) not in ("404", "200"):
             raise ValueError(f"empty_answer must be '404' or '200', got {empty_answer!r}")
         self.seed, self.timezone, self.host, self.port = seed, timezone, host, port
         self.daily_quota, self.max_concurrent, self.latency = daily_quota, max_concurrent, latency
         self.code_as_string, self.empty_answer, self.row_cap = code_as_string, str(empty_answer), row_cap
+        self.server_limit = server_limit
+        self.missing_reports = frozenset(missing_reports)
+        self._stopping = threading.Event()
         self._static_faults = {
             "5xx": _Answer(503, _html_page("503 Service Unavailable"), _HTML),
             "reset": _Answer(0, b"", action="reset"),
@@ -203,6 +213,7 @@ class WolkvoxEmulator:
     def start(self) -> str:
         """Start serving in a daemon thread (idempotent) and return :attr:`base_url`."""
         if self._server is None:
+            self._stopping.clear()
             server = _Server((self.host, self.port), self)
             self._thread = threading.Thread(
                 target=server.serve_forever,
@@ -221,6 +232,7 @@ class WolkvoxEmulator:
         server, self._server = self._server, None
         if server is None:
             return
+        self._stopping.set()  # ends the work of requests still being served
         server.shutdown()
         server.server_close()
         server.close_connections()
@@ -258,8 +270,10 @@ class WolkvoxEmulator:
         The kinds in ``script`` hit the next requests in order (``"none"`` lets one
         through); after that each request has a fault with probability ``rate``, of a
         kind drawn from ``kinds``, both
-        deterministic from ``seed``. A ``timeout`` holds the request ``fault_sleep``
-        seconds (ending early if the client hangs up) and then answers normally.
+        deterministic from ``seed``. A ``timeout`` makes the request take ``fault_sleep``
+        seconds of work, then answers normally; past ``server_limit`` the server stops the
+        work at its limit and answers 504. The work goes on, and keeps the token busy,
+        whether or not the client is still waiting.
         """
         kinds, script = _kinds(kinds), _kinds(script)
         if not 0.0 <= rate <= 1.0:
@@ -449,8 +463,13 @@ class WolkvoxEmulator:
     ) -> _Answer:
         if kind in self._static_faults:
             return self._static_faults[kind]
-        if kind == "timeout" and handler.wait_for_disconnect(fault_sleep):
-            return _Answer(0, b"", action="drop")
+        if kind == "timeout":
+            over_limit = fault_sleep >= self.server_limit
+            self._work(min(fault_sleep, self.server_limit))
+            if handler.client_gone():
+                return _Answer(0, b"", action="drop")
+            if over_limit:
+                return _Answer(504, _html_page("504 Gateway Time-out"), _HTML)
         answer = normal()
         if kind == "malformed":  # a proper prefix of a JSON object is never valid JSON
             return _Answer(200, answer.body[: max(1, len(answer.body) // 2)])
@@ -462,12 +481,18 @@ class WolkvoxEmulator:
         if endpoint == "info":
             return self._token_info(query, state)
         if self.latency:
-            time.sleep(self.latency)
+            self._work(self.latency)
         api = query.get("api")
         if api not in REPORT_APIS:
             return self._error(400, MSG_NO_API)
+        if api in self.missing_reports:
+            return self._error(404, MSG_EMPTY)
         key = (query.get("campaign_id", ""), query.get("date_ini", ""), query.get("date_end", ""))
         return self._preloaded.get((api, *key)) or self._render_report(*key, api=api)
+
+    def _work(self, seconds: float) -> None:
+        """Time a request spends on the server, client or not; cut short only by :meth:`stop`."""
+        self._stopping.wait(seconds)
 
     def _render_report(
         self, campaign_id: str, date_ini: str, date_end: str, api: str = "campaign_8"
@@ -639,20 +664,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.server.emulator._route(self, method, self.rfile.read(length) if length else b"")
 
-    def wait_for_disconnect(self, seconds: float) -> bool:
-        """Wait up to ``seconds``; True as soon as the client closes the connection."""
-        deadline = time.monotonic() + seconds
-        while (remaining := deadline - time.monotonic()) > 0:
-            readable, _, _ = select.select([self.connection], [], [], remaining)
-            if not readable:
-                return False
-            try:
-                if not self.connection.recv(1, socket.MSG_PEEK):
-                    return True
-            except OSError:
-                return True
-            time.sleep(min(remaining, 0.05))  # the client sent more bytes: keep waiting
-        return False
+    def client_gone(self) -> bool:
+        """Whether the client has closed the connection (checked now, without waiting)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
 
     def deliver(self, answer: _Answer) -> None:
         if answer.action not in ("send", "truncate"):
@@ -767,11 +785,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-concurrent", type=int, default=1)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--row-cap", type=int, default=60_000)
+    parser.add_argument(
+        "--server-limit", type=float, default=60.0, help="seconds of work per request before a 504 (60)"
+    )
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--fault-kinds", default="", help=f"comma-separated: {','.join(FAULT_KINDS)}")
     parser.add_argument("--fault-seed", type=int, default=0)
     parser.add_argument("--fault-sleep", type=float, default=3.0)
     parser.add_argument("--code-as-string", action="store_true")
+    parser.add_argument(
+        "--missing-report", action="append", default=[], help="a report this server answers as empty"
+    )
     parser.add_argument("--empty-answer", choices=("404", "200"), default="404")
     args = parser.parse_args(argv)
     tokens = args.token or [t for t in os.environ.get("WOLKVOX_EMULATOR_TOKENS", "").split(",") if t]
@@ -792,6 +816,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code_as_string=args.code_as_string,
             empty_answer=args.empty_answer,
             row_cap=args.row_cap,
+            server_limit=args.server_limit,
+            missing_reports=args.missing_report,
         )
         emulator.set_faults(args.fault_rate, args.fault_kinds, args.fault_seed, fault_sleep=args.fault_sleep)
     except (ValueError, TypeError) as err:

@@ -9,6 +9,7 @@ from airflow.sdk import Asset, AssetAlias, BaseHook
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 from airflow_provider_wolkvox.reports import report
+from airflow_provider_wolkvox.sql.ledger import LEDGER_TABLE
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -51,13 +52,23 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
     common-sql warehouse through its DB-API driver. The table's schema is the
     report's (``docs/reports.md``, or ``sql.schema_doc(spec)``).
 
+    An empty answer never silently deletes loaded rows: when the API answers no rows for a
+    window that already has rows, the task fails with
+    :class:`~airflow_provider_wolkvox.exceptions.WolkvoxEmptyAnswerError` and the table is left
+    as it was (the live API answers a report its server does not have, or a wrong server, the
+    same way as an empty window). Every load that commits also adds one row to the ledger table
+    ``ledger_table``, in the same transaction (``docs/warehouse.md``).
+
     Takes every argument of :class:`~airflow_provider_wolkvox.operators.base.WolkvoxWindowOperator`.
 
     :param api: the report, ``campaign_1`` .. ``campaign_10``.
     :param sql_conn_id: connection of any warehouse whose hook is a common-sql ``DbApiHook``.
     :param table: target table, ``name`` or ``schema.name``; default the report's own
         (``wolkvox_campaign_<n>``; campaign_8: ``wolkvox_machine_codes``).
-    :param create_table: create the table when it is missing.
+    :param create_table: create the table (and the ledger table) when missing.
+    :param allow_empty: let an empty answer clear a window that has rows (the ledger row says so).
+    :param ledger_table: the load ledger, ``name`` or ``schema.name``; an unqualified name lives in
+        ``table``'s schema. None writes no ledger.
     """
 
     def __init__(
@@ -67,6 +78,8 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         sql_conn_id: str,
         table: str | None = None,
         create_table: bool = True,
+        allow_empty: bool = False,
+        ledger_table: str | None = LEDGER_TABLE,
         **kwargs: Any,
     ) -> None:
         table = table or report(api).default_table
@@ -75,13 +88,17 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         self.sql_conn_id = sql_conn_id
         self.table = table
         self.create_table = create_table
+        self.allow_empty = allow_empty
+        self.ledger_table = ledger_table
         self.warehouse: WarehouseTable | None = None
         """The table the last load wrote, named by its server and database (set at run time)."""
 
     def deliver(self, fetched: FetchedInterval) -> dict[str, Any]:
         from airflow_provider_wolkvox.sql import load_window
+        from airflow_provider_wolkvox.sql.ledger import LedgerEntry
         from airflow_provider_wolkvox.warehouse import warehouse_table
 
+        ledger = LedgerEntry.of_fetch(self.wolkvox_conn_id, fetched.summary, _task_instance())
         db_hook = self._db_hook()
         self.warehouse = warehouse_table(db_hook, self.table)
         loaded = load_window(
@@ -93,6 +110,9 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
             rows=fetched.staging.rows(),
             create_table=self.create_table,
             spec=self.spec,
+            allow_empty=self.allow_empty,
+            ledger_table=self.ledger_table,
+            ledger=ledger,
         )
         self.log.info("loaded %s rows into %s (%s)", f"{loaded:,}", self.table, self.sql_conn_id)
         return {
@@ -147,3 +167,13 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
                 "DbApiHook: point sql_conn_id at a SQL warehouse connection (postgres, sqlite, ...)"
             )
         return db_hook
+
+
+def _task_instance() -> Any:
+    """The running task instance (for the ledger's dag/run/task/try), or None outside a task."""
+    from airflow.sdk import get_current_context
+
+    try:
+        return get_current_context()["ti"]
+    except Exception:  # not inside a running task (a direct deliver() call)
+        return None

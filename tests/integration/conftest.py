@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests import leftovers
 from tests.integration.deployment import AirflowDeployment, PostgresServer
 from tests.integration.emulator_process import EmulatorProcess
 
@@ -60,8 +61,18 @@ def _token(label: str) -> str:
     return f"tok-{label}-{uuid.uuid4().hex}-SECRET"
 
 
+SERVER_LIMIT = 2.0
+"""The emulators' limit on one request's work (the vendor's is 60 s), and the connections'
+``server_time_limit``: a request the hook gives up on keeps the token busy this long."""
+
+
 def _wolkvox(base_url: str, token: str, timeout: float) -> str:
-    extra = {"base_url": base_url, "timezone": "America/Bogota", "timeout": timeout}
+    extra = {
+        "base_url": base_url,
+        "timezone": "America/Bogota",
+        "timeout": timeout,
+        "server_time_limit": SERVER_LIMIT,
+    }
     return json.dumps({"conn_type": "wolkvox", "host": "0032", "password": token, "extra": extra})
 
 
@@ -108,19 +119,24 @@ class Harness:
 def harness(pg_dsn: str) -> Iterator[Harness]:
     """A running deployment with every DAG parsed (all paused); torn down even when a test fails."""
     server = PostgresServer(pg_dsn)
-    root = Path(tempfile.mkdtemp(prefix="wolkvox-it-"))
+    # pg_dsn swept databases of killed runs, pytest_configure their processes and folders.
+    root = leftovers.mark_folder(Path(tempfile.mkdtemp(prefix="wolkvox-it-")))
     tokens = {"a": _token("a"), "b": _token("b"), "faults": _token("faults")}
     warehouse = f"wolkvox_it_wh_{uuid.uuid4().hex[:10]}"
     started = time.monotonic()
     emulator = faulty = deployment = None
     try:
-        emulator = EmulatorProcess("emulator", [tokens["a"], tokens["b"]], root / "components")
-        faulty = EmulatorProcess("emulator-faults", [tokens["faults"]], root / "components")
+        components = root / "components"
+        emulator = EmulatorProcess(
+            "emulator", [tokens["a"], tokens["b"]], components, server_limit=SERVER_LIMIT
+        )
+        faulty = EmulatorProcess("emulator-faults", [tokens["faults"]], components, server_limit=SERVER_LIMIT)
         server.create(warehouse)
         connections = {
             "wolkvox_it_a": _wolkvox(emulator.base_url, tokens["a"], 10),
             "wolkvox_it_b": _wolkvox(emulator.base_url, tokens["b"], 10),
-            # Shorter than the emulator's 3 s "timeout" fault, so the hook really times out.
+            # Shorter than the emulator's 3 s "timeout" fault, so the hook really times out; the server
+            # goes on with the abandoned request until its 2 s limit, keeping the token busy.
             "wolkvox_it_faults": _wolkvox(faulty.base_url, tokens["faults"], 1.5),
             "wolkvox_it_warehouse": warehouse_connection(server, warehouse),
         }
@@ -134,6 +150,8 @@ def harness(pg_dsn: str) -> Iterator[Harness]:
         )
     finally:
         if deployment is not None:
+            if _FAILED:
+                (root / leftovers.OWNER_FILE).unlink(missing_ok=True)  # kept on purpose: never swept
             keep_tails(root, deployment, bool(_FAILED))
         if deployment is not None:
             with contextlib.suppress(Exception):

@@ -23,6 +23,7 @@ import psycopg
 import requests
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from tests import leftovers
 from tests.integration.processes import Background, free_port, tail, wait_for
 
 COMPONENTS = ("api-server", "dag-processor", "scheduler")
@@ -36,6 +37,7 @@ class PostgresServer:
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self.params = conninfo_to_dict(dsn)
+        self._drops: dict[str, Any] = {}
 
     def dsn_for(self, database: str) -> str:
         return make_conninfo(self.dsn, dbname=database)
@@ -52,10 +54,15 @@ class PostgresServer:
             conn.execute(sql)  # type: ignore[arg-type]
 
     def create(self, database: str) -> None:
+        """Create ``database``, marked as this run's: dropped at exit, or by the next run if killed."""
         self._admin(f'CREATE DATABASE "{database}"')
+        self._admin(leftovers.mark_database_sql(database))
+        self._drops[database] = leftovers.at_exit(lambda: self.drop(database))
 
     def drop(self, database: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if database in self._drops:
+            leftovers.done(self._drops.pop(database))
 
 
 class AirflowDeployment:

@@ -18,12 +18,20 @@ from tests.integration.processes import Background, free_port, wait_for
 class EmulatorProcess:
     """A ``wolkvox-emulator`` on a free loopback port; tokens go through the environment, not argv."""
 
-    def __init__(self, name: str, tokens: Sequence[str], workdir: Path, latency: float = 0.2) -> None:
+    def __init__(
+        self,
+        name: str,
+        tokens: Sequence[str],
+        workdir: Path,
+        latency: float = 0.2,
+        server_limit: float = 60.0,
+    ) -> None:
         self.name, self.tokens = name, list(tokens)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         script = Path(sys.executable).parent / "wolkvox-emulator"
         argv = [str(script), "--port", str(self.port), "--latency", str(latency), "--seed", "7"]
+        argv += ["--server-limit", str(server_limit)]
         env = {**os.environ, "WOLKVOX_EMULATOR_TOKENS": ",".join(self.tokens)}
         workdir.mkdir(parents=True, exist_ok=True)
         self.process = Background(name, argv, env, workdir / f"{name}.log", workdir)

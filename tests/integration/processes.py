@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from tests import leftovers
+
 T = TypeVar("T")
 
 
@@ -51,13 +53,14 @@ class Background:
         with log.open("ab") as out:
             self.popen = subprocess.Popen(
                 list(argv),
-                env=dict(env),
+                env={**env, leftovers.OWNER_VARIABLE: leftovers.OWNER},  # found by the next run if orphaned
                 cwd=cwd,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        self._stop_at_exit = leftovers.at_exit(self.stop)
 
     @property
     def alive(self) -> bool:
@@ -71,6 +74,7 @@ class Background:
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM the process group, then SIGKILL whatever is left after ``grace`` seconds."""
+        leftovers.done(self._stop_at_exit)
         pgid = self.popen.pid  # start_new_session: the group id is the leader's pid
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGTERM)

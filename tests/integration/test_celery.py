@@ -24,11 +24,13 @@ from typing import Any
 
 import pytest
 
+from tests import leftovers
 from tests.conftest import require_server
 from tests.integration import checks
 from tests.integration.celery_broker import CeleryBroker
 from tests.integration.conftest import (
     HERE,
+    SERVER_LIMIT,
     _token,
     _wolkvox,
     failed_in,
@@ -70,7 +72,7 @@ def celery_run(pg_dsn: str) -> Iterator[CeleryRun]:
     """Start the Celery deployment, run every interval of the plan (bounded), stop and clean it all."""
     require_server("Redis", CeleryBroker.unreachable())
     server = PostgresServer(pg_dsn)
-    root = Path(tempfile.mkdtemp(prefix="wolkvox-it-celery-"))
+    root = leftovers.mark_folder(Path(tempfile.mkdtemp(prefix="wolkvox-it-celery-")))  # swept if killed
     token = _token("c")
     broker = CeleryBroker(server)
     warehouse = f"wolkvox_it_wh_{uuid.uuid4().hex[:10]}"
@@ -78,7 +80,7 @@ def celery_run(pg_dsn: str) -> Iterator[CeleryRun]:
     emulator = deployment = None
     failed = False
     try:
-        emulator = EmulatorProcess("emulator-celery", [token], root / "components")
+        emulator = EmulatorProcess("emulator-celery", [token], root / "components", server_limit=SERVER_LIMIT)
         server.create(warehouse)
         broker.create()
         connections = {

@@ -27,8 +27,8 @@ pytestmark = pytest.mark.integration
 
 FAULT_KINDS = ("5xx", "timeout", "reset", "malformed")
 FAULT_RATE = 0.2
-WAVE_TIMEOUT = 360.0
-REPROCESS_TIMEOUT = 180.0
+WAVE_TIMEOUT = 900.0  # a deadline for a loaded 2-core machine, not a speed check (that is make bench)
+REPROCESS_TIMEOUT = 600.0
 
 
 def _load_plan() -> ModuleType:
@@ -191,6 +191,11 @@ def test_faults_load_every_interval_once(harness: Harness, wave: Wave) -> None:
     missing = sorted(set(FAULT_KINDS) - set(faults))
     if missing:
         problems.append(f"fault kinds never injected: {missing}")
+    # A request the hook abandoned keeps the token busy on the server; none may follow it too soon.
+    rejections = wave.faulty_stats["simultaneous_rejections"]
+    if rejections:
+        problems.append(f"the fault emulator refused {rejections} requests as simultaneous")
+    record("simultaneous-request rejections, fault scenario", rejections)
     retried = [a for a in checks.tries(harness.airflow, [dag_id], history=False) if a.try_number > 1]
     record("faults injected", dict(sorted(faults.items())))
     record("fault emulator: requests / max in flight", (wave.faulty_stats["requests"], peak))

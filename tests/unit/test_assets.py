@@ -77,7 +77,8 @@ def test_a_load_updates_the_warehouse_tables_asset_with_its_figures(
     assert token not in json.dumps(events)
     # The alias the DAG names at parse time now resolves to the warehouse table's Asset, so a DAG
     # scheduled on report_alias() runs after every load.
-    assert aliases()[f"wolkvox:wolkvox_{warehouse.name}/wolkvox_machine_codes"] == [uri]
+    # Other tests load through the same alias into their own tables: this load resolved it to its own.
+    assert uri in aliases()[f"wolkvox:wolkvox_{warehouse.name}/wolkvox_machine_codes"]
 
 
 def aliases() -> dict[str, list[str]]:

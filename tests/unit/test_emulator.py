@@ -87,7 +87,7 @@ def add(tables: Iterable[Table]) -> Table:
     return {phone: tuple(counts) for phone, counts in total.items()}
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not reached in time"
@@ -213,19 +213,16 @@ def test_data_is_deterministic_per_seed(token: str) -> None:
         assert table(report(a, token)) != table(report(c, token))
 
 
-def test_a_31_day_window_answers_fast(token: str) -> None:
+# How fast the emulator answers is measured by `make bench`, not asserted here.
+def test_a_31_day_window_answers_every_telephone(token: str) -> None:
     with WolkvoxEmulator([token], seed=11) as emu:
-        started = time.perf_counter()
         response = report(emu, token, "all", "20261101000000", "20261201235959")
-        assert time.perf_counter() - started < 3.0  # well under a second on a laptop
         assert len(table(response)) == 5_000  # over a month every number of the pool was dialed
 
 
-def test_dense_benchmark_day_reaches_the_row_cap_quickly(token: str) -> None:
+def test_dense_benchmark_day_reaches_the_row_cap(token: str) -> None:
     with WolkvoxEmulator([token], seed=1, dials_per_hour=10_000, telephones=10_000_000) as emu:
-        started = time.perf_counter()
-        response = report(emu, token)
-        assert time.perf_counter() - started < 8.0  # about one second on a laptop
+        response = report(emu, token, timeout=120)
         assert response.json()["msg"] == "60000 records were found"
 
 
@@ -540,25 +537,62 @@ def test_every_fault_kind_is_covered() -> None:
     assert set(CLIENT_VIEW) | {"timeout"} == set(FAULT_KINDS)
 
 
-def test_timeout_fault_ends_when_the_client_gives_up(emulator: Any, token: str) -> None:
-    emulator.set_faults(script=["timeout"], fault_sleep=3.0)
-    with pytest.raises(requests.ReadTimeout):
-        report(emulator, token, timeout=0.2)
-    # The server notices the client left (well before fault_sleep), frees the token...
-    wait_until(lambda: len(emulator.stats()["log"]) == 1, timeout=2.0)
-    # ...so the client's retry is not refused as simultaneous.
-    assert report(emulator, token).status_code == 200
-    log = emulator.stats()["log"]
-    assert (log[0]["fault"], log[0]["status"]) == ("timeout", 0)
+def test_timeout_fault_keeps_the_token_busy_after_the_client_gives_up(token: str) -> None:
+    """Like a real server: a client that hangs up does not stop the work, nor free the token."""
+    with WolkvoxEmulator([token], server_limit=1.0) as emu:
+        emu.set_faults(script=["timeout"], fault_sleep=30.0)
+        with pytest.raises(requests.ReadTimeout):
+            report(emu, token, timeout=0.2)
+        refused = report(emu, token)  # the first is still being worked on
+        assert (refused.status_code, refused.json()["msg"]) == (403, SIMULTANEOUS)
+        # The server stops at its own limit, not at fault_sleep, and only then frees the token.
+        wait_until(lambda: any(entry["fault"] == "timeout" for entry in emu.stats()["log"]), timeout=60)
+        assert report(emu, token).status_code == 200
+        stats = emu.stats()
+    abandoned = next(entry for entry in stats["log"] if entry["fault"] == "timeout")
+    assert abandoned["status"] == 0  # nobody was left to answer
+    assert abandoned["ended"] - abandoned["started"] >= 1.0
+    assert stats["simultaneous_rejections"] == 1
+
+
+def test_timeout_fault_past_the_server_limit_answers_504(token: str) -> None:
+    with WolkvoxEmulator([token], server_limit=0.5) as emu:
+        emu.set_faults(script=["timeout"], fault_sleep=30.0)
+        response = report(emu, token, timeout=60)
+    assert response.status_code == 504
 
 
 def test_timeout_fault_answers_a_patient_client(emulator: Any, token: str) -> None:
     emulator.set_faults(script=["timeout"], fault_sleep=0.3)
-    started = time.perf_counter()
-    response = report(emulator, token, timeout=10)
-    assert time.perf_counter() - started >= 0.3
+    response = report(emulator, token, timeout=30)
     assert response.status_code == 200
-    assert emulator.stats()["faults"] == {"timeout": 1}
+    entry = emulator.stats()["log"][0]
+    assert entry["fault"] == "timeout"
+    assert entry["ended"] - entry["started"] >= 0.3
+
+
+def test_stop_ends_work_in_progress(token: str) -> None:
+    """Stopping never waits for a request's remaining work (tests stay short, nothing lingers)."""
+    emu = WolkvoxEmulator([token], server_limit=600.0)
+    emu.start()
+    emu.set_faults(script=["timeout"], fault_sleep=600.0)
+    outcome: list[object] = []
+
+    def call() -> None:
+        try:
+            outcome.append(report(emu, token, timeout=600).status_code)
+        except requests.RequestException as err:
+            outcome.append(type(err))
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    fingerprint = emu.fingerprint(token)
+    wait_until(lambda: emu.stats()["tokens"][fingerprint]["requests"] == 1, timeout=60)
+    emu.stop()
+    thread.join(60)
+    assert outcome, "the client got an answer or a closed connection"
+    assert not thread.is_alive()
+    assert not [t for t in threading.enumerate() if t.name == "wolkvox-emulator"]
 
 
 def test_faults_apply_after_auth_and_to_token_info(emulator: Any, token: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from airflow_provider_wolkvox.history import DensityHistory, Observation
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.staging import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
-from tests.conftest import connection_json
+from tests.conftest import SERVER_LIMIT, connection_json
 
 DAY = pendulum.datetime(2026, 11, 27, 5, tz="UTC")  # local midnight in Bogota
 
@@ -49,6 +50,15 @@ def test_dense_window_is_split_until_below_the_cap_and_sums_to_the_truth(emu: Wo
     summary, rows, log = fetch(emu, start, end, row_cap=2_000)
     assert rows == truth
     assert any(entry["rows"] == 2_000 for entry in log), "the first answer hit the cap"
+    capped = sum(entry["rows"] == 2_000 for entry in log)
+    assert (summary.capped_calls, summary.retried_calls) == (capped, 0)
+    assert summary.api_calls == summary.requests + summary.capped_calls == len(log)
+    assert [w[0] for w in summary.windows[1:]] == [w[1] for w in summary.windows[:-1]]
+    assert (summary.windows[0][0], summary.windows[-1][1], len(summary.windows)) == (
+        start,
+        end,
+        summary.requests,
+    )
     assert all(entry["rows"] < 2_000 for entry in log[-summary.requests :])
     assert summary.api_calls == len(log)
     # Once density is known, windows are sized for it: few wasted calls.
@@ -102,19 +112,26 @@ def test_one_second_at_the_cap_fails_loudly(token: str, monkeypatch: pytest.Monk
 
 
 def test_window_that_keeps_timing_out_is_split(token: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    with WolkvoxEmulator(tokens=[token], seed=3) as e:
-        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(e.base_url, token, timeout=0.5))
-        e.set_faults(script=["timeout", "timeout"], fault_sleep=2.0)
+    with WolkvoxEmulator(tokens=[token], seed=3, server_limit=SERVER_LIMIT) as e:
+        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(e.base_url, token, timeout=1.0))
+        # A timeout long enough that a real answer never misses it on a loaded machine.
+        e.set_faults(script=["timeout", "timeout"], fault_sleep=3.0)
         summary, rows, log = fetch(e, DAY, DAY + timedelta(hours=4))
         assert rows == e.ground_truth("1", DAY, DAY + timedelta(hours=4))
+        assert e.stats()["simultaneous_rejections"] == 0
     kept = log[2:]
     assert [entry["params"]["date_ini"][8:] for entry in kept][:2] == ["000000", "020000"]
     assert summary.requests == 2
-    # The first window's second try and its re-ask, smaller, were both retries.
-    assert (summary.retried_calls, summary.capped_calls) == (2, 0)
-    assert summary.api_calls == len(log) == 4
-    # Waiting on the API includes the two timeouts the client waited out (0.5 s each).
-    assert summary.api_seconds >= 1.0
+    # The retry and the smaller window are both sent again after a timeout...
+    assert (summary.api_calls, summary.retried_calls, summary.capped_calls) == (4, 2, 0)
+    # ...and each only once the server has stopped working on the request abandoned before it.
+    assert all(later["started"] >= earlier["ended"] for earlier, later in itertools.pairwise(log))
+    assert summary.windows == (
+        (DAY, DAY + timedelta(hours=2)),
+        (DAY + timedelta(hours=2), DAY + timedelta(hours=4)),
+    )
+    # Waiting on the API includes the two timeouts the client waited out (1 s each).
+    assert summary.api_seconds >= 2.0
 
 
 def test_stale_history_that_says_sparse_is_split_on_the_cap_and_loads_exactly(emu: WolkvoxEmulator) -> None:

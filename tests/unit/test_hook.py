@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pendulum
 import pytest
+import requests
 
 from airflow_provider_wolkvox.exceptions import (
     WolkvoxAuthError,
@@ -19,7 +20,7 @@ from airflow_provider_wolkvox.exceptions import (
     WolkvoxTimeoutError,
     WolkvoxTransientError,
 )
-from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+from airflow_provider_wolkvox.hooks.wolkvox import REPORTS_PATH, WolkvoxHook
 from airflow_provider_wolkvox.reports import MachineCodesRow
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.conftest import connection_json
@@ -144,12 +145,13 @@ class TestRetries:
 
     def test_gives_up_after_max_retry_seconds(self, emulator: WolkvoxEmulator, wolkvox_conn: str) -> None:
         emulator.set_faults(script=["5xx"] * 50)
+        # Every backoff (0.1 s and more) would start the next try past the 0.05 s budget: one try.
         hook = WolkvoxHook(
-            max_attempts=50, max_retry_seconds=0.3, backoff_seconds=0.1, max_backoff_seconds=0.1
+            max_attempts=50, max_retry_seconds=0.05, backoff_seconds=0.1, max_backoff_seconds=0.1
         )
-        with pytest.raises(WolkvoxTransientError):
+        with pytest.raises(WolkvoxTransientError, match="gave up after 1 attempts"):
             hook.get_machine_codes("1", *HOUR)
-        assert 2 <= hook.calls <= 4
+        assert (hook.calls, hook.retries) == (1, 0)
 
     def test_timeout_is_retried_once_then_succeeds(
         self, emulator: WolkvoxEmulator, token: str, monkeypatch: pytest.MonkeyPatch
@@ -160,7 +162,51 @@ class TestRetries:
         emulator.set_faults(script=["timeout"], fault_sleep=2.0)
         hook = fast_hook()
         assert as_truth(hook.get_machine_codes("1", *HOUR)) == emulator.ground_truth("1", *HOUR)
-        assert hook.calls == 2
+        assert (hook.calls, hook.retries) == (2, 1)
+        # The server kept working on the abandoned request; the retry waited until it stopped.
+        stats = emulator.stats()
+        abandoned, retry = stats["log"]
+        assert (abandoned["fault"], abandoned["status"], retry["status"]) == ("timeout", 0, 200)
+        assert retry["started"] >= abandoned["ended"]
+        assert stats["simultaneous_rejections"] == 0
+
+    def test_a_retry_sooner_than_the_servers_limit_is_refused_as_simultaneous(
+        self, token: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The emulator's model bites: a connection that underestimates the server's limit overlaps."""
+        with WolkvoxEmulator(tokens=[token], server_limit=30.0) as emu:
+            monkeypatch.setenv(
+                "AIRFLOW_CONN_WOLKVOX_DEFAULT",
+                connection_json(emu.base_url, token, timeout=0.5, server_time_limit=0.01),
+            )
+            emu.set_faults(script=["timeout"], fault_sleep=30.0)
+            hook = fast_hook(max_attempts=2)
+            with pytest.raises(WolkvoxTransientError, match="simultaneous"):
+                hook.get_machine_codes("1", *HOUR)
+            assert emu.stats()["simultaneous_rejections"] == 1
+
+    def test_close_waits_out_a_request_the_hook_abandoned(
+        self, emulator: WolkvoxEmulator, token: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A task that fails on timeouts must not hand its pool slot on while the server still works."""
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(emulator.base_url, token, timeout=0.5)
+        )
+        emulator.set_faults(script=["timeout"] * 2, fault_sleep=5.0)
+        hook = fast_hook(timeout_attempts=2)
+        with pytest.raises(WolkvoxTimeoutError):
+            hook.get_machine_codes("1", *HOUR)
+        assert hook.wait_for_abandoned("the test's next request") > 0
+        assert hook.wait_for_abandoned("again") == 0  # nothing left to wait for
+        response = requests.get(
+            emulator.base_url + REPORTS_PATH,
+            params={"api": "campaign_8", "campaign_id": "1", "date_ini": "20261127000000",
+                    "date_end": "20261127005959"},
+            headers={"wolkvox-token": token},
+            timeout=10,
+        )  # fmt: skip
+        assert response.status_code == 200
+        assert emulator.stats()["simultaneous_rejections"] == 0
 
     def test_window_that_keeps_timing_out_raises_timeout_error(
         self, emulator: WolkvoxEmulator, token: str, monkeypatch: pytest.MonkeyPatch

@@ -172,3 +172,16 @@ def test_mapped_tasks_get_the_connection_pool_too() -> None:
         "explicit": ("mine", 1),
     }
     assert dag2.get_task("inherited").pool == "from_default_args"
+
+
+def test_an_empty_interval_goes_to_xcom_as_nothing_unless_forbidden(
+    airflow_db: Any, emulator: WolkvoxEmulator, wolkvox_conn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dag_run = run(airflow_db, "wolkvox_test_xcom_empty")
+    assert task_states(dag_run) == {"allow_empty_true": ("success", 1), "allow_empty_false": ("failed", 1)}
+    assert xcom(dag_run, "allow_empty_true") == []
+    assert xcom(dag_run, "allow_empty_false") is None  # nothing pushed for downstream tasks
+    output = capsys.readouterr().out
+    assert "WolkvoxEmptyAnswerError" in output
+    assert "check connection 'wolkvox_default'" in output
+    assert "answered no rows for any of the 1 request window(s)" in output

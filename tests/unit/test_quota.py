@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,16 +24,23 @@ BOGOTA_LATE = datetime(2026, 11, 28, 4, 59, 5, tzinfo=timezone.utc)
 AFTER_RESET = datetime(2026, 11, 28, 5, 1, 30, tzinfo=timezone.utc)  # 00:01:30, past the 1-minute margin
 
 
-def jump_past_midnight_once_refused(emu: WolkvoxEmulator, traveller: Any) -> threading.Thread:
-    """Move the clock past the quota reset as soon as the emulator has refused a call for quota."""
+def jump_past_midnight_once_deferred(traveller: Any, monkeypatch: pytest.MonkeyPatch) -> threading.Thread:
+    """Move the clock past the quota reset as soon as the task defers (its resume time is fixed by
+    then): the operator's own ``defer`` runs unchanged, and signals first."""
+    from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
+
+    deferred = threading.Event()
+    original = WolkvoxWindowOperator.defer
+
+    def defer(self: Any, **kwargs: Any) -> Any:
+        deferred.set()
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(WolkvoxWindowOperator, "defer", defer)
 
     def watch() -> None:
-        for _ in range(600):
-            if any(entry["status"] == 403 for entry in emu.stats()["log"]):
-                time.sleep(0.5)  # let the task reach its deferral
-                traveller.move_to(AFTER_RESET)
-                return
-            time.sleep(0.2)
+        if deferred.wait(timeout=300):
+            traveller.move_to(AFTER_RESET)
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
@@ -71,12 +77,15 @@ def test_spent_quota_fails_at_once_saying_when_it_resets(
 
 
 def test_spent_quota_defers_past_local_midnight_then_loads_the_interval(
-    airflow_db: Path, spent: WolkvoxEmulator, capsys: pytest.CaptureFixture[str]
+    airflow_db: Path,
+    spent: WolkvoxEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with time_machine.travel(BOGOTA_LATE, tick=True) as traveller:
         WolkvoxHook().get_token_info()  # spends the day's only call
         # The trigger checks the clock at least every 10 s; move it past midnight once refused.
-        watcher = jump_past_midnight_once_refused(spent, traveller)
+        watcher = jump_past_midnight_once_deferred(traveller, monkeypatch)
         dag_run = load_dag(airflow_db, "wolkvox_test_quota_wait").test(logical_date=HOUR[1])
         watcher.join(5)
     assert task_states(dag_run)["machine_codes"] == ("success", 1)
@@ -102,7 +111,7 @@ def test_a_backfill_that_runs_out_of_quota_waits_and_loads_every_interval_once(
         monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(emu.base_url, token))
         backfill = load_dag(airflow_db, "wolkvox_test_quota_backfill")
         with time_machine.travel(BOGOTA_LATE, tick=True) as traveller:
-            watcher = jump_past_midnight_once_refused(emu, traveller)
+            watcher = jump_past_midnight_once_deferred(traveller, monkeypatch)
             runs = [backfill.test(logical_date=end) for end in hours]
             watcher.join(5)
         truth = {end: emu.ground_truth("1", end.subtract(hours=1), end) for end in hours}

@@ -170,10 +170,12 @@ def test_postgres_windows_and_campaigns_do_not_touch_each_other(
     assert [row for row in rows if row in others] == others
 
 
-def test_postgres_zero_rows_clear_the_window(hook: PostgresHook, pg_dsn: str, table: str) -> None:
+def test_postgres_zero_rows_clear_the_window_when_allowed(
+    hook: PostgresHook, pg_dsn: str, table: str
+) -> None:
     load(hook, table, make_rows(10))
     load(hook, table, make_rows(7), campaign_id="43")
-    assert load(hook, table, iter(())) == 0
+    assert load(hook, table, iter(()), allow_empty=True) == 0
     assert {row[0] for row in select(pg_dsn, table)} == {"43"}
 
 
@@ -256,13 +258,16 @@ def test_postgres_bad_row_or_database_error_leaves_the_table_unchanged(
 def test_postgres_table_without_schema_and_mixed_case(
     hook: PostgresHook, pg_dsn: str, unique_name: str
 ) -> None:
-    name = f"Wolkvox_{unique_name}"
+    name, ledger = f"Wolkvox_{unique_name}", f"Loads_{unique_name}"
     try:
-        assert load(hook, name, make_rows(2)) == 2
+        assert load(hook, name, make_rows(2), ledger_table=ledger) == 2
         assert len(select(pg_dsn, f'"{name}"')) == 2
+        with psycopg.connect(pg_dsn) as conn:
+            assert conn.execute(f'SELECT rows_loaded FROM "{ledger}"').fetchall() == [(2,)]
     finally:
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
             conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+            conn.execute(f'DROP TABLE IF EXISTS "{ledger}"')
 
 
 def test_postgres_autocommit_connection_still_loads_atomically_and_is_restored(
@@ -434,6 +439,7 @@ def test_postgres_loader_role_without_create_privilege(
         conn.execute(f"CREATE ROLE {role} LOGIN")
         conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
         conn.execute(f"GRANT SELECT, INSERT, DELETE ON {table} TO {role}")
+        conn.execute(f"GRANT INSERT ON {schema}.wolkvox_loads TO {role}")
     try:
         parts = urlsplit(pg_dsn)
         loader_dsn = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port or 5432}"))

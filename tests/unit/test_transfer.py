@@ -67,9 +67,12 @@ def sqlite_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warehou
 def postgres_warehouse(pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Warehouse]:
     import psycopg
 
+    from tests import leftovers
+
     database = f"wolkvox_unit_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(pg_dsn, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {database}")
+        admin.execute(leftovers.mark_database_sql(database))  # type: ignore[arg-type]
     dsn = pg_dsn.rsplit("/", 1)[0] + "/" + database
     monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_POSTGRES", dsn.replace("postgresql://", "postgres://"))
 
@@ -215,3 +218,76 @@ def test_database_error_during_the_insert_leaves_the_table_unchanged(
     failed = four_hours.test(logical_date=END)
     assert states(failed) == {"load": "failed"}
     assert warehouse.dump() == before
+
+
+GUARD_HOUR = (pendulum.datetime(2026, 11, 27, 14, tz="UTC"), pendulum.datetime(2026, 11, 27, 15, tz="UTC"))
+LEDGER = (
+    "SELECT wolkvox_conn_id, report_api, campaign_id, rows_received, rows_loaded, rows_replaced, requests, "
+    "api_calls, capped_calls, retried_calls, dag_id, task_id, try_number "
+    "FROM wolkvox_loads ORDER BY loaded_at"
+)
+
+
+def test_an_empty_answer_never_wipes_a_loaded_window(
+    airflow_db: Path,
+    emulator: WolkvoxEmulator,
+    token: str,
+    warehouse: Warehouse,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Loaded from one server, then re-run against a server that does not have the report (it answers
+    404 "Validate dates entered", as a live server does): the task fails and nothing changes; with
+    allow_empty=True the window is cleared, and the ledger says so."""
+    from tests.conftest import SERVER_LIMIT, connection_json
+
+    monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(emulator.base_url, token))
+    guarded = dag(airflow_db, f"wolkvox_test_guard_{warehouse.name}")
+    assert guarded.test(logical_date=END).state == "success"
+    truth = emulator.ground_truth("1", *GUARD_HOUR)
+    assert warehouse.window("1", GUARD_HOUR[0]) == truth
+    before = warehouse.dump(), warehouse.query(LEDGER)
+    capsys.readouterr()
+
+    with WolkvoxEmulator([token], server_limit=SERVER_LIMIT, missing_reports=["campaign_8"]) as elsewhere:
+        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(elsewhere.base_url, token))
+        failed = guarded.test(logical_date=END)
+        assert {ti.task_id: (ti.state, ti.try_number) for ti in failed.get_task_instances()} == {
+            "load": ("failed", 1)  # not retried: the same answer would come back
+        }
+        log = capsys.readouterr().out
+        assert "WolkvoxEmptyAnswerError" in log
+        assert f"{len(truth):,} rows are already loaded" in log
+        assert "check connection 'wolkvox_default'" in log
+        assert "allow_empty=True" in log
+        assert "answered no rows for any of the 1 request window(s)" in log  # the run-level warning
+        assert (warehouse.dump(), warehouse.query(LEDGER)) == before
+
+        cleared = dag(airflow_db, f"wolkvox_test_guard_allow_{warehouse.name}").test(logical_date=END)
+        assert cleared.state == "success"
+    assert warehouse.window("1", GUARD_HOUR[0]) == {}
+    # Both loads may commit within one second (loaded_at's resolution): compare them by DAG.
+    ledger = sorted(warehouse.query(LEDGER), key=lambda row: row[10])
+    assert ledger == [
+        ("wolkvox_default", "campaign_8", "1", 0, 0, len(truth), 1, 1, 0, 0,
+         f"wolkvox_test_guard_allow_{warehouse.name}", "load", 1),
+        ("wolkvox_default", "campaign_8", "1", len(truth), len(truth), 0, 1, 1, 0, 0,
+         f"wolkvox_test_guard_{warehouse.name}", "load", 1),
+    ]  # fmt: skip
+
+
+def test_a_failed_then_retried_run_leaves_one_ledger_row_of_the_try_that_loaded(
+    airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, warehouse: Warehouse
+) -> None:
+    emulator.set_faults(script=["html"])  # the first try's only request: not the API's envelope
+    run = dag(airflow_db, f"wolkvox_test_guard_{warehouse.name}").test(logical_date=END)
+    assert {ti.task_id: (ti.state, ti.try_number) for ti in run.get_task_instances()} == {
+        "load": ("success", 2)
+    }
+    truth = emulator.ground_truth("1", *GUARD_HOUR)
+    assert warehouse.window("1", GUARD_HOUR[0]) == truth
+    assert warehouse.query(LEDGER) == [
+        ("wolkvox_default", "campaign_8", "1", len(truth), len(truth), 0, 1, 1, 0, 0,
+         f"wolkvox_test_guard_{warehouse.name}", "load", 2)
+    ]  # fmt: skip
+    assert emulator.stats()["requests"] == 2  # the failed try spent a call the ledger cannot see

@@ -60,6 +60,36 @@ for warehouse in ("sqlite", "postgres"):
             max_request_window=timedelta(hours=1),
         )
 
+for warehouse in ("sqlite", "postgres"):
+    for allow in (False, True):
+        # One hour, loaded again against a server that answers it empty (issue 13's guard).
+        with DAG(
+            f"wolkvox_test_guard_{'allow_' if allow else ''}{warehouse}",
+            schedule=None,
+            start_date=START,
+            catchup=False,
+            default_args={"retries": 1, "retry_delay": timedelta(seconds=1)},
+        ):
+            MachineCodesToSqlOperator(
+                task_id="load",
+                campaign_id="1",
+                sql_conn_id=f"wolkvox_{warehouse}",
+                window_start="2026-11-27T14:00:00+00:00",
+                window_end="2026-11-27T15:00:00+00:00",
+                allow_empty=allow,
+            )
+
+with DAG("wolkvox_test_xcom_empty", schedule=None, start_date=START, catchup=False, default_args=RETRIES):
+    # Campaign 0 never dials: every window of it is empty.
+    for allow in (True, False):
+        MachineCodesOperator(
+            task_id=f"allow_empty_{allow}".lower(),
+            campaign_id="0",
+            window_start="2026-11-27T14:00:00+00:00",
+            window_end="2026-11-27T15:00:00+00:00",
+            allow_empty=allow,
+        )
+
 for wait in (True, False):
     with DAG(
         f"wolkvox_test_quota_{'wait' if wait else 'fail'}",

@@ -1,0 +1,252 @@
+"""The load ledger: one row per window load, written in the load's own transaction.
+
+A table of loaded rows cannot tell "loaded, and empty" from "never loaded", nor say what a
+load cost. The ledger can: each load that commits adds one row (connection, report,
+campaign, window, rows received, replaced and loaded, API calls kept, discarded at the
+row cap and retried, the request windows, the Airflow task try), and a load that rolls
+back adds none. Before the row is written the empty-answer guard runs: a load that would
+replace a window's rows with none fails unless it was allowed to (``allow_empty``).
+
+Each loader calls :func:`record_load` inside its transaction, after its inserts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
+from airflow_provider_wolkvox.sql.flavors import Flavor, Quote, utc_iso
+from airflow_provider_wolkvox.sql.schema import create_head, exists_look, table_parts
+
+if TYPE_CHECKING:
+    from airflow_provider_wolkvox.sql.job import LoadJob
+
+log = logging.getLogger(__name__)
+
+LEDGER_TABLE = "wolkvox_loads"
+"""Default ledger table; an unqualified name lives in the data table's schema."""
+
+_TEXT, _LONG_TEXT, _TIME, _INT = "text", "long text", "time", "int"
+LEDGER_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
+    ("load_id", _TEXT, False, "one load (random hex id)"),
+    ("wolkvox_conn_id", _TEXT, True, "Wolkvox connection the rows came from"),
+    ("report_api", _TEXT, False, "report, e.g. `campaign_8`"),
+    ("campaign_id", _TEXT, False, "campaign requested (an id, or `all`)"),
+    ("window_start", _TIME, False, "start of the loaded window (inclusive), UTC"),
+    ("window_end", _TIME, False, "end of the loaded window (exclusive), UTC"),
+    ("target_table", _TEXT, False, "table the rows went to, as given"),
+    ("rows_received", _INT, True, "rows the API answered across the kept request windows"),
+    ("rows_loaded", _INT, False, "rows written for the window (after combining per key)"),
+    ("rows_replaced", _INT, False, "rows of the window the load deleted first"),
+    ("requests", _INT, True, "request windows whose answers were kept"),
+    ("api_calls", _INT, True, "HTTP requests sent, every kind included (each spends quota)"),
+    ("capped_calls", _INT, True, "answers discarded at the 60,000-row cap (asked again smaller)"),
+    ("retried_calls", _INT, True, "requests sent again after a transient answer or a timeout"),
+    (
+        "request_windows",
+        _LONG_TEXT,
+        True,
+        "the kept request windows, JSON `[[start, end], ...]` UTC "
+        "(past 4,000 characters: `{count, first, last}`)",
+    ),
+    ("dag_id", _TEXT, True, "Airflow DAG of the task that loaded"),
+    ("run_id", _TEXT, True, "Airflow DAG run"),
+    ("task_id", _TEXT, True, "Airflow task"),
+    ("try_number", _INT, True, "the task's try that loaded"),
+    ("loaded_at", _TIME, False, "when the load committed its rows, UTC, whole seconds"),
+)
+"""(name, kind, nullable, meaning) of every ledger column, in order."""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What the ledger records about a load beyond the window itself; None where unknown."""
+
+    wolkvox_conn_id: str | None = None
+    rows_received: int | None = None
+    requests: int | None = None
+    api_calls: int | None = None
+    capped_calls: int | None = None
+    retried_calls: int | None = None
+    request_windows: Sequence[tuple[datetime, datetime]] | None = None
+    dag_id: str | None = None
+    run_id: str | None = None
+    task_id: str | None = None
+    try_number: int | None = None
+
+    @classmethod
+    def of_fetch(cls, wolkvox_conn_id: str, summary: Any, task_instance: Any = None) -> LedgerEntry:
+        """An entry from a :class:`~airflow_provider_wolkvox.fetch.FetchSummary` and, when loading
+        from a task, its task instance (``dag_id``, ``run_id``, ``task_id``, ``try_number``)."""
+        ti = task_instance
+        return cls(
+            wolkvox_conn_id=wolkvox_conn_id,
+            rows_received=summary.rows,
+            requests=summary.requests,
+            api_calls=summary.api_calls,
+            capped_calls=summary.capped_calls,
+            retried_calls=summary.retried_calls,
+            request_windows=tuple(summary.windows),
+            dag_id=getattr(ti, "dag_id", None),
+            run_id=getattr(ti, "run_id", None),
+            task_id=getattr(ti, "task_id", None),
+            try_number=getattr(ti, "try_number", None),
+        )
+
+
+@dataclass(frozen=True)
+class LedgerSql:
+    """The ledger's statements for one table in one flavor."""
+
+    table: str
+    create: str
+    exists: str
+    """The flavor's catalog look before ``create`` ("" when ``create`` says "if missing" itself)."""
+    insert: str
+
+
+def ledger_table_for(table: str, ledger_table: str) -> str:
+    """``ledger_table``, in ``table``'s schema when it names none; both names are checked."""
+    data_parts, parts = table_parts(table), table_parts(ledger_table)
+    if len(parts) == 1 and len(data_parts) == 2:
+        return f"{data_parts[0]}.{parts[0]}"
+    return ledger_table
+
+
+def _column_type(flavor: Flavor, kind: str) -> str:
+    if kind == _TIME:
+        return flavor.time_type
+    if kind == _INT:
+        return flavor.int_type
+    if kind == _LONG_TEXT:
+        return flavor.free_text_type  # a month of hourly request windows outgrows a VARCHAR(255)
+    return flavor.text_type
+
+
+def ledger_statements(
+    flavor: Flavor, table: str, placeholder: str = "?", quote: Quote | None = None
+) -> LedgerSql:
+    """CREATE and INSERT of ledger ``table`` (``name`` or ``schema.name``) in ``flavor``."""
+    q: Quote = quote or flavor.quote
+    parts = table_parts(table)
+    qualified = ".".join(q(part) for part in parts)
+    lines = [
+        f"    {q(name)} {_column_type(flavor, kind)}{'' if nullable else ' NOT NULL'}"
+        for name, kind, nullable, _ in LEDGER_COLUMNS
+    ]
+    lines.append(f"    {flavor.key_clause.format(q('load_id'))}")
+    create = f"{create_head(flavor, qualified)} (\n" + ",\n".join(lines) + f"\n){flavor.table_options}"
+    names = ", ".join(q(name) for name, *_ in LEDGER_COLUMNS)
+    marks = ", ".join([placeholder] * len(LEDGER_COLUMNS))
+    insert = f"INSERT INTO {qualified} ({names}) VALUES ({marks})"
+    return LedgerSql(qualified, create, exists_look(flavor, parts), insert)
+
+
+def create_ledger_sql(dialect_name: str, table: str = LEDGER_TABLE) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` of the ledger in a common-sql dialect's flavor, for users who
+    create tables themselves (``create_table=False``)."""
+    from airflow_provider_wolkvox.sql.flavors import flavor_for
+
+    return ledger_statements(flavor_for(dialect_name), table).create
+
+
+def record_load(
+    execute: Callable[[str, Sequence[Any]], Any],
+    job: LoadJob,
+    flavor: Flavor,
+    sql: LedgerSql | None,
+    *,
+    replaced: int,
+    loaded: int,
+) -> None:
+    """Inside the load's transaction, after its inserts: run the empty-answer guard, then add the
+    ledger row (``sql`` None: no ledger). ``replaced`` is how many rows of the window the load
+    deleted, ``loaded`` how many it inserted.
+
+    :raises WolkvoxEmptyAnswerError: no rows would replace ``replaced`` > 0 loaded ones and
+        ``job.allow_empty`` is false; the caller's transaction rolls back.
+    """
+    entry = job.ledger
+    if loaded == 0 and replaced > 0:
+        if not job.allow_empty:
+            raise WolkvoxEmptyAnswerError(_guard_message(job, replaced))
+        log.warning(
+            "%s: the API answered no rows; %s loaded rows of the window were deleted (allow_empty=True)",
+            job.describe(),
+            f"{replaced:,}",
+        )
+    if sql is None:
+        return
+    entry = entry or _NO_ENTRY
+    windows = entry.request_windows
+    values = (
+        uuid.uuid4().hex,
+        entry.wolkvox_conn_id,
+        job.spec.api,
+        job.campaign_id,
+        flavor.time_value(job.window_start),
+        flavor.time_value(job.window_end),
+        job.table,
+        entry.rows_received,
+        loaded,
+        replaced,
+        entry.requests,
+        entry.api_calls,
+        entry.capped_calls,
+        entry.retried_calls,
+        None if windows is None else _windows_json(windows),
+        entry.dag_id,
+        entry.run_id,
+        entry.task_id,
+        entry.try_number,
+        flavor.time_value(job.loaded_at),
+    )
+    execute(sql.insert, values)
+
+
+_NO_ENTRY = LedgerEntry()
+WINDOWS_TEXT_MAX = 4000
+"""Longest ``request_windows`` text: what the narrowest free-text column (VARCHAR(4000)) holds."""
+
+
+def _windows_json(windows: Sequence[tuple[datetime, datetime]]) -> str:
+    """``[[start, end], ...]`` in UTC; past :data:`WINDOWS_TEXT_MAX` characters, a summary instead:
+    ``{"count": N, "first": [start, end], "last": [start, end]}``."""
+    pairs = [[utc_iso(start), utc_iso(end)] for start, end in windows]
+    text = json.dumps(pairs)
+    if len(text) <= WINDOWS_TEXT_MAX:
+        return text
+    return json.dumps({"count": len(pairs), "first": pairs[0], "last": pairs[-1]})
+
+
+def _guard_message(job: LoadJob, replaced: int) -> str:
+    entry = job.ledger
+    conn = f"connection {entry.wolkvox_conn_id!r}" if entry and entry.wolkvox_conn_id else "the connection"
+    api = job.spec.api
+    return (
+        f"{api} {job.describe()}: the API answered no rows, and {replaced:,} rows are already loaded "
+        f"for this window in {job.table}; they were left as they were. An empty answer also comes "
+        f"from a server that does not have {api}, a wrong server number or base_url, or a token of "
+        f"another operation: check {conn}'s server and token, and that {api} exists on that server. "
+        "If the window really is empty now, pass allow_empty=True to clear it"
+    )
+
+
+def schema_doc() -> str:
+    """The ledger's columns as a Markdown table, for the docs."""
+    from airflow_provider_wolkvox.sql.flavors import GENERIC, POSTGRES, SQLITE
+
+    lines = [
+        "| column | PostgreSQL | SQLite | other databases | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for name, kind, nullable, meaning in LEDGER_COLUMNS:
+        types = " | ".join(f"`{_column_type(f, kind)}`" for f in (POSTGRES, SQLITE, GENERIC))
+        lines.append(f"| `{name}` | {types} | {meaning}{'' if nullable else ' (not null)'} |")
+    return "\n".join(lines)
