@@ -24,7 +24,13 @@ from airflow_provider_wolkvox.pools import (
     pool_description,
     pool_name,
 )
-from tests.airflow_compat import dag_bag, dag_serialization, pool_name_for_stats, stat_name_handler
+from tests.airflow_compat import (
+    dag_bag,
+    dag_serialization,
+    pool_name_for_stats,
+    stat_name_handler,
+    use_policy_plugin_manager,
+)
 
 # Any id Airflow accepts for a connection (airflow.models.connection.RE_SANITIZE_CONN_ID, 250 chars at most).
 conn_ids = st.from_regex(r"[\w#!()\-.:/\\]{1,250}", fullmatch=True)
@@ -249,7 +255,7 @@ class TestTaskPolicy:
     ) -> None:
         """The documented wiring, through Airflow's own policy plugin manager, DagBag and serializer."""
         import pluggy
-        from airflow import policies, settings
+        from airflow import policies
 
         from airflow_provider_wolkvox.policies import task_policy as wolkvox_task_policy
 
@@ -265,7 +271,7 @@ class TestTaskPolicy:
         assert policies.make_plugin_from_local_settings(manager, local_settings, {"task_policy"}) == {
             "task_policy"
         }
-        monkeypatch.setattr(settings, "get_policy_plugin_manager", lambda: manager)
+        use_policy_plugin_manager(monkeypatch, manager)
 
         (tmp_path / "wolkvox_dag.py").write_text(
             textwrap.dedent(
