@@ -47,9 +47,10 @@ test: lint browser-deps matrix
 # suites run on 3.3 only (`make test`). One release after another: the machine has two cores.
 matrix: $(MATRIX_STAMPS)
 	@for r in $(MATRIX); do \
-		echo "== Airflow $$r ($(MATRIX_DIR)/airflow-$$r)"; \
+		echo "== Airflow $$r ($(MATRIX_DIR)/airflow-$$r)"; start=$$(date +%s); \
 		$(MATRIX_DIR)/airflow-$$r/bin/python -m pytest -q -p no:cacheprovider tests/unit -m "not integration" \
 			|| exit 1; \
+		echo "== Airflow $$r: passed in $$(( $$(date +%s) - start )) s"; \
 	done
 
 # A release's environment is rebuilt from scratch whenever its constraints or pyproject.toml change.

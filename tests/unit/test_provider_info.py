@@ -147,3 +147,39 @@ def test_connection_form_metadata_as_the_ui_gets_it() -> None:
         assert extra[name]["schema"]["title"] == label
         assert extra[name]["value"] == default
         assert extra[name]["description"]
+
+
+HIDE_WTFORMS = """
+import importlib.abc, json, sys
+
+class HideWtforms(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "wtforms" or name.startswith("wtforms."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, HideWtforms())
+from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+
+[meta] = [m for m in HookMetaService.hook_meta_data() if m.connection_type == "wolkvox"]
+print(json.dumps(meta.model_dump(mode="json")))
+"""
+
+
+def test_connection_form_metadata_without_wtforms() -> None:
+    """The form as the UI gets it where WTForms is not installed (it comes with the FAB provider)."""
+    run = subprocess.run(
+        [sys.executable, "-c", HIDE_WTFORMS], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    meta = json.loads(run.stdout.splitlines()[-1])
+    assert meta["hook_class_name"] == HOOK_CLASS
+    if airflow_version() < (3, 1):
+        # Airflow 3.0 reads every hook's form only through WTForms: all forms are bare without it.
+        assert (meta["standard_fields"], meta["extra_fields"]) == (None, None)
+        return
+    assert meta["standard_fields"]["host"]["title"] == "Server number"
+    assert meta["standard_fields"]["password"]["title"] == "API token"
+    assert meta["standard_fields"]["login"]["hidden"] is True
+    extra = meta["extra_fields"]
+    assert {name: (f["schema"]["title"], f["value"]) for name, f in extra.items()} == EXTRA_FIELDS
