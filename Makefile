@@ -27,10 +27,10 @@ NEWER_PROVIDERS := --exclude-newer-package apache-airflow-providers-common-compa
 MATRIX_DIR := .matrix
 MATRIX_STAMPS := $(foreach r,$(MATRIX),$(MATRIX_DIR)/airflow-$(r)/.installed)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt uv-excludes.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[dev]'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt --excludes uv-excludes.txt -e '.[dev]'
 	touch $@
 
 venv: $(STAMP)
@@ -54,10 +54,11 @@ matrix: $(MATRIX_STAMPS)
 	done
 
 # A release's environment is rebuilt from scratch whenever its constraints or pyproject.toml change.
-$(MATRIX_DIR)/airflow-%/.installed: constraints/airflow-%.txt pyproject.toml | $(STAMP)
+$(MATRIX_DIR)/airflow-%/.installed: constraints/airflow-%.txt pyproject.toml uv-excludes.txt | $(STAMP)
 	rm -rf $(MATRIX_DIR)/airflow-$*
 	$(BIN)/uv venv --quiet --python $(PYTHON) $(MATRIX_DIR)/airflow-$*
-	$(BIN)/uv pip install --quiet --python $(MATRIX_DIR)/airflow-$*/bin/python -c $< -e '.[test]'
+	$(BIN)/uv pip install --quiet --python $(MATRIX_DIR)/airflow-$*/bin/python -c $< \
+		--excludes uv-excludes.txt -e '.[test]'
 	touch $@
 
 PIN := $(MATRIX_DIR)/pin.txt

@@ -6,19 +6,29 @@ Airflow's CLI parser imports this module on every ``airflow`` call, so it import
 nothing heavy at module level; the commands import what they need when they run.
 
 ``sync`` creates or updates the pool :func:`~airflow_provider_wolkvox.pools.pool_name`
-of every connection of type ``wolkvox`` (from the metadata database and from
-``AIRFLOW_CONN_*`` environment variables) with one slot, and warns when two
-connections share one token. ``list`` shows each connection, its pool and
-whether that pool is right. Neither ever prints a token or any part of it.
+of every connection of type ``wolkvox`` (from the metadata database, from
+``AIRFLOW_CONN_*`` environment variables and named with ``--conn-id``) with one slot,
+and warns when two connections share one token. ``sync --export FILE`` writes those
+pools as the JSON ``airflow pools import`` reads, without opening the metadata
+database. ``list`` shows each connection, its pool and whether that pool is right.
+None of them ever prints a token or any part of it.
+
+Airflow loads provider commands from 3.2 on. :func:`main` runs the same commands
+as ``airflow-wolkvox ...`` and ``python -m airflow_provider_wolkvox ...`` wherever
+``airflow wolkvox`` does not exist (Airflow 3.0 and 3.1, managed services).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import inspect
 import json
+import logging
 import os
 import sys
+import warnings
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,10 +40,17 @@ if TYPE_CHECKING:
     from airflow.cli.cli_config import CLICommand
     from sqlalchemy.orm import Session
 
-__all__ = ["get_cli_commands", "pools_list", "pools_sync"]  # plan: airflow_provider_wolkvox.plan
+__all__ = [
+    "build_parser",
+    "get_cli_commands",
+    "main",
+    "pools_list",
+    "pools_sync",
+]  # plan: airflow_provider_wolkvox.plan
 
 CONN_TYPE = "wolkvox"
 _DB_SOURCE = "metadata DB"
+_NAMED_SOURCE = "--conn-id"
 _REQUIRED_TABLES = ("connection", "slot_pool")
 
 
@@ -48,6 +65,23 @@ def get_cli_commands() -> list[CLICommand]:
         help="Print what would be created or updated, and change nothing",
         action="store_true",
     )
+    arg_conn_ids = Arg(
+        ("--conn-id",),
+        dest="conn_ids",
+        metavar="CONN_ID",
+        action="append",
+        help=(
+            "A Wolkvox connection the command cannot list (one kept in a secrets backend); repeat for several"
+        ),
+    )
+    arg_export = Arg(
+        ("--export",),
+        metavar="FILE",
+        help=(
+            "Write the pools as JSON for `airflow pools import FILE` instead of creating them; "
+            "never opens the metadata database (connections: --conn-id and AIRFLOW_CONN_*)"
+        ),
+    )
     pools_commands = (
         ActionCommand(
             name="sync",
@@ -56,16 +90,17 @@ def get_cli_commands() -> list[CLICommand]:
                 "Create or update the pool wolkvox_<conn_id> with 1 slot for every connection of type "
                 "'wolkvox' in the metadata database or in an AIRFLOW_CONN_* environment variable, and "
                 "warn when connections share one API token. Connections kept only in another secrets "
-                "backend cannot be listed: create their pools with `airflow pools set`."
+                "backend cannot be listed: name them with --conn-id. With --export FILE, write the "
+                "pools for `airflow pools import FILE` (or POST /api/v2/pools) instead."
             ),
             func=pools_sync,
-            args=(arg_dry_run, ARG_VERBOSE),
+            args=(arg_dry_run, arg_conn_ids, arg_export, ARG_VERBOSE),
         ),
         ActionCommand(
             name="list",
             help="List Wolkvox connections, their pools and whether each pool has 1 slot",
             func=pools_list,
-            args=(ARG_OUTPUT, ARG_VERBOSE),
+            args=(arg_conn_ids, ARG_OUTPUT, ARG_VERBOSE),
         ),
     )
     plan_command = ActionCommand(
@@ -106,6 +141,41 @@ def _lazy_plan_command(args: argparse.Namespace) -> None:
     from airflow_provider_wolkvox.plan import plan_command
 
     plan_command(args)
+
+
+def build_parser(prog: str = "airflow-wolkvox") -> argparse.ArgumentParser:
+    """The ``airflow wolkvox`` command tree as a parser of its own, built the way Airflow's CLI builds it."""
+    from airflow.cli.cli_config import GroupCommand
+
+    def add(subparsers: Any, command: Any) -> None:
+        sub = subparsers.add_parser(command.name, help=command.help, description=command.description)
+        if isinstance(command, GroupCommand):
+            children = sub.add_subparsers(dest="subcommand", metavar="COMMAND", required=True)
+            for child in command.subcommands:
+                add(children, child)
+        else:
+            for arg in command.args:
+                arg.add_to_parser(sub)
+            sub.set_defaults(func=command.func)
+
+    group: Any = get_cli_commands()[0]
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=(
+            f"{group.help}: `{prog} ...` runs what `airflow wolkvox ...` runs, on Airflow releases and "
+            "services that do not load provider commands."
+        ),
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in group.subcommands:
+        add(commands, command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "airflow-wolkvox") -> None:
+    """Console script ``airflow-wolkvox`` and ``python -m airflow_provider_wolkvox``."""
+    args = build_parser(prog).parse_args(argv)
+    args.func(args)
 
 
 @dataclass(frozen=True)
@@ -239,22 +309,30 @@ def _env_connections(notes: list[str]) -> list[WolkvoxConnectionRef]:
     return found
 
 
-def _inventory(session: Session) -> _Inventory:
-    """Every Wolkvox connection Airflow can list: environment variables shadow the metadata DB."""
+def _inventory(session: Session | None, named: Sequence[str] | None) -> _Inventory:
+    """Every Wolkvox connection Airflow can list, and those ``named``; None: leave the metadata DB alone.
+
+    Environment variables shadow the metadata DB; a named connection is taken as a Wolkvox
+    connection without being read (a secrets backend may not be reachable from here).
+    """
     from airflow.configuration import conf
 
     notes: list[str] = []
-    merged = {conn.conn_id: conn for conn in _db_connections(session)}
+    merged = {conn.conn_id: conn for conn in _db_connections(session)} if session is not None else {}
     for conn in _env_connections(notes):
         shadowed = conn.conn_id in merged
         merged[conn.conn_id] = conn
         if shadowed:
             notes.append(f"note: {conn.source} shadows connection {conn.conn_id} of the metadata DB")
+    for conn_id in named or ():
+        if not conn_id.strip():
+            raise SystemExit("error: --conn-id needs a connection id")
+        merged.setdefault(conn_id, WolkvoxConnectionRef(conn_id, _NAMED_SOURCE, None))
     backend = conf.get("secrets", "backend", fallback="")
     if backend:
         notes.append(
-            f"note: connections kept only in the secrets backend {backend} cannot be listed; create "
-            f"their pools with `airflow pools set {POOL_PREFIX}<conn_id> {POOL_SLOTS} <description>`"
+            f"note: connections kept only in the secrets backend {backend} cannot be listed; name "
+            "them with --conn-id"
         )
     return _Inventory(sorted(merged.values(), key=lambda c: c.conn_id), notes)
 
@@ -290,14 +368,19 @@ def _slots(count: int) -> str:
 
 
 def pools_sync(args: argparse.Namespace) -> None:
-    """``airflow wolkvox pools sync [--dry-run]``."""
+    """``airflow wolkvox pools sync [--dry-run] [--conn-id ID ...] [--export FILE]``."""
     from airflow.utils import cli as cli_utils
     from airflow.utils.providers_configuration_loader import providers_configuration_loaded
 
-    # Audit-logged like `airflow pools set`; the database check is ours (_require_initialised_db), as
-    # Airflow's own would offer to migrate the database from a terminal.
-    action_cli: Any = cli_utils.action_cli  # untyped in Airflow
-    action_cli(check_db=False)(providers_configuration_loaded(_sync))(args)
+    with _quiet_logs(args):
+        if getattr(args, "export", None):
+            # No audit log either: action_cli would write it to the metadata DB.
+            providers_configuration_loaded(_export)(args)
+            return
+        # Audit-logged like `airflow pools set`; the database check is ours (_require_initialised_db), as
+        # Airflow's own would offer to migrate the database from a terminal.
+        action_cli: Any = cli_utils.action_cli  # untyped in Airflow
+        action_cli(check_db=False)(providers_configuration_loaded(_sync))(args)
 
 
 def _sync(args: argparse.Namespace) -> None:
@@ -308,8 +391,9 @@ def _sync(args: argparse.Namespace) -> None:
     _require_initialised_db()
     counts: dict[str, int] = defaultdict(int)
     lines: list[str] = []  # printed once the transaction is committed
-    with create_session() as session:
-        inventory = _inventory(session)
+    # Where the log handler looks up sys.stdout when it writes (3.0, 3.1), the queries' warnings go to stderr.
+    with contextlib.redirect_stdout(sys.stderr), create_session() as session:
+        inventory = _inventory(session, getattr(args, "conn_ids", None))
         wanted = inventory.by_pool()
         existing = {str(p.pool): p for p in Pool.get_pools(session=session)}
         for name, conns in wanted.items():
@@ -334,7 +418,7 @@ def _sync(args: argparse.Namespace) -> None:
                     description=description,
                     # Kept as they are: include_deferred, and the team in multi-team mode.
                     include_deferred=bool(pool.include_deferred) if pool is not None else False,
-                    team_name=pool.team_name if pool is not None else None,
+                    **_team_kwargs(pool),
                     session=session,
                 )
             verb = _VERBS[action][1 if dry_run else 0]
@@ -363,6 +447,72 @@ def _sync(args: argparse.Namespace) -> None:
     print(f"{len(inventory.connections)} Wolkvox connection(s): {summary}{suffix}")
 
 
+@contextlib.contextmanager
+def _quiet_logs(args: argparse.Namespace) -> Iterator[None]:
+    """Neither INFO logs nor Python warnings meanwhile, unless --verbose: stdout is for the command's output.
+
+    Airflow's console log handler writes to stdout, and loading providers and the first ORM query log
+    at INFO on 3.0 to 3.2 (hooks "not fully initialized", alembic's "setup plugin"; a SQLAlchemy
+    deprecation warning routed through logging), which would corrupt ``pools list -o json``.
+    """
+    root = logging.getLogger()
+    level = root.level
+    with warnings.catch_warnings():
+        if not getattr(args, "verbose", False):
+            warnings.simplefilter("ignore")
+            root.setLevel(max(level, logging.WARNING))
+        try:
+            yield
+        finally:
+            root.setLevel(level)
+
+
+def _team_kwargs(pool: Any) -> dict[str, Any]:
+    """``team_name`` for ``Pool.create_or_update_pool``, which takes it from Airflow 3.3 on only."""
+    from airflow.models.pool import Pool
+
+    if "team_name" not in inspect.signature(Pool.create_or_update_pool).parameters:
+        return {}
+    return {"team_name": getattr(pool, "team_name", None)}
+
+
+def _export_document(inventory: _Inventory) -> dict[str, dict[str, Any]]:
+    """The pools as ``airflow pools import`` reads them: ``{name: {slots, description, include_deferred}}``.
+
+    Each entry plus ``"name"`` is also the body ``POST /api/v2/pools`` takes.
+    """
+    return {
+        name: {
+            "slots": POOL_SLOTS,
+            "description": pool_description(conns[0].conn_id),
+            "include_deferred": False,
+        }
+        for name, conns in inventory.by_pool().items()
+    }
+
+
+def _export(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    inventory = _inventory(None, getattr(args, "conn_ids", None))
+    if not inventory.connections:
+        raise SystemExit(
+            "error: no Wolkvox connection to export: name each with --conn-id "
+            "(the metadata database is not read with --export)."
+        )
+    path = Path(args.export)
+    document = _export_document(inventory)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    for name, conns in inventory.by_pool().items():
+        ids = ", ".join(f"{c.conn_id} [{c.source}]" for c in conns)
+        print(f"{'exported':<12} {name} ({_slots(POOL_SLOTS)}) for connection {ids}")
+    _print_notes(inventory)
+    print(
+        f"{len(document)} pool(s) written to {path}. Create them with `airflow pools import {path}`, "
+        "or POST each entry, with its name, to /api/v2/pools."
+    )
+
+
 # action -> (done, dry-run line, dry-run summary)
 _VERBS = {
     "create": ("created", "would create", "to create"),
@@ -375,7 +525,8 @@ def pools_list(args: argparse.Namespace) -> None:
     """``airflow wolkvox pools list [-o table|json|yaml|plain]``."""
     from airflow.utils.providers_configuration_loader import providers_configuration_loaded
 
-    providers_configuration_loaded(_list)(args)
+    with _quiet_logs(args):
+        providers_configuration_loaded(_list)(args)
 
 
 def _list(args: argparse.Namespace) -> None:
@@ -384,8 +535,9 @@ def _list(args: argparse.Namespace) -> None:
     from airflow.utils.session import create_session
 
     _require_initialised_db()
-    with create_session() as session:
-        inventory = _inventory(session)
+    # Where the log handler looks up sys.stdout when it writes (3.0, 3.1), the queries' warnings go to stderr.
+    with contextlib.redirect_stdout(sys.stderr), create_session() as session:
+        inventory = _inventory(session, getattr(args, "conn_ids", None))
         slots = {str(p.pool): int(p.slots) for p in Pool.get_pools(session=session)}
     shared: dict[str, list[str]] = {}
     for group in inventory.token_groups():
@@ -408,15 +560,15 @@ def _list(args: argparse.Namespace) -> None:
 def _list_row(
     conn: WolkvoxConnectionRef, slots: int | None, shares_token_with: Sequence[str]
 ) -> dict[str, Any]:
-    warnings = []
+    problems = []
     if slots is None:
-        warnings.append("! pool missing: run `airflow wolkvox pools sync`")
+        problems.append("! pool missing: run `airflow wolkvox pools sync` (or `airflow-wolkvox pools sync`)")
     elif slots != POOL_SLOTS:
-        warnings.append(f"! {_slots(slots)}, must be {POOL_SLOTS}")
+        problems.append(f"! {_slots(slots)}, must be {POOL_SLOTS}")
     if shares_token_with:
-        warnings.append(f"! same token as {', '.join(shares_token_with)}")
+        problems.append(f"! same token as {', '.join(shares_token_with)}")
     if conn.problem:
-        warnings.append(f"! {conn.problem}")
+        problems.append(f"! {conn.problem}")
     return {
         "conn_id": conn.conn_id,
         "source": conn.source,
@@ -424,5 +576,5 @@ def _list_row(
         "pool_exists": slots is not None,
         "slots": slots,
         "shares_token_with": list(shares_token_with),
-        "warning": "; ".join(warnings),
+        "warning": "; ".join(problems),
     }

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import api_calls, load, report, sizing_replay, startup
-from benchmarks.warehouse import psql
+from benchmarks.warehouse import Mariadb, psql
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PARTS = ("load", "calls", "sizing", "startup")
@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         results["postgres_version"] = psql("postgres", "SHOW server_version").split()[0]
+        results["mariadb_version"] = Mariadb().version()
         if "startup" in parts:
             results["imports"] = startup.measure_imports(startup_repeats, env, log)
             results["parsing"] = startup.measure_parsing(startup_repeats, env, log)

@@ -43,6 +43,8 @@ def typed_rows(body: bytes, args: dict[str, Any]) -> list[tuple[Any, ...]]:
         start, end, loaded_at = (
             datetime.fromisoformat(args[k]) for k in ("window_start", "window_end", "loaded_at")
         )
+        if args.get("naive_times"):  # MySQL DATETIME: naive UTC wall-clock time
+            start, end, loaded_at = (t.replace(tzinfo=None) for t in (start, end, loaded_at))
     campaign = args["campaign_id"]
     return [
         (campaign, start, end, r["telephone"], *[int(r[k]) for k in COUNTS], loaded_at)

@@ -25,7 +25,7 @@ from benchmarks.child import COUNTS
 from benchmarks.dataset import Density, end_for_rows
 from benchmarks.emulator_proc import EmulatorProcess
 from benchmarks.runner import Figure, Run, run_case, run_process
-from benchmarks.warehouse import TABLE, Postgres, Sqlite
+from benchmarks.warehouse import TABLE, Mariadb, Postgres, Sqlite
 
 CAMPAIGN = "1"
 START = 1_795_755_600  # 2026-11-27T05:00:00Z, local midnight in Bogota
@@ -43,7 +43,7 @@ interval one request can bring in. 600,000 rows take ten such requests at the le
 class Contender:
     key: str
     label: str
-    warehouse: str  # "postgres" or "sqlite"
+    warehouse: str  # "postgres", "sqlite", "mariadb" or "none"
     kind: str  # "provider", "baseline", "floor", "reference"
 
 
@@ -62,6 +62,13 @@ CONTENDERS = (
         "sqlite",
         "reference",
     ),
+    Contender(
+        "provider_mysql",
+        "provider: MachineCodesToSqlOperator -> MariaDB (multi-row INSERT)",
+        "mariadb",
+        "provider",
+    ),
+    Contender("insert_rows_mysql", "decode + MySqlHook.insert_rows (defaults)", "mariadb", "baseline"),
     Contender("json_typing", "decode and type the answer, no database (reference)", "none", "reference"),
 )
 
@@ -124,6 +131,7 @@ RATIOS = {
     "provider_pg / psql_copy": ("provider_pg", "psql_copy"),
     "provider_pg / insert_rows_pg": ("provider_pg", "insert_rows_pg"),
     "provider_sqlite / insert_rows_sqlite": ("provider_sqlite", "insert_rows_sqlite"),
+    "provider_mysql / insert_rows_mysql": ("provider_mysql", "insert_rows_mysql"),
 }
 
 
@@ -132,13 +140,14 @@ def iso(epoch: int) -> str:
 
 
 def warehouse_env(
-    env: dict[str, str], emulator: EmulatorProcess, pg: Postgres, lite: Sqlite
+    env: dict[str, str], emulator: EmulatorProcess, pg: Postgres, lite: Sqlite, my: Mariadb
 ) -> dict[str, str]:
     return {
         **env,
         "AIRFLOW_CONN_WOLKVOX_BENCH": emulator.connection(),
         "AIRFLOW_CONN_BENCH_PG": pg.connection(),
         "AIRFLOW_CONN_BENCH_SQLITE": lite.connection(),
+        "AIRFLOW_CONN_BENCH_MYSQL": my.connection(),
     }
 
 
@@ -155,14 +164,14 @@ def run_sizes(
     results: dict[str, SizeResult] = {}
     contenders = [c for c in CONTENDERS + (COMPARED if compare else ()) if not only or c.key in only]
     data = DENSITY.data()
-    with EmulatorProcess(DENSITY) as emulator, Postgres() as pg:
+    with EmulatorProcess(DENSITY) as emulator, Postgres() as pg, Mariadb() as my:
         lite = Sqlite(work / "warehouse.sqlite")
-        env = warehouse_env(env, emulator, pg, lite)
+        env = warehouse_env(env, emulator, pg, lite, my)
         compare_env = {**env, "WOLKVOX_BENCH_PROVIDER_PATH": compare} if compare else env
         for name, target in sizes.items():
             end, rows = end_for_rows(data, CAMPAIGN, START, target, horizon=48 * 3600)
             interval = Interval(name, rows, iso(START), iso(end))
-            setup = Setup(work, env, compare_env, emulator, pg, lite, log)
+            setup = Setup(work, env, compare_env, emulator, pg, lite, my, log)
             results[name] = run_size(interval, contenders, repeats[name], setup)
     return results
 
@@ -183,6 +192,7 @@ class Setup:
     emulator: EmulatorProcess
     pg: Postgres
     lite: Sqlite
+    my: Mariadb
     log: Callable[[str], None]
 
 
@@ -228,7 +238,7 @@ def run_size(interval: Interval, contenders: list[Contender], repeats: int, setu
         # Each repeat starts one contender later, so none is always first (or last) after a pause.
         shift = repeat % len(contenders)
         for contender in contenders[shift:] + contenders[:shift]:
-            target = {"postgres": pg, "sqlite": lite}.get(contender.warehouse)
+            target = {"postgres": pg, "sqlite": lite, "mariadb": setup.my}.get(contender.warehouse)
             if target is not None:
                 target.reset()
             emulator.reset()
@@ -316,6 +326,11 @@ def _run_contender(
         return run_case("provider", {**provider_args, "sql_conn_id": "bench_sqlite"}, env)
     if key == "insert_rows_pg":
         return run_case("insert_rows", {**decoded, "sql_conn_id": "bench_pg", "times_as_text": False}, env)
+    if key == "provider_mysql":
+        return run_case("provider", {**provider_args, "sql_conn_id": "bench_mysql"}, env)
+    if key == "insert_rows_mysql":
+        args = {**decoded, "sql_conn_id": "bench_mysql", "times_as_text": False, "naive_times": True}
+        return run_case("insert_rows", args, env)
     if key == "insert_rows_sqlite":
         text_times = {k: utc_text(decoded[k]) for k in ("window_start", "window_end", "loaded_at")}
         args = {**decoded, **text_times, "sql_conn_id": "bench_sqlite", "times_as_text": True}

@@ -13,6 +13,8 @@ from benchmarks.runner import ROOT
 
 PACKAGES = (
     "airflow-provider-wolkvox",
+    "apache-airflow-providers-mysql",
+    "mysql-connector-python",
     "apache-airflow",
     "apache-airflow-task-sdk",
     "apache-airflow-providers-common-sql",
@@ -70,13 +72,20 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         if "provider_pg / psql_copy" in r["ratios"]:
             pg = r["ratios"]["provider_pg / psql_copy"]["median"]
             out.append(_target(f"PostgreSQL load >= 0.7x psql \\copy ({size})", f"{pg:.2f}x", pg >= 0.7))
+        if "provider_mysql / insert_rows_mysql" in r["ratios"]:
+            my = r["ratios"]["provider_mysql / insert_rows_mysql"]["median"]
+            out.append(_target(f"MariaDB load >= 3x MySqlHook.insert_rows ({size})", f"{my:.2f}x", my >= 3))
         if "provider_sqlite / insert_rows_sqlite" in r["ratios"]:
             lite = r["ratios"]["provider_sqlite / insert_rows_sqlite"]["median"]
             out.append(
                 _target(f"SQLite load >= 5x SqliteHook.insert_rows ({size})", f"{lite:.2f}x", lite >= 5)
             )
     if {"60k", "600k"} <= set(load):
-        for key, label in (("provider_pg", "PostgreSQL"), ("provider_sqlite", "SQLite")):
+        for key, label in (
+            ("provider_pg", "PostgreSQL"),
+            ("provider_sqlite", "SQLite"),
+            ("provider_mysql", "MariaDB"),
+        ):
             if key not in load["60k"]["contenders"] or key not in load["600k"]["contenders"]:
                 continue
             small = load["60k"]["contenders"][key]["peak_rss_mb"]["median"]
@@ -131,6 +140,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"| OS | {m['os']} |",
         f"| Python | {m['python']} |",
         f"| PostgreSQL | {results.get('postgres_version', 'not measured')} |",
+        f"| MariaDB | {results.get('mariadb_version', 'not measured')} |",
         f"| SQLite | {m['sqlite']} |",
         *[f"| {name} | {version} |" for name, version in m["packages"].items()],
         "",

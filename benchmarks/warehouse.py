@@ -1,4 +1,4 @@
-"""The benchmark's own warehouses: a throwaway PostgreSQL database and SQLite files.
+"""The benchmark's own warehouses: throwaway PostgreSQL and MariaDB databases and SQLite files.
 
 Every contender loads into the same table definition (the provider's, primary key
 included), dropped and created empty before each run.
@@ -10,6 +10,7 @@ import json
 import os
 import sqlite3
 import subprocess
+import uuid
 from pathlib import Path
 from types import TracebackType
 
@@ -20,6 +21,9 @@ PG_HOST = os.environ.get("WOLKVOX_BENCH_PGHOST", "127.0.0.1")
 PG_PORT = os.environ.get("WOLKVOX_BENCH_PGPORT", "5432")
 PG_USER = os.environ.get("WOLKVOX_BENCH_PGUSER", "postgres")
 PG_DATABASE = os.environ.get("WOLKVOX_BENCH_PGDATABASE", "wolkvox_bench")
+MY_HOST = os.environ.get("WOLKVOX_BENCH_MYHOST", "127.0.0.1")
+MY_PORT = int(os.environ.get("WOLKVOX_BENCH_MYPORT", "3306"))
+MY_USER = os.environ.get("WOLKVOX_BENCH_MYUSER", "root")
 
 
 def psql_argv(database: str, command: str) -> list[str]:
@@ -130,3 +134,57 @@ class Sqlite:
         finally:
             conn.close()
         return int(count), int(total)
+
+
+class Mariadb:
+    """A MariaDB (or MySQL) database of its own, uuid-named, created on entry and dropped on exit."""
+
+    def __init__(self) -> None:
+        self.database = f"wolkvox_bench_{uuid.uuid4().hex[:10]}"
+
+    def _run(self, sql: str, database: str | None = None) -> list[tuple[object, ...]]:
+        import mysql.connector
+
+        conn = mysql.connector.connect(
+            host=MY_HOST, port=MY_PORT, user=MY_USER, password="", database=database or "", autocommit=True
+        )
+        try:
+            cursor = conn.cursor()
+            cursor.execute(sql)
+            return list(cursor.fetchall()) if cursor.with_rows else []
+        finally:
+            conn.close()
+
+    def __enter__(self) -> Mariadb:
+        self._run(f"CREATE DATABASE `{self.database}` CHARACTER SET utf8mb4")
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._run(f"DROP DATABASE IF EXISTS `{self.database}`")
+
+    def version(self) -> str:
+        return str(self._run("SELECT VERSION()")[0][0])
+
+    def connection(self) -> str:
+        return json.dumps(
+            {
+                "conn_type": "mysql",
+                "host": MY_HOST,
+                "port": MY_PORT,
+                "login": MY_USER,
+                "schema": self.database,
+                "extra": {"client": "mysql-connector-python"},
+            }
+        )
+
+    def reset(self) -> None:
+        self._run(f"DROP TABLE IF EXISTS {TABLE}", self.database)
+        self._run(create_table_sql("mysql", TABLE), self.database)
+
+    def summary(self) -> tuple[int, int]:
+        [(count, total)] = self._run(
+            f"SELECT count(*), coalesce(sum(total_machine_recognitions), 0) FROM {TABLE}", self.database
+        )
+        return int(count), int(total)  # type: ignore[call-overload]

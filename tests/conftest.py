@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated AIRFLOW_HOME, the emulator, SQLite and PostgreSQL warehouses."""
+"""Shared fixtures: an isolated AIRFLOW_HOME, the emulator, SQLite, PostgreSQL and MariaDB warehouses."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,15 +31,88 @@ def postgres_available() -> str | None:
         return f"PostgreSQL at {PG_DSN} is unreachable ({type(err).__name__}: {err})"
 
 
+def require_server(name: str, reason: str | None) -> None:
+    """Skip the test for ``reason`` (a server is unreachable), or fail it when CI=true."""
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true requires {name}: {reason}")
+        pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def pg_dsn() -> str:
     """DSN of a reachable PostgreSQL; skips (or fails when CI=true) otherwise."""
-    reason = postgres_available()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires PostgreSQL: {reason}")
-        pytest.skip(reason)
+    require_server("PostgreSQL", postgres_available())
     return PG_DSN
+
+
+MARIADB = {
+    "host": os.environ.get("WOLKVOX_TEST_MARIADB_HOST", "127.0.0.1"),
+    "port": int(os.environ.get("WOLKVOX_TEST_MARIADB_PORT", "3306")),
+    "user": os.environ.get("WOLKVOX_TEST_MARIADB_USER", "root"),
+    "password": os.environ.get("WOLKVOX_TEST_MARIADB_PASSWORD", ""),
+}
+
+
+def mariadb_connect(database: str | None = None, **options: object) -> Any:
+    """A mysql-connector-python connection to the test server (autocommit on)."""
+    import mysql.connector
+
+    config: dict[str, Any] = {**MARIADB, "connection_timeout": 5, "autocommit": True, **options}
+    if database:
+        config["database"] = database
+    return mysql.connector.connect(**config)
+
+
+def mariadb_available() -> str | None:
+    """None when MariaDB (or MySQL) answers, else why not."""
+    where = f"MariaDB at {MARIADB['host']}:{MARIADB['port']}"
+    try:
+        mariadb_connect().close()
+        return None
+    except Exception as err:
+        return f"{where} is unreachable ({type(err).__name__}: {err})"
+
+
+@pytest.fixture(scope="session")
+def mariadb_server() -> dict[str, Any]:
+    """Connection settings of a reachable MariaDB; skips (or fails when CI=true) otherwise."""
+    require_server("MariaDB", mariadb_available())
+    return MARIADB
+
+
+@pytest.fixture
+def mariadb_database(mariadb_server: dict[str, Any]) -> Iterator[str]:
+    """A database of its own (uuid name), dropped with everything in it afterwards."""
+    name = f"wolkvox_{uuid.uuid4().hex[:12]}"
+    admin = mariadb_connect()
+    try:
+        admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    finally:
+        admin.close()
+    yield name
+    admin = mariadb_connect()
+    try:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        admin.close()
+
+
+def mysql_connection_json(database: str, **extra: object) -> str:
+    """An ``AIRFLOW_CONN_*`` value for MySqlHook on the test server, through mysql-connector-python."""
+    import json
+
+    return json.dumps(
+        {
+            "conn_type": "mysql",
+            "host": MARIADB["host"],
+            "port": MARIADB["port"],
+            "login": MARIADB["user"],
+            "password": MARIADB["password"],
+            "schema": database,
+            "extra": {"client": "mysql-connector-python", **extra},
+        }
+    )
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, INTEGER, PERCENT, TIMESTAMP, ReportSpec
+from airflow_provider_wolkvox.sql.flavors import utc_iso
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, validator
-from airflow_provider_wolkvox.sql.schema import utc_iso
 
 COPY_BATCH_ROWS = 10_000
 

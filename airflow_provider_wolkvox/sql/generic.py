@@ -1,11 +1,13 @@
-"""Generic DB-API path for any other warehouse: DELETE, then ``executemany`` in batches, COMMIT.
+"""DB-API path for every warehouse without a path of its own: DELETE, then ``executemany`` in batches, COMMIT.
 
-Uses only what every common-sql hook offers: ``get_conn()``, ``placeholder`` and
-the hook's own identifier escaping (``dialect.escape_word``, configurable with the
-connection extras ``escape_word_format`` / ``escape_column_names``).
+Uses only what every common-sql hook offers: ``get_conn()``, ``placeholder``, and the
+flavor's types and quoting (for an unknown database, the hook's own identifier escaping:
+``dialect.escape_word``, configurable with the connection extras ``escape_word_format`` /
+``escape_column_names``).
 
-``CREATE TABLE`` runs and commits first, on its own: many databases (MySQL, Oracle)
-commit implicitly around DDL, which must not split the load transaction.
+Where DDL commits the open transaction (MySQL, Oracle, Snowflake, and any database this
+provider does not know), ``CREATE TABLE`` runs and commits first, on its own, so that it
+cannot split the load transaction; elsewhere it runs inside it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
+from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, Quote
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
-from airflow_provider_wolkvox.sql.schema import GENERIC, Flavor, Quote, adapter, double_quote, statements
+from airflow_provider_wolkvox.sql.schema import Statements, adapter, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
 
 if TYPE_CHECKING:
@@ -34,28 +37,27 @@ def hook_quote(db_hook: DbApiHook) -> Quote:
     return lambda word: str(escape_word(word))
 
 
+def load_statements(db_hook: DbApiHook, job: LoadJob, flavor: Flavor) -> Statements:
+    """The load's SQL: the flavor's quoting, or the hook's for a database no flavor knows."""
+    quote = hook_quote(db_hook) if flavor is GENERIC else flavor.quote
+    return statements(flavor, job.table, placeholder=db_hook.placeholder, quote=quote, spec=job.spec)
+
+
 def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) -> int:
     """Replace the window's rows with portable SQL; return the number of rows inserted."""
-    quote = hook_quote(db_hook) if flavor is GENERIC else double_quote
     spec = job.spec
-    sql = statements(flavor, job.table, placeholder=db_hook.placeholder, quote=quote, spec=spec)
+    sql = load_statements(db_hook, job, flavor)
     adapt = None if spec is CAMPAIGN_8 else adapter(spec, flavor)
     start, end = flavor.time_value(job.window_start), flavor.time_value(job.window_end)
     loaded_at = flavor.time_value(job.loaded_at)
     campaign = job.campaign_id
-    if job.create_table:
-        try:
-            with transaction(db_hook, conn):
-                _execute(conn, sql.create)
-        except Exception:
-            # A concurrent first load may have created it between our check and our CREATE.
-            log.info("CREATE TABLE %s failed; trying once more in case a concurrent load made it", sql.table)
-            with transaction(db_hook, conn):
-                _execute(conn, sql.create)
+    prepare(db_hook, conn, job, flavor, sql)
     inserted = 0
     with transaction(db_hook, conn):
         cursor = conn.cursor()
         try:
+            if job.create_table and not flavor.ddl_commits:
+                create_if_missing(cursor, sql)
             cursor.execute(sql.delete, (campaign, start, end))
             deleted = cursor.rowcount
             for batch in batches(job.rows):
@@ -66,12 +68,51 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
         finally:
             cursor.close()
     log.info(
-        "Replaced %s rows with %s in %s for %s (generic DB-API)", deleted, inserted, sql.table, job.describe()
+        "Replaced %s rows with %s in %s for %s (DB-API, %s)",
+        deleted,
+        inserted,
+        sql.table,
+        job.describe(),
+        flavor.name,
     )
     return inserted
 
 
-def _execute(conn: Any, statement: str) -> None:
+def prepare(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor, sql: Statements) -> None:
+    """Before the load transaction: the flavor's session settings, and the table when DDL commits."""
+    for statement in flavor.session_sql:
+        execute(conn, statement)
+    if not (job.create_table and flavor.ddl_commits):
+        return
+    try:
+        with transaction(db_hook, conn):
+            _create_with_cursor(conn, sql)
+    except Exception:
+        # A concurrent first load may have created it between our check and our CREATE.
+        log.info("CREATE TABLE %s failed; trying once more in case a concurrent load made it", sql.table)
+        with transaction(db_hook, conn):
+            _create_with_cursor(conn, sql)
+
+
+def create_if_missing(cursor: Any, sql: Statements) -> None:
+    """Run the flavor's "create if missing": one statement, or a catalog look then CREATE TABLE."""
+    if sql.exists:
+        cursor.execute(sql.exists)
+        if int(cursor.fetchone()[0]):
+            return
+    cursor.execute(sql.create)
+
+
+def _create_with_cursor(conn: Any, sql: Statements) -> None:
+    cursor = conn.cursor()
+    try:
+        create_if_missing(cursor, sql)
+    finally:
+        cursor.close()
+
+
+def execute(conn: Any, statement: str) -> None:
+    """One statement on a cursor of its own."""
     cursor = conn.cursor()
     try:
         cursor.execute(statement)

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.sql.schema import double_quote, flavor_for, table_parts
+from airflow_provider_wolkvox.sql.flavors import GENERIC, double_quote, hook_flavor
+from airflow_provider_wolkvox.sql.schema import table_parts
 from airflow_provider_wolkvox.sql.transaction import transaction
 
 if TYPE_CHECKING:
@@ -35,9 +36,10 @@ def build_ineffective_numbers(
         raise WolkvoxConfigError(f"since={since.isoformat()} is naive: give it a time zone")
     if min_dials < 1 or not 0 <= min_machine_share <= 1:
         raise WolkvoxConfigError("min_dials must be >= 1 and min_machine_share between 0 and 1")
-    flavor = flavor_for(db_hook.dialect_name)
-    source = ".".join(double_quote(p) for p in table_parts(source_table))
-    target = ".".join(double_quote(p) for p in table_parts(target_table))
+    flavor = hook_flavor(db_hook)
+    quote = double_quote if flavor is GENERIC else flavor.quote
+    source = ".".join(quote(p) for p in table_parts(source_table))
+    target = ".".join(quote(p) for p in table_parts(target_table))
     share_type = _SHARE_TYPE.get(flavor.name, "FLOAT")
     ph = db_hook.placeholder
     create = (

@@ -1,8 +1,10 @@
 """``load_window``: replace one (campaign, window) in a warehouse table, atomically.
 
-The path is chosen by the hook's dialect (``DbApiHook.dialect_name``) and by what
-its connection can do: PostgreSQL with psycopg gets COPY, SQLite gets
-``BEGIN IMMEDIATE`` and batched inserts, everything else portable DB-API.
+The path is chosen by the hook's flavor (its common-sql dialect, else its connection type) and
+by what its connection can do: PostgreSQL with psycopg gets COPY (unless the server says it is
+Redshift), SQLite ``BEGIN IMMEDIATE`` and batched inserts, MySQL/MariaDB multi-row INSERTs,
+BigQuery a staging table and one MERGE, everything else DB-API ``executemany`` in the flavor's
+types (:mod:`~airflow_provider_wolkvox.sql.flavors`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
+from airflow_provider_wolkvox.sql.flavors import MYSQL, POSTGRES, REDSHIFT, SQLITE, hook_flavor
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.schema import POSTGRES, SQLITE, flavor_for, table_parts
+from airflow_provider_wolkvox.sql.schema import table_parts
 from airflow_provider_wolkvox.windows import validate_window
 
 if TYPE_CHECKING:
@@ -46,7 +49,7 @@ def load_window(
     and leaves the table as it was. Loading the same window again leaves the
     same rows (only ``loaded_at`` changes); an empty ``rows`` clears the window.
 
-    :param db_hook: any common-sql hook; ``db_hook.dialect_name`` picks the fast path.
+    :param db_hook: any common-sql hook; its dialect (or connection type) picks the flavor and path.
     :param table: ``name`` or ``schema.name``, letters, digits and underscores only.
     :param campaign_id: the Wolkvox campaign the rows belong to.
     :param window_start: aware start of the window (inclusive), whole seconds.
@@ -76,12 +79,14 @@ def load_window(
         create_table=create_table,
         spec=spec,
     )
-    flavor = flavor_for(db_hook.dialect_name)
+    flavor = hook_flavor(db_hook)
     with closing(db_hook.get_conn()) as conn:
         if flavor is POSTGRES:
             from airflow_provider_wolkvox.sql import postgres
 
-            if postgres.copy_kind(conn):
+            if postgres.is_redshift(conn):
+                flavor = REDSHIFT  # no COPY FROM STDIN, no advisory locks: the DB-API path
+            elif postgres.copy_kind(conn):
                 return postgres.load(db_hook, conn, job)
         elif flavor is SQLITE:
             import sqlite3
@@ -90,6 +95,14 @@ def load_window(
                 from airflow_provider_wolkvox.sql import sqlite
 
                 return sqlite.load(conn, job)
+        elif flavor is MYSQL:
+            from airflow_provider_wolkvox.sql import mysql
+
+            return mysql.load(db_hook, conn, job)
+        if flavor.replace == "staging_merge":
+            from airflow_provider_wolkvox.sql import staged
+
+            return staged.load(db_hook, conn, job, flavor)
         from airflow_provider_wolkvox.sql import generic
 
         return generic.load(db_hook, conn, job, flavor)

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.copy_binary import binary_types, copy_binary
 from airflow_provider_wolkvox.sql.copy_format import copy_chunks
+from airflow_provider_wolkvox.sql.flavors import POSTGRES
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.schema import POSTGRES, Statements, statements
+from airflow_provider_wolkvox.sql.schema import Statements, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
 
 if TYPE_CHECKING:
@@ -36,6 +37,19 @@ def copy_kind(conn: Any) -> str | None:
         if package in ("psycopg", "psycopg2"):
             return package
     return None
+
+
+def is_redshift(conn: Any) -> bool:
+    """True when the server behind a PostgreSQL connection is Amazon Redshift (it speaks the
+    protocol, but has neither ``COPY FROM STDIN`` nor advisory locks). Ends the look's transaction."""
+    cursor = conn.cursor()
+    try:
+        cursor.execute("SELECT version()")
+        version = str(cursor.fetchone()[0])
+    finally:
+        cursor.close()
+        conn.rollback()
+    return "redshift" in version.lower()
 
 
 def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:

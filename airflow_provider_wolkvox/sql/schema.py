@@ -10,11 +10,57 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, INTEGER, PERCENT, TEXT, TIMESTAMP, ReportSpec
+from airflow_provider_wolkvox.sql.flavors import (
+    FLAVORS,
+    GENERIC,
+    MYSQL,
+    POSTGRES,
+    SQLITE,
+    Flavor,
+    Quote,
+    double_quote,
+    flavor_for,
+    no_quote,
+    utc_aware,
+    utc_iso,
+    utc_naive,
+)
+
+__all__ = [
+    "COLUMNS",
+    "COUNT_COLUMNS",
+    "FLAVORS",
+    "GENERIC",
+    "KEY_COLUMNS",
+    "MYSQL",
+    "POSTGRES",
+    "SQLITE",
+    "WINDOW_COLUMNS",
+    "Flavor",
+    "Quote",
+    "Statements",
+    "adapter",
+    "column_type",
+    "columns",
+    "create_table_sql",
+    "double_quote",
+    "flavor_doc",
+    "flavor_for",
+    "key_columns",
+    "no_quote",
+    "schema_doc",
+    "statements",
+    "table_parts",
+    "utc_aware",
+    "utc_iso",
+    "utc_naive",
+]
+"""Flavor names and time helpers stay importable from here, where they lived before
+:mod:`~airflow_provider_wolkvox.sql.flavors` (code written against the old module keeps working)."""
 
 WINDOW_COLUMNS: tuple[str, ...] = ("campaign_id", "window_start", "window_end")
 """The columns every report's table starts with: which (campaign, window) a row belongs to."""
@@ -39,65 +85,6 @@ COLUMNS: tuple[str, ...] = columns(CAMPAIGN_8)
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}\Z")
 _TIME_COLUMNS = frozenset({"window_start", "window_end", "loaded_at"})
-
-Quote = Callable[[str], str]
-
-
-def double_quote(word: str) -> str:
-    """SQL-standard quoting; safe because every identifier passed the strict regex first."""
-    return f'"{word}"'
-
-
-def no_quote(word: str) -> str:
-    """Leave a validated identifier as it is (the database folds its case as usual)."""
-    return word
-
-
-def utc_iso(moment: datetime) -> str:
-    """``2026-11-27T06:00:00+00:00``: the text form of a time in SQLite and in COPY data."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def utc_aware(moment: datetime) -> datetime:
-    """An aware UTC datetime: what a ``timestamptz`` parameter wants."""
-    return moment.astimezone(timezone.utc)
-
-
-def utc_naive(moment: datetime) -> datetime:
-    """A naive datetime holding UTC wall-clock time: what a plain ``TIMESTAMP`` parameter wants."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-@dataclass(frozen=True)
-class Flavor:
-    """Column types and value forms of one family of databases."""
-
-    name: str
-    text_type: str
-    time_type: str
-    int_type: str
-    time_value: Callable[[datetime], object]
-    """Turns an aware datetime into the parameter value stored in a time column."""
-    table_options: str = ""
-    numeric_type: str = "NUMERIC"
-    """Type of percentages (exact decimals)."""
-
-
-POSTGRES = Flavor("postgresql", "text", "timestamptz", "integer", utc_aware, numeric_type="numeric")
-SQLITE = Flavor("sqlite", "TEXT", "TEXT", "INTEGER", utc_iso, " WITHOUT ROWID", numeric_type="NUMERIC")
-GENERIC = Flavor("generic", "VARCHAR(255)", "TIMESTAMP", "INTEGER", utc_naive, numeric_type="DECIMAL(9,2)")
-"""Anything else: VARCHAR rather than TEXT because MySQL, SQL Server and Oracle cannot key a
-TEXT/CLOB column; TIMESTAMP values are naive and hold UTC."""
-
-
-def flavor_for(dialect_name: str) -> Flavor:
-    """The flavor of a common-sql dialect name (``DbApiHook.dialect_name``)."""
-    name = dialect_name.lower()
-    if name in ("postgresql", "postgres"):
-        return POSTGRES
-    if name == "sqlite":
-        return SQLITE
-    return GENERIC
 
 
 def table_parts(table: str) -> tuple[str, ...]:
@@ -142,40 +129,53 @@ class Statements:
 
     table: str
     create: str
+    """Creates the table when it is missing (for ``create="catalog"`` flavors, a plain CREATE run
+    only when ``exists`` counts 0)."""
+    exists: str
+    """The catalog look of ``create="catalog"`` flavors ("" for the others)."""
     delete: str
     copy: str
     insert: str
+    columns: str
+    """The quoted column list, in :func:`columns` order."""
 
 
 def statements(
     flavor: Flavor,
     table: str,
     placeholder: str = "?",
-    quote: Quote = double_quote,
+    quote: Quote | None = None,
     spec: ReportSpec = CAMPAIGN_8,
 ) -> Statements:
-    """Build every statement for ``spec``'s ``table``; validates the name first."""
-    qualified = ".".join(quote(part) for part in table_parts(table))
+    """Build every statement for ``spec``'s ``table``; validates the name first.
+
+    ``quote`` defaults to the flavor's own quoting."""
+    quote = quote or flavor.quote
+    parts = table_parts(table)
+    qualified = ".".join(quote(part) for part in parts)
     names = columns(spec)
     listed = ", ".join(quote(column) for column in names)
     key = " AND ".join(f"{quote(column)} = {placeholder}" for column in WINDOW_COLUMNS)
     return Statements(
         table=qualified,
         create=_create(flavor, qualified, quote, spec),
+        exists=_exists(flavor, parts),
         delete=f"DELETE FROM {qualified} WHERE {key}",
         copy=f"COPY {qualified} ({listed}) FROM STDIN",
         insert=f"INSERT INTO {qualified} ({listed}) VALUES ({', '.join([placeholder] * len(names))})",
+        columns=listed,
     )
 
 
-def _column_type(flavor: Flavor, column: str, spec: ReportSpec = CAMPAIGN_8) -> str:
+def column_type(flavor: Flavor, column: str, spec: ReportSpec = CAMPAIGN_8) -> str:
+    """The type of ``column`` of ``spec``'s table in ``flavor``: key text and free text may differ."""
     if column in _TIME_COLUMNS:
         return flavor.time_type
     if column == "campaign_id":
         return flavor.text_type
     kind = spec.types[spec.fields.index(column)]
     return {
-        TEXT: flavor.text_type,
+        TEXT: flavor.text_type if column in spec.key else flavor.free_text_type,
         INTEGER: flavor.int_type,
         PERCENT: flavor.numeric_type,
         TIMESTAMP: flavor.time_type,
@@ -188,30 +188,43 @@ def _nullable(column: str, spec: ReportSpec) -> bool:
 
 def _create(flavor: Flavor, qualified: str, quote: Quote, spec: ReportSpec = CAMPAIGN_8) -> str:
     lines = [
-        f"    {quote(column)} {_column_type(flavor, column, spec)}"
+        f"    {quote(column)} {column_type(flavor, column, spec)}"
         + ("" if _nullable(column, spec) else " NOT NULL")
         for column in columns(spec)
     ]
-    lines.append(f"    PRIMARY KEY ({', '.join(quote(column) for column in key_columns(spec))})")
+    key = ", ".join(quote(column) for column in key_columns(spec))
+    lines.append(f"    {flavor.key_clause.format(key)}")
     body = ",\n".join(lines)
-    return f"CREATE TABLE IF NOT EXISTS {qualified} (\n{body}\n){flavor.table_options}"
+    if flavor.create == "if_not_exists":
+        head = f"CREATE TABLE IF NOT EXISTS {qualified}"
+    elif flavor.create == "if_object_id":
+        head = f"IF OBJECT_ID(N'{qualified}', N'U') IS NULL CREATE TABLE {qualified}"
+    else:
+        head = f"CREATE TABLE {qualified}"
+    return f"{head} (\n{body}\n){flavor.table_options}"
+
+
+def _exists(flavor: Flavor, parts: tuple[str, ...]) -> str:
+    if flavor.create != "catalog":
+        return ""
+    # Validated identifiers (letters, digits, underscores): safe as literals, in the folded case.
+    fold = str.upper if flavor.quote("x") == flavor.quote("X") else str
+    schema = f"'{fold(parts[0])}'" if len(parts) == 2 else "SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')"
+    return flavor.exists_sql.format(schema=schema, name=f"'{fold(parts[-1])}'")
 
 
 def create_table_sql(
     dialect_name: str, table: str, quote: Quote | None = None, spec: ReportSpec = CAMPAIGN_8
 ) -> str:
-    """``CREATE TABLE IF NOT EXISTS`` for ``table`` in the dialect's flavor.
+    """The statement that creates ``table`` when it is missing, in the dialect's flavor.
 
-    ``dialect_name`` is a common-sql dialect name such as ``"postgresql"`` or
-    ``"sqlite"``; any other name gets portable types (``VARCHAR(255)``,
-    ``TIMESTAMP``, ``INTEGER``) and, unless ``quote`` says otherwise, unquoted
-    identifiers (quoting rules differ between databases; the names are validated).
-    Raises :class:`WolkvoxConfigError` for a bad table name.
+    ``dialect_name`` is a common-sql dialect name or connection type such as ``"postgresql"``,
+    ``"mysql"`` or ``"mssql"`` (see :mod:`~airflow_provider_wolkvox.sql.flavors`); any other
+    name gets portable types (``VARCHAR(255)``, ``TIMESTAMP``, ``INTEGER``) and unquoted
+    identifiers (the names are validated). For Oracle it is a plain ``CREATE TABLE``: the load
+    looks in the catalog first. Raises :class:`WolkvoxConfigError` for a bad table name.
     """
-    flavor = flavor_for(dialect_name)
-    if quote is None:
-        quote = no_quote if flavor is GENERIC else double_quote
-    return statements(flavor, table, quote=quote, spec=spec).create
+    return statements(flavor_for(dialect_name), table, quote=quote, spec=spec).create
 
 
 _DESCRIPTIONS = {
@@ -224,16 +237,16 @@ _DESCRIPTIONS = {
 
 def schema_doc(spec: ReportSpec = CAMPAIGN_8) -> str:
     """``spec``'s table schema as a Markdown table, for the docs."""
-    flavors = (POSTGRES, SQLITE, GENERIC)
+    flavors = (POSTGRES, SQLITE, MYSQL)
     described = {**_DESCRIPTIONS, **{f.name: f.description for f in spec.schema}}
     if spec is CAMPAIGN_8:
         described["campaign_id"] = "Wolkvox campaign the counts belong to"
     lines = [
-        "| column | PostgreSQL | SQLite | other databases | meaning |",
+        "| column | PostgreSQL | SQLite | MySQL / MariaDB | meaning |",
         "|---|---|---|---|---|",
     ]
     for column in columns(spec):
-        types = " | ".join(f"`{_column_type(flavor, column, spec)}`" for flavor in flavors)
+        types = " | ".join(f"`{column_type(flavor, column, spec)}`" for flavor in flavors)
         lines.append(f"| `{column}` | {types} | {described[column]} |")
     nullable = [f.name for f in spec.schema if f.nullable]
     lines += [
@@ -241,6 +254,27 @@ def schema_doc(spec: ReportSpec = CAMPAIGN_8) -> str:
         f"Every column is `NOT NULL`{' except ' + ', '.join(nullable) if nullable else ''}; "
         f"the primary key is ({', '.join(key_columns(spec))}).",
         "SQLite stores times as ISO-8601 text such as `2026-11-27T06:00:00+00:00`, so text order is time "
-        "order; other databases get a plain `TIMESTAMP` holding UTC.",
+        "order; MySQL/MariaDB a `DATETIME` holding UTC (never converted through the session's time zone). "
+        "Other warehouses: see [the types per warehouse](warehouse.md#types-per-warehouse).",
     ]
+    return "\n".join(lines)
+
+
+_CREATE_DOC = {
+    "if_not_exists": "`CREATE TABLE IF NOT EXISTS`",
+    "if_object_id": "`IF OBJECT_ID(...) IS NULL CREATE TABLE`",
+    "catalog": "count in `all_tables`, then `CREATE TABLE`",
+}
+
+
+def flavor_doc() -> str:
+    """The column types and statement shapes of every flavor as a Markdown table, for the docs."""
+    lines = [
+        "| warehouse | key text | free text | integer | percent | time | create if missing | identifiers |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for f in FLAVORS:
+        types = (f.text_type, f.free_text_type, f.int_type, f.numeric_type, f.time_type)
+        cells = [f.title, *(f"`{t}`" for t in types), _CREATE_DOC[f.create], f"`` {f.quote('name')} ``"]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
+from airflow_provider_wolkvox.sql.flavors import SQLITE, utc_iso
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
-from airflow_provider_wolkvox.sql.schema import SQLITE, adapter, utc_iso
+from airflow_provider_wolkvox.sql.schema import adapter
 from airflow_provider_wolkvox.sql.schema import statements as build_statements
 
 log = logging.getLogger(__name__)

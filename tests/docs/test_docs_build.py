@@ -149,6 +149,45 @@ def test_warehouse_schema_table_is_generated_from_the_code() -> None:
     )
 
 
+def test_warehouse_types_table_is_generated_from_the_flavors() -> None:
+    from airflow_provider_wolkvox.sql.schema import flavor_doc
+
+    assert flavor_doc() in _page("warehouse.md"), (
+        "docs/warehouse.md is out of date: paste sql.schema.flavor_doc() between its markers"
+    )
+
+
+def test_support_table_claims_only_what_the_tests_do() -> None:
+    """Every flavor has a row; "run for real" only where a test module loads into that server
+    (skipped without it, failing under CI=true); "parsed only" only where the parse tests run."""
+    from airflow_provider_wolkvox.sql.flavors import FLAVORS, GENERIC
+
+    page = _page("warehouse.md")
+    table = page[page.index("## Supported warehouses") : page.index("Notes:")]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    unit = Path(__file__).parents[1] / "unit"
+    real = {
+        "postgresql": "test_sql_load_postgres.py",
+        "sqlite": "test_sql_load.py",
+        "mysql": "test_sql_load_mysql.py",
+    }
+    names = {"mssql": "Microsoft SQL Server", "redshift": "Amazon Redshift", "generic": "any other"}
+    assert len(rows) == len(FLAVORS)
+    for flavor in FLAVORS:
+        [row] = [r for r in rows if r.startswith(f"| {names.get(flavor.name, flavor.title)}")]
+        tested = row.rsplit(" | ", 1)[1]
+        if flavor.name in real:
+            assert tested.startswith("run for real"), flavor.name
+            assert (unit / real[flavor.name]).exists()
+        elif flavor is GENERIC:
+            assert "untested elsewhere" in tested
+        else:
+            assert tested.startswith("parsed only"), flavor.name
+            assert flavor.sqlglot_dialect, flavor.name
+    parse_tests = (unit / "test_sql_dialects.py").read_text()
+    assert "PARSED = [f for f in FLAVORS if f.sqlglot_dialect]" in parse_tests
+
+
 def test_performance_page_keeps_its_name() -> None:
     assert "make bench" in _page("performance.md")
 

@@ -146,6 +146,18 @@ def _request(entry: dict[str, Any], names: dict[str, str]) -> str:
     return f"{names.get(campaign, 'campaign ' + campaign)} request {window} (API local time)"
 
 
+def single_flight(
+    stats: dict[str, Any], fingerprint: str, label: str, names: dict[str, str]
+) -> tuple[int, list[str]]:
+    """Most requests of one token in flight (the emulator's own count), and each overlap, named."""
+    mine = [entry for entry in stats["log"] if entry["token"] == fingerprint]
+    peak = stats["tokens"][fingerprint]["max_in_flight"]
+    problems = [f"{label}: {line}" for line in concurrent_requests(mine, names)]
+    if peak != 1 and not problems:
+        problems.append(f"{label}: the emulator counted {peak} requests in flight at once")
+    return peak, problems
+
+
 def cross_overlaps(entries: Sequence[dict[str, Any]], first: str, second: str) -> int:
     """Requests of token ``second`` that overlap in time a request of token ``first``."""
     ones = sorted((e["started"], e["ended"]) for e in entries if e["token"] == first)

@@ -65,6 +65,32 @@ def _wolkvox(base_url: str, token: str, timeout: float) -> str:
     return json.dumps({"conn_type": "wolkvox", "host": "0032", "password": token, "extra": extra})
 
 
+def warehouse_connection(server: PostgresServer, database: str) -> str:
+    """``AIRFLOW_CONN_*`` value of the warehouse ``database`` on ``server``."""
+    params = server.params
+    return json.dumps(
+        {
+            "conn_type": "postgres",
+            "host": params.get("host", "127.0.0.1"),
+            "port": int(params.get("port", 5432)),
+            "login": params.get("user", "postgres"),
+            "password": params.get("password"),
+            "schema": database,
+        }
+    )
+
+
+def keep_tails(root: Path, deployment: AirflowDeployment, failed: bool) -> None:
+    """After a failure, keep the deployment folder and show the last lines of each component's log."""
+    if failed:
+        _TAILS.append(f"deployment folder (kept): {root}\n{deployment.log_tails()}")
+
+
+def failed_in(module: str) -> bool:
+    """Whether an integration test of ``module`` (a file name) failed so far."""
+    return any(module in nodeid for nodeid in _FAILED)
+
+
 @dataclass
 class Harness:
     """What the scenarios talk to."""
@@ -91,22 +117,12 @@ def harness(pg_dsn: str) -> Iterator[Harness]:
         emulator = EmulatorProcess("emulator", [tokens["a"], tokens["b"]], root / "components")
         faulty = EmulatorProcess("emulator-faults", [tokens["faults"]], root / "components")
         server.create(warehouse)
-        params = server.params
         connections = {
             "wolkvox_it_a": _wolkvox(emulator.base_url, tokens["a"], 10),
             "wolkvox_it_b": _wolkvox(emulator.base_url, tokens["b"], 10),
             # Shorter than the emulator's 3 s "timeout" fault, so the hook really times out.
             "wolkvox_it_faults": _wolkvox(faulty.base_url, tokens["faults"], 1.5),
-            "wolkvox_it_warehouse": json.dumps(
-                {
-                    "conn_type": "postgres",
-                    "host": params.get("host", "127.0.0.1"),
-                    "port": int(params.get("port", 5432)),
-                    "login": params.get("user", "postgres"),
-                    "password": params.get("password"),
-                    "schema": warehouse,
-                }
-            ),
+            "wolkvox_it_warehouse": warehouse_connection(server, warehouse),
         }
         deployment = AirflowDeployment(root, server, connections)
         examples = sorted((REPO / "example_dags").glob("*.py"))
@@ -117,8 +133,8 @@ def harness(pg_dsn: str) -> Iterator[Harness]:
             deployment, emulator, faulty, tokens, server.dsn_for(warehouse), [p.name for p in examples]
         )
     finally:
-        if deployment is not None and _FAILED:
-            _TAILS.append(f"deployment folder (kept): {root}\n{deployment.log_tails()}")
+        if deployment is not None:
+            keep_tails(root, deployment, bool(_FAILED))
         if deployment is not None:
             with contextlib.suppress(Exception):
                 record("task instance tries, all DAGs (metadata DB)", deployment.count_tries())

@@ -1,9 +1,10 @@
 """A real Airflow 3 deployment of the installed provider: API server, DAG processor, scheduler.
 
-LocalExecutor with parallelism 4, metadata in its own PostgreSQL database, a fresh
-AIRFLOW_HOME, connections as ``AIRFLOW_CONN_*`` variables, pools from
-``airflow wolkvox pools sync``. Settings follow shared/AIRFLOW3.md ("A real
-deployment on one 2-core machine").
+LocalExecutor with parallelism 4 (or, with ``workers``, the executor ``settings`` name and
+that many ``airflow celery worker`` processes), metadata in its own PostgreSQL database, a
+fresh AIRFLOW_HOME, connections as ``AIRFLOW_CONN_*`` variables, pools from
+``airflow wolkvox pools sync`` (or the ``pools`` commands given). Settings follow
+shared/AIRFLOW3.md ("A real deployment on one 2-core machine").
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from tests.integration.processes import Background, free_port, tail, wait_for
 
 COMPONENTS = ("api-server", "dag-processor", "scheduler")
-CLI_TIMEOUT = 120.0
+CLI_TIMEOUT = 300.0  # generous: `airflow ...` takes seconds, but minutes on a loaded shared machine
+SYNC_POOLS: tuple[tuple[str, ...], ...] = (("airflow", "wolkvox", "pools", "sync"),)
 
 
 class PostgresServer:
@@ -59,8 +61,19 @@ class PostgresServer:
 class AirflowDeployment:
     """Everything lives under ``root``; :meth:`stop` ends every process and drops the database."""
 
-    def __init__(self, root: Path, server: PostgresServer, connections: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        server: PostgresServer,
+        connections: Mapping[str, str],
+        *,
+        settings: Mapping[str, str] | None = None,
+        workers: Sequence[Sequence[str]] = (),
+        pools: Sequence[Sequence[str]] = SYNC_POOLS,
+    ) -> None:
+        """``settings``: environment overrides; ``workers``: argv of each; ``pools``: commands, in order."""
         self.root, self.server = root, server
+        self.workers, self.pool_commands = list(workers), list(pools)
         self.home, self.dags, self.logs = root / "home", root / "dags", root / "logs"
         self.component_logs = root / "components"
         for folder in (self.home, self.dags, self.logs, self.component_logs):
@@ -69,7 +82,7 @@ class AirflowDeployment:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.bin = Path(sys.executable).parent
-        self.env = self._environment(connections)
+        self.env = {**self._environment(connections), **(settings or {})}
         self.processes: dict[str, Background] = {}
         self._token: str | None = None
         self._created = False
@@ -117,15 +130,18 @@ class AirflowDeployment:
         self.server.create(self.database)
         self._created = True
         self.cli("db", "migrate")
-        pools = self._spawn("pools-sync", ["airflow", "wolkvox", "pools", "sync"])
         for name in ("api-server", "dag-processor"):
             self.processes[name] = self._spawn(name, ["airflow", name])
-        try:
-            pools.popen.wait(timeout=CLI_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pools.stop()
-        if pools.popen.returncode != 0:
-            raise RuntimeError(f"`airflow wolkvox pools sync` failed:\n{tail(pools.log)}")
+        for n, argv in enumerate(self.workers, start=1):
+            self.processes[f"worker-{n}"] = self._spawn(f"worker-{n}", argv)
+        for n, argv in enumerate(self.pool_commands, start=1):  # while the API server starts
+            pools = self._spawn(f"pools-{n}", argv)
+            try:
+                pools.popen.wait(timeout=CLI_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                pools.stop()
+            if pools.popen.returncode != 0:
+                raise RuntimeError(f"`{' '.join(argv)}` failed:\n{tail(pools.log)}")
         wait_for("the API server's /api/v2/monitor/health", self._healthy, timeout=90, interval=0.5)
         self.processes["scheduler"] = self._spawn("scheduler", ["airflow", "scheduler"])
 
@@ -146,8 +162,14 @@ class AirflowDeployment:
             process.check_alive()
 
     def stop(self) -> None:
-        """Stop every component (scheduler first), sweep stray children, drop the database."""
-        for name in reversed(COMPONENTS):
+        """Stop every component (scheduler first, then workers), sweep stray children, drop the database."""
+        order = [
+            "scheduler",
+            *(n for n in self.processes if n not in COMPONENTS),
+            "dag-processor",
+            "api-server",
+        ]
+        for name in order:
             if name in self.processes:
                 self.processes[name].stop()
         self._kill_strays()

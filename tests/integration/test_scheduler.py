@@ -8,9 +8,12 @@ Scenario 3 then reprocesses the backfill. Each test checks its own part of the w
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -146,13 +149,7 @@ def test_example_dags_parse(harness: Harness) -> None:
 
 
 def single_flight(stats: dict[str, Any], fingerprint: str, label: str) -> tuple[int, list[str]]:
-    """Most requests of one token in flight (the emulator's own count), and each overlap, named."""
-    mine = [entry for entry in stats["log"] if entry["token"] == fingerprint]
-    peak = stats["tokens"][fingerprint]["max_in_flight"]
-    problems = [f"{label}: {line}" for line in checks.concurrent_requests(mine, CAMPAIGNS)]
-    if peak != 1 and not problems:
-        problems.append(f"{label}: the emulator counted {peak} requests in flight at once")
-    return peak, problems
+    return checks.single_flight(stats, fingerprint, label, CAMPAIGNS)
 
 
 def test_shared_token_is_single_flight(harness: Harness, wave: Wave) -> None:
@@ -272,3 +269,53 @@ def test_reprocessing_is_idempotent(harness: Harness, wave: Wave) -> None:
         problems.append(f"{table}: {kept} rows were not rewritten by the reprocessing (loaded_at unchanged)")
     record("intervals reprocessed / with changed rows", (len(rerun) - len(stale), len(changed)))
     assert not problems, report(problems)
+
+
+def test_missing_pool_fails_fast_with_advice(harness: Harness) -> None:
+    """Scenario 5: a task whose Wolkvox pool is missing fails at once with the fix, instead of waiting."""
+    from airflow_provider_wolkvox.pools import pool_name
+
+    dag_id, pool = DAGS.MISSING_POOL["dag_id"], pool_name(DAGS.MISSING_POOL["conn"])
+    dags, errors = harness.airflow.wait_parsed()
+    assert dag_id in dags.get("wolkvox_it_dags.py", []), f"{dag_id} not parsed; import errors: {errors}"
+    assert not harness.airflow.sql("SELECT 1 FROM slot_pool WHERE pool = %s", (pool,)), "the pool exists"
+    api = harness.airflow.api
+    api("PATCH", f"/api/v2/dags/{dag_id}", json={"is_paused": False})
+    run_id = api("POST", f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None})["dag_run_id"]
+    started = time.monotonic()
+
+    def ended() -> str | None:
+        harness.airflow.check_alive()
+        state = api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")["state"]
+        return state if state in checks.TERMINAL else None
+
+    state = wait_for(f"run {run_id} of {dag_id} to end", ended, timeout=120, interval=1)
+    record("missing pool: run failed after (s)", round(time.monotonic() - started, 1))
+    [ti] = api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+    assert (state, ti["state"], ti["pool"]) == ("failed", "failed", pool)
+    note = ti["note"] or ""
+    assert f"'{pool}' does not exist" in note
+    for fix in ("airflow wolkvox pools sync", "airflow-wolkvox pools sync", "airflow pools import"):
+        assert fix in note
+    assert ti["try_number"] == 0, "the task ran: the scheduler queued it despite the missing pool"
+
+
+def test_export_entry_is_a_rest_pool_body(harness: Harness, tmp_path: Path) -> None:
+    """Managed-service path: an entry of ``pools sync --export``, named, is a ``POST /api/v2/pools`` body."""
+    from airflow_provider_wolkvox.pools import pool_description, pool_name
+
+    export, conn_id = tmp_path / "wolkvox-pools.json", "wolkvox_it_rest"
+    subprocess.run(
+        [str(harness.airflow.bin / "airflow-wolkvox"), "pools", "sync", "--export", str(export),
+         "--conn-id", conn_id],
+        env=harness.airflow.env, capture_output=True, check=True, timeout=120,
+    )  # fmt: skip
+    name = pool_name(conn_id)
+    body = {"name": name, **json.loads(export.read_text())[name]}
+    created = harness.airflow.api("POST", "/api/v2/pools", json=body)
+    try:
+        assert (created["name"], created["slots"], created["include_deferred"]) == (name, 1, False)
+        assert created["description"] == pool_description(conn_id)
+        assert harness.airflow.sql("SELECT slots FROM slot_pool WHERE pool = %s", (name,)) == [(1,)]
+    finally:
+        harness.airflow.api("DELETE", f"/api/v2/pools/{name}")

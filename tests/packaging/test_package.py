@@ -125,6 +125,9 @@ def test_wheel_metadata(dists: Dists) -> None:
     assert "[apache_airflow_provider]" in entry_points
     assert "provider_info = airflow_provider_wolkvox.get_provider_info:get_provider_info" in entry_points
     assert "wolkvox-emulator = airflow_provider_wolkvox.testing.emulator:main" in entry_points
+    assert "airflow-wolkvox = airflow_provider_wolkvox.cli:main" in entry_points
+    assert "[airflow.plugins]" in entry_points
+    assert "wolkvox = airflow_provider_wolkvox.plugin:WolkvoxPlugin" in entry_points
 
 
 def test_sdist_holds_sources_tests_and_docs_but_no_build_output(dists: Dists) -> None:
@@ -217,6 +220,8 @@ def test_installed_wheel_works_in_a_fresh_venv(fresh_venv: Path, tmp_path: Path)
         "providers hooks": [str(bin_dir / "airflow"), "providers", "hooks", "-o", "json"],
         "wolkvox --help": [str(bin_dir / "airflow"), "wolkvox", "--help"],
         "emulator --help": [str(bin_dir / "wolkvox-emulator"), "--help"],
+        "airflow-wolkvox --help": [str(bin_dir / "airflow-wolkvox"), "pools", "--help"],
+        "plugins": [str(bin_dir / "airflow"), "plugins", "-o", "json"],
         "import": [str(bin_dir / "python"), "-c", probe],
     }
     # Each `airflow` call takes seconds of imports: run them side by side.
@@ -249,3 +254,7 @@ def test_installed_wheel_works_in_a_fresh_venv(fresh_venv: Path, tmp_path: Path)
     assert "pools" in out["wolkvox --help"]
     assert "plan" in out["wolkvox --help"]
     assert "wolkvox-emulator" in out["emulator --help"]
+    assert "sync" in out["airflow-wolkvox --help"]
+    assert "list" in out["airflow-wolkvox --help"]
+    [plugin] = [p for p in json.loads(out["plugins"]) if p["name"] == "wolkvox"]
+    assert "airflow_provider_wolkvox.missing_pools" in str(plugin["listeners"]), plugin

@@ -1,7 +1,10 @@
-"""``airflow wolkvox pools sync|list`` against a real, freshly migrated SQLite metadata database.
+"""The pools commands against a real, freshly migrated SQLite metadata database.
 
-Every ``airflow`` call costs about 5 s, so the module runs the scenario once (fixture
-``scenario``) and the tests check what each step printed and left in the database.
+One implementation, three ways in: ``airflow wolkvox pools ...`` (Airflow loads provider
+commands from 3.2 on), the ``airflow-wolkvox`` console script and ``python -m
+airflow_provider_wolkvox`` (every release). Every call costs about 5 s, so the module
+runs the scenario once (fixture ``scenario``) and the tests check what each step
+printed and left in the database.
 """
 
 from __future__ import annotations
@@ -47,8 +50,19 @@ class Home:
         return self.path / "airflow.db"
 
     def airflow(self, *args: str, check: bool = True) -> Run:
+        return self.run([sys.executable, "-m", "airflow"], *args, check=check)
+
+    def provider(self, *args: str, check: bool = True) -> Run:
+        """``python -m airflow_provider_wolkvox ARGS``: the commands on every release."""
+        return self.run([sys.executable, "-m", "airflow_provider_wolkvox"], *args, check=check)
+
+    def script(self, *args: str, check: bool = True) -> Run:
+        """The ``airflow-wolkvox`` console script of this environment."""
+        return self.run([str(Path(sys.executable).parent / "airflow-wolkvox")], *args, check=check)
+
+    def run(self, command: Sequence[str], *args: str, check: bool = True) -> Run:
         proc = subprocess.run(
-            [sys.executable, "-m", "airflow", *args],
+            [*command, *args],
             env=self.env,
             check=False,
             capture_output=True,
@@ -57,7 +71,7 @@ class Home:
         )
         run = Run(args, proc.returncode, proc.stdout, proc.stderr)
         if check and run.returncode != 0:
-            raise AssertionError(f"airflow {' '.join(args)} exited {run.returncode}:\n{run.output}")
+            raise AssertionError(f"{' '.join([*command, *args])} exited {run.returncode}:\n{run.output}")
         return run
 
     def pools(self) -> dict[str, tuple[int, str | None]]:
@@ -85,6 +99,13 @@ def _home(path: Path) -> Home:
     return Home(path, env)
 
 
+def provider_cli_loaded() -> bool:
+    """Whether this Airflow loads provider CLI commands (``cli`` in provider info; 3.2 on)."""
+    from airflow.providers_manager import ProvidersManager
+
+    return hasattr(ProvidersManager, "cli_command_functions")
+
+
 def _token() -> str:
     return "tok-" + uuid.uuid4().hex + "-SECRET"
 
@@ -105,13 +126,11 @@ def migrated_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     home.airflow("db", "migrate")
     shared, own, env_token, other = _token(), _token(), _token(), _token()
     home.tokens = {"shared": shared, "own": own, "env": env_token, "other": other}
-    home.airflow(
-        "connections", "add", "wv_alpha", "--conn-type", "wolkvox", "--conn-host", "0032",
-        "--conn-password", shared,
-    )  # fmt: skip
-    # The rest in one call: a second connection with the same token, one with its own token,
-    # and a non-Wolkvox connection that must be ignored.
+    # Imported, not `connections add`ed: `add` turns a conn type it has no hook for into
+    # "generic" on some releases. A second connection with the same token, one with its own
+    # token, and a non-Wolkvox connection that must be ignored.
     connections = {
+        "wv_alpha": {"conn_type": "wolkvox", "host": "0032", "password": shared},
         "wv_beta": {"conn_type": "wolkvox", "host": "0032", "password": shared},
         "wv_gamma": {"conn_type": "wolkvox", "host": "0033", "password": own},
         "http_other": {"conn_type": "http", "host": "example.com", "password": other},
@@ -144,14 +163,16 @@ class Scenario:
     listing: Run
     resync: Run
     pools_after_resync: dict[str, tuple[int, str | None]]
+    named: Run
+    pools_after_named: dict[str, tuple[int, str | None]]
 
 
 @pytest.fixture(scope="module")
 def scenario(migrated_home: Home) -> Scenario:
     home = migrated_home
-    dry_run = home.airflow("wolkvox", "pools", "sync", "--dry-run")
+    dry_run = home.provider("pools", "sync", "--dry-run")
     pools_after_dry_run = home.pools()
-    sync = home.airflow("wolkvox", "pools", "sync")
+    sync = home.script("pools", "sync")
     pools_after_sync = home.pools()
     # Someone widens one pool by hand, and a pool of a deleted connection lingers.
     home.sql("UPDATE slot_pool SET slots = 4 WHERE pool = ?", pool_name("wv_gamma"))
@@ -159,11 +180,18 @@ def scenario(migrated_home: Home) -> Scenario:
         "INSERT INTO slot_pool (pool, slots, description, include_deferred) VALUES (?, 1, 'old', 0)",
         "wolkvox_wv_deleted",
     )
-    listing = home.airflow("wolkvox", "pools", "list", "-o", "json")
-    resync = home.airflow("wolkvox", "pools", "sync")
+    if provider_cli_loaded():
+        listing = home.airflow("wolkvox", "pools", "list", "-o", "json")
+    else:
+        listing = home.provider("pools", "list", "-o", "json")
+    resync = home.provider("pools", "sync")
     pools_after_resync = home.pools()
+    # A connection kept in a secrets backend: only its name is known.
+    named = home.provider("pools", "sync", "--conn-id", "wv_in_vault", "--conn-id", "wv_alpha")
+    pools_after_named = home.pools()
     return Scenario(
-        home, dry_run, pools_after_dry_run, sync, pools_after_sync, listing, resync, pools_after_resync
+        home, dry_run, pools_after_dry_run, sync, pools_after_sync, listing, resync, pools_after_resync,
+        named, pools_after_named,
     )  # fmt: skip
 
 
@@ -178,8 +206,13 @@ def _lines(run: Run, verb: str) -> dict[str, str]:
 
 
 def test_the_cli_group_is_discovered(scenario: Scenario) -> None:
+    if not provider_cli_loaded():
+        pytest.skip(
+            "this Airflow does not load provider CLI commands (3.2 on do); `airflow-wolkvox` stands in"
+        )
     # If this fails, debug provider discovery (`airflow providers list`), not the command.
-    assert "invalid choice" not in scenario.sync.output
+    assert "invalid choice" not in scenario.listing.output
+    assert scenario.listing.args[0] == "wolkvox"
 
 
 def test_dry_run_changes_nothing(scenario: Scenario) -> None:
@@ -216,7 +249,7 @@ def test_shared_token_is_warned_about_without_showing_it(scenario: Scenario) -> 
 
 
 def test_no_token_is_ever_printed(scenario: Scenario) -> None:
-    for run in (scenario.dry_run, scenario.sync, scenario.listing, scenario.resync):
+    for run in (scenario.dry_run, scenario.sync, scenario.listing, scenario.resync, scenario.named):
         assert_no_token(run.output, list(scenario.home.tokens.values()))
 
 
@@ -250,9 +283,59 @@ def test_resync_repairs_slots_and_reports_unchanged(scenario: Scenario) -> None:
     assert "wolkvox_wv_deleted" in scenario.pools_after_resync
 
 
+def test_named_connections_get_pools(scenario: Scenario) -> None:
+    """``--conn-id`` adds a connection no one can list; naming a listed one changes nothing."""
+    created = _lines(scenario.named, "created")
+    assert set(created) == {"wolkvox_wv_in_vault"}
+    assert "[--conn-id]" in created["wolkvox_wv_in_vault"]
+    assert scenario.pools_after_named["wolkvox_wv_in_vault"] == (1, pool_description("wv_in_vault"))
+    assert "[metadata DB]" in _lines(scenario.named, "unchanged")["wolkvox_wv_alpha"]
+    assert "5 Wolkvox connection(s): 1 created, 0 updated, 4 unchanged" in scenario.named.stdout
+
+
+def test_export_is_what_airflow_pools_import_creates(migrated_home: Home, tmp_path: Path) -> None:
+    """``--export`` needs no metadata DB; Airflow's own ``pools import`` creates exactly those pools."""
+    offline = _home(tmp_path / "offline")  # its database file does not exist and must not appear
+    offline.env["AIRFLOW_CONN_WV_EXPORT_ENV"] = json.dumps(
+        {"conn_type": "wolkvox", "host": "0035", "password": _token()}
+    )
+    exported = tmp_path / "wolkvox-pools.json"
+    run = offline.script(
+        "pools",
+        "sync",
+        "--export",
+        str(exported),
+        "--conn-id",
+        "wv_export_vault",
+        "--conn-id",
+        "wv_export_two",
+    )
+    assert not offline.db.exists(), "--export opened the metadata database"
+    ids = ["wv_export_env", "wv_export_two", "wv_export_vault"]
+    assert json.loads(exported.read_text()) == {
+        pool_name(i): {"slots": 1, "description": pool_description(i), "include_deferred": False} for i in ids
+    }
+    assert set(_lines(run, "exported")) == {pool_name(i) for i in ids}
+    assert f"airflow pools import {exported}" in run.stdout
+    assert "AIRFLOW_CONN_WV_EXPORT_ENV" in run.stdout
+    migrated_home.airflow("pools", "import", str(exported))
+    pools = migrated_home.pools()
+    for conn_id in ids:
+        assert pools[pool_name(conn_id)] == (1, pool_description(conn_id))
+
+
+def test_export_without_connections_fails_clearly(tmp_path: Path) -> None:
+    home = _home(tmp_path)
+    run = home.provider("pools", "sync", "--export", str(tmp_path / "p.json"), check=False)
+    assert run.returncode != 0
+    assert "--conn-id" in run.stderr
+    assert not (tmp_path / "p.json").exists()
+    assert "Traceback" not in run.output
+
+
 def test_uninitialised_database_fails_clearly(tmp_path: Path) -> None:
     home = _home(tmp_path)
-    run = home.airflow("wolkvox", "pools", "sync", check=False)
+    run = home.provider("pools", "sync", check=False)
     assert run.returncode != 0
     assert "not initialised" in run.stderr
     assert "airflow db migrate" in run.stderr
@@ -260,11 +343,9 @@ def test_uninitialised_database_fails_clearly(tmp_path: Path) -> None:
 
 
 def test_get_cli_commands_shape() -> None:
-    import argparse
-
     from airflow.cli.cli_config import ActionCommand, GroupCommand
 
-    from airflow_provider_wolkvox.cli import get_cli_commands, pools_list, pools_sync
+    from airflow_provider_wolkvox.cli import build_parser, get_cli_commands, pools_list, pools_sync
 
     [group] = get_cli_commands()
     assert isinstance(group, GroupCommand)
@@ -277,27 +358,15 @@ def test_get_cli_commands_shape() -> None:
     assert all(isinstance(c, ActionCommand) for c in commands.values())
     assert (commands["sync"].func, commands["list"].func) == (pools_sync, pools_list)
 
-    # The shape Airflow's cli_parser builds (importing it would load every provider's commands).
-    def add(subparsers: Any, command: Any) -> None:
-        sub = subparsers.add_parser(command.name, help=command.help)
-        if isinstance(command, GroupCommand):
-            children = sub.add_subparsers(dest="subcommand", required=True)
-            for child in command.subcommands:
-                add(children, child)
-        else:
-            for arg in command.args:
-                arg.add_to_parser(sub)
-            sub.set_defaults(func=command.func)
-
-    parser = argparse.ArgumentParser(prog="airflow")
-    add(parser.add_subparsers(dest="subcommand"), group)
-    args = parser.parse_args(["wolkvox", "pools", "sync", "--dry-run"])
-    assert (args.func, args.dry_run) == (pools_sync, True)
-    args = parser.parse_args(["wolkvox", "pools", "list", "-o", "yaml"])
-    assert (args.func, args.output) == (pools_list, "yaml")
-    args = parser.parse_args(
-        ["wolkvox", "plan", "--from", "2026-10-01", "--to", "2026-11-01", "--check-quota"]
-    )
+    # The console script's parser is built from the same commands: `airflow wolkvox X` == `airflow-wolkvox X`.
+    parser = build_parser()
+    args = parser.parse_args(["pools", "sync", "--dry-run"])
+    assert (args.func, args.dry_run, args.conn_ids, args.export) == (pools_sync, True, None, None)
+    args = parser.parse_args(["pools", "sync", "--conn-id", "a", "--conn-id", "b", "--export", "f.json"])
+    assert (args.conn_ids, args.export) == (["a", "b"], "f.json")
+    args = parser.parse_args(["pools", "list", "-o", "yaml", "--conn-id", "c"])
+    assert (args.func, args.output, args.conn_ids) == (pools_list, "yaml", ["c"])
+    args = parser.parse_args(["plan", "--from", "2026-10-01", "--to", "2026-11-01", "--check-quota"])
     assert (args.from_date, args.to_date, args.interval, args.check_quota) == (
         "2026-10-01",
         "2026-11-01",

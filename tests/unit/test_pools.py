@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from airflow_provider_wolkvox.missing_pools import missing_pool_advice
 from airflow_provider_wolkvox.pools import (
     MAX_POOL_NAME_LENGTH,
     POOL_PREFIX,
@@ -303,3 +304,20 @@ class TestTaskPolicy:
             "mapped": ("wolkvox_wolkvox_default", 1),
             "other_pool": ("wolkvox_wv_x", 1),
         }
+
+
+@given(st.text(min_size=1, max_size=300).filter(str.strip))
+def test_missing_pool_advice_fits_a_task_note_and_names_every_fix(conn_id: str) -> None:
+    """The note Airflow stores holds 1000 characters; the advice names each way to create the pool."""
+    pool = pool_name(conn_id)
+    advice = missing_pool_advice(pool)
+    assert len(advice) <= 1000
+    assert f"'{pool}' does not exist" in advice
+    for fix in (
+        "airflow wolkvox pools sync",
+        "airflow-wolkvox pools sync",
+        "python -m airflow_provider_wolkvox pools sync",
+        "airflow pools import",
+        "/api/v2/pools",
+    ):
+        assert fix in advice

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -32,16 +33,17 @@ from airflow_provider_wolkvox.reports import (
     ReportSpec,
 )
 from airflow_provider_wolkvox.sql import load_window
-from airflow_provider_wolkvox.sql.schema import columns, key_columns, utc_iso
+from airflow_provider_wolkvox.sql.flavors import utc_iso
+from airflow_provider_wolkvox.sql.schema import columns, key_columns
 from airflow_provider_wolkvox.staging import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     Warehouse,
     dag,
+    mariadb_warehouse,
     postgres_warehouse,
     sqlite_warehouse,
     states,
-    warehouse,
 )
 
 TZ = "America/Bogota"
@@ -237,7 +239,7 @@ def _normal(spec: ReportSpec, row: tuple[Any, ...]) -> tuple[Any, ...]:
         if value is None:
             out.append(None)
         elif kind == TIMESTAMP:
-            out.append(utc_iso(pendulum.parse(value) if isinstance(value, str) else value))
+            out.append(utc_iso(_as_datetime(value)))
         elif kind == PERCENT:
             out.append(f"{Decimal(str(value)):.2f}")
         else:
@@ -253,8 +255,14 @@ def _truth(emulator: WolkvoxEmulator, spec: ReportSpec, campaign_id: str) -> lis
     return sorted(_normal(spec, row) for row in spec.parse_rows(raw, TZ))
 
 
+@pytest.fixture(params=["sqlite", "postgres", "mariadb"])
+def warehouse(request: pytest.FixtureRequest) -> Warehouse:
+    return request.getfixturevalue(f"{request.param}_warehouse")  # type: ignore[no-any-return]
+
+
 def _loaded(wh: Warehouse, spec: ReportSpec) -> list[tuple[Any, ...]]:
-    names = ", ".join(f'"{c}"' for c in columns(spec)[:-1])
+    quote = "`" if wh.name == "mariadb" else '"'
+    names = ", ".join(f"{quote}{c}{quote}" for c in columns(spec)[:-1])
     rows = wh.query(f"SELECT {names} FROM {spec.default_table}")
     assert {(r[0], utc_iso(_as_datetime(r[1])), utc_iso(_as_datetime(r[2]))) for r in rows} <= {
         ("all", utc_iso(START), utc_iso(END))
@@ -263,6 +271,8 @@ def _loaded(wh: Warehouse, spec: ReportSpec) -> list[tuple[Any, ...]]:
 
 
 def _as_datetime(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)  # MySQL/MariaDB DATETIME: UTC wall-clock time
     return pendulum.parse(value) if isinstance(value, str) else value
 
 
@@ -272,6 +282,23 @@ def _schema(wh: Warehouse, table: str) -> tuple[list[tuple[str, str, bool]], lis
         info = wh.query(f"PRAGMA table_info({table})")
         cols = [(name, kind, bool(notnull)) for _, name, kind, notnull, _, _ in info]
         key = [name for _, name, _, _, _, pk in sorted(info, key=lambda r: r[5]) if pk]
+        return cols, key
+    if wh.name == "mariadb":
+        where = f"WHERE table_schema = DATABASE() AND table_name = '{table}'"
+        cols = [
+            (str(name), re.sub(r"^int\(\d+\)$", "int", str(kind)).upper(), nullable == "NO")
+            for name, kind, nullable in wh.query(
+                "SELECT column_name, column_type, is_nullable FROM information_schema.columns "
+                f"{where} ORDER BY ordinal_position"
+            )
+        ]
+        key = [
+            str(name)
+            for (name,) in wh.query(
+                "SELECT column_name FROM information_schema.key_column_usage "
+                f"{where} AND constraint_name = 'PRIMARY' ORDER BY ordinal_position"
+            )
+        ]
         return cols, key
     cols = [
         (name, kind, nullable == "NO")
@@ -291,6 +318,7 @@ def _schema(wh: Warehouse, table: str) -> tuple[list[tuple[str, str, bool]], lis
     return cols, key
 
 
+_MYSQL_TYPES = {"INTEGER": "INT"}
 _PG_TYPES = {
     "text": "text",
     "integer": "integer",
@@ -303,9 +331,10 @@ def test_every_report_loads_exactly_idempotently_with_its_schema(
     airflow_db: Path,
     emulator: WolkvoxEmulator,
     wolkvox_conn: str,
-    warehouse: Warehouse,  # noqa: F811
+    warehouse: Warehouse,
 ) -> None:
-    from airflow_provider_wolkvox.sql.schema import POSTGRES, SQLITE, _column_type
+    from airflow_provider_wolkvox.sql.flavors import MYSQL, POSTGRES, SQLITE
+    from airflow_provider_wolkvox.sql.schema import column_type
 
     reports = dag(airflow_db, f"wolkvox_test_reports_{warehouse.name}")
     first = reports.test(logical_date=LOGICAL)
@@ -319,10 +348,12 @@ def test_every_report_loads_exactly_idempotently_with_its_schema(
         cols, key = _schema(warehouse, spec.default_table)
         assert [c[0] for c in cols] == list(columns(spec)), api
         assert key == list(key_columns(spec)), api
-        flavor = SQLITE if warehouse.name == "sqlite" else POSTGRES
-        expected_types = [_column_type(flavor, c, spec) for c in columns(spec)]
+        flavor = {"sqlite": SQLITE, "postgres": POSTGRES, "mariadb": MYSQL}[warehouse.name]
+        expected_types = [column_type(flavor, c, spec) for c in columns(spec)]
         if flavor is POSTGRES:
             expected_types = [_PG_TYPES[t] for t in expected_types]
+        if flavor is MYSQL:
+            expected_types = [_MYSQL_TYPES.get(t, t) for t in expected_types]
         assert [c[1] for c in cols] == expected_types, api
         nullable = {f.name for f in spec.schema if f.nullable}
         assert [c[2] for c in cols] == [c not in nullable for c in columns(spec)], api

@@ -152,7 +152,20 @@ def test_create_table_sql_per_dialect() -> None:
     assert '"loaded_at" TEXT NOT NULL' in lite
     assert lite.endswith(") WITHOUT ROWID")
 
-    other = create_table_sql("mssql", "dbo.machine_codes")
+    # T-SQL has no CREATE TABLE IF NOT EXISTS, and its TIMESTAMP is a row version.
+    mssql = create_table_sql("mssql", "dbo.machine_codes")
+    assert mssql.startswith(
+        "IF OBJECT_ID(N'[dbo].[machine_codes]', N'U') IS NULL CREATE TABLE [dbo].[machine_codes] ("
+    )
+    assert "[window_end] DATETIME2(0) NOT NULL" in mssql
+    assert "[telephone] NVARCHAR(128) NOT NULL" in mssql
+    assert "[busy] INT NOT NULL" in mssql
+
+    mysql = create_table_sql("mysql", "machine_codes")
+    assert "`window_start` DATETIME NOT NULL" in mysql  # not TIMESTAMP: no session zone, no 2038
+    assert mysql.endswith(") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+
+    other = create_table_sql("informix", "dbo.machine_codes")
     assert other.startswith("CREATE TABLE IF NOT EXISTS dbo.machine_codes (")
     assert "window_end TIMESTAMP NOT NULL" in other
     assert "telephone VARCHAR(255) NOT NULL" in other
@@ -533,3 +546,20 @@ def test_generic_path_quotes_identifiers_the_hook_way(
     ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'machine_codes'").fetchone()[0]
     conn.close()
     assert ddl.startswith('CREATE TABLE "machine_codes" (\n    "campaign_id" VARCHAR(255)')
+
+
+def test_multi_row_chunks_cover_every_row_once_within_their_bounds() -> None:
+    from airflow_provider_wolkvox.sql.multirow import CHARACTER_BYTES, VALUE_BYTES, chunks
+
+    rows = [("c", i, "x" * (i % 50) * (1 + 200 * (i == 7))) for i in range(1_000)]
+    limit = 3 * VALUE_BYTES * 40 + CHARACTER_BYTES * 2_000
+
+    def bound(row: tuple[Any, ...]) -> int:
+        return 3 * VALUE_BYTES + CHARACTER_BYTES * (len(row[0]) + len(row[2]))
+
+    parts = list(chunks(rows, (0, 2), limit, 64))
+    assert [row for part in parts for row in part] == rows
+    assert all(len(part) <= 64 for part in parts)
+    assert all(sum(map(bound, part)) <= limit or len(part) == 1 for part in parts)
+    assert [len(p) for p in chunks(rows[:10], (0, 2), 10**9, 64)] == [10]  # one statement when all fit
+    assert list(chunks([], (0,), 100, 10)) == []

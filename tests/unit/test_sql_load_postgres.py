@@ -358,7 +358,9 @@ def test_postgres_psycopg2_copy_expert_path(
 
 
 class GenericPostgresHook(PostgresHook):
-    """A PostgreSQL connection whose hook reports no known dialect: the generic DB-API path."""
+    """A PostgreSQL connection whose hook reports no known dialect nor type: the generic DB-API path."""
+
+    conn_type = "generic"
 
     @property
     def dialect_name(self) -> str:
@@ -526,3 +528,47 @@ def test_postgres_tables_of_other_column_types_load_the_same_rows(
     assert ("COPY, psycopg, binary)" in caplog.text) == (how == "binary" and hook_driver() == "psycopg")
     loaded = [(r[3], *map(int, r[4:10])) for r in select(pg_dsn, table)]
     assert loaded == sorted(tuple(row) for row in rows)
+
+
+def test_a_server_that_says_it_is_redshift_gets_no_copy_and_no_advisory_lock(
+    pg_dsn: str,
+    unique_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    schema: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Redshift speaks the PostgreSQL protocol, but has neither COPY FROM STDIN nor advisory locks.
+    Here a real PostgreSQL answers ``SELECT version()`` the way Redshift does (a function of that
+    name ahead of pg_catalog in the search path): the load takes the DB-API path in Redshift's types."""
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(
+            f"CREATE FUNCTION {schema}.version() RETURNS text LANGUAGE sql "
+            "AS $$ SELECT 'PostgreSQL 8.0.2 on i686-pc-linux-gnu, Redshift 1.0.77467' $$"
+        )
+        conn.execute(
+            f"CREATE FUNCTION {schema}.pg_advisory_xact_lock(bigint) RETURNS void LANGUAGE sql "
+            "AS $$ SELECT (1 / 0)::text::void $$"
+        )
+    conn_id = f"wk_pg_{unique_name}"
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", pg_dsn)
+    hook = PostgresHook(postgres_conn_id=conn_id, options=f"-c search_path={schema},pg_catalog")
+    table = f"{schema}.machine_codes"
+    with caplog.at_level(logging.INFO, logger="airflow_provider_wolkvox"):
+        assert load(hook, table, make_rows(1_500)) == 1_500
+        assert load(hook, table, make_rows(1_500)) == 1_500  # idempotent
+    assert "(DB-API, redshift)" in caplog.text
+    assert "COPY" not in caplog.text
+    with psycopg.connect(pg_dsn) as conn:
+        types = dict(
+            conn.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = 'machine_codes'",
+                (schema,),
+            ).fetchall()
+        )
+    assert types["telephone"] == "character varying"
+    assert types["window_start"] == "timestamp with time zone"
+    before = dump(pg_dsn, table)
+    with pytest.raises(RuntimeError):
+        load(hook, table, failing_rows(12_000))
+    assert dump(pg_dsn, table) == before

@@ -87,6 +87,31 @@ def postgres_warehouse(pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
         admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
+@pytest.fixture
+def mariadb_warehouse(mariadb_database: str, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
+    from tests.conftest import mariadb_connect, mysql_connection_json
+
+    monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_MARIADB", mysql_connection_json(mariadb_database))
+
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        db = mariadb_connect(mariadb_database, time_zone="+00:00")
+        try:
+            cursor = db.cursor()
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+        finally:
+            db.close()
+
+    def execute(sql: str) -> None:
+        db = mariadb_connect(mariadb_database)
+        try:
+            db.cursor().execute(sql)
+        finally:
+            db.close()
+
+    return Warehouse("mariadb", query, execute)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def warehouse(request: pytest.FixtureRequest) -> Warehouse:
     return request.getfixturevalue(f"{request.param}_warehouse")  # type: ignore[no-any-return]

@@ -55,12 +55,29 @@ PLAN: dict[str, dict[str, object]] = {
     },
 }
 
+# Run only by the CeleryExecutor deployment (test_celery.py): two DAGs share token C, so their
+# tasks, spread over two Celery workers, still go through one pool of one slot.
+CELERY_PLAN: dict[str, dict[str, object]] = {
+    f"wolkvox_it_celery_{n}": {
+        "conn": "wolkvox_it_c",
+        "campaign": f"4{n}",
+        "table": f"it_celery_{n}",
+        "first": "2025-11-20T00:00:00+00:00",
+        "intervals": 6,
+    }
+    for n in (1, 2)
+}
+
 # Both dates inclusive: 24 hourly intervals.
 BACKFILL = {
     "dag_id": "wolkvox_it_backfill",
     "from": "2025-11-21T00:00:00+00:00",
     "to": "2025-11-21T23:00:00+00:00",
 }
+
+
+# A DAG whose connection `pools sync` never saw (as if kept in a secrets backend): its pool is missing.
+MISSING_POOL = {"dag_id": "wolkvox_it_missing_pool", "conn": "wolkvox_it_unsynced"}
 
 
 def _dag(dag_id: str, spec: dict[str, object]) -> DAG:
@@ -91,5 +108,20 @@ def _dag(dag_id: str, spec: dict[str, object]) -> DAG:
     return dag
 
 
-for _dag_id, _spec in PLAN.items():
+for _dag_id, _spec in {**PLAN, **CELERY_PLAN}.items():
     globals()[_dag_id] = _dag(_dag_id, _spec)
+
+with DAG(
+    MISSING_POOL["dag_id"],
+    schedule=None,
+    start_date=datetime(2025, 11, 1),
+    is_paused_upon_creation=True,
+    tags=["wolkvox-integration"],
+) as wolkvox_it_missing_pool:
+    MachineCodesToSqlOperator(
+        task_id=TASK_ID,
+        wolkvox_conn_id=MISSING_POOL["conn"],
+        campaign_id="99",
+        sql_conn_id=WAREHOUSE_CONN,
+        table="it_missing_pool",
+    )

@@ -20,7 +20,7 @@ WINDOW = {
     "max_request_window": timedelta(hours=1),
 }
 
-for warehouse in ("sqlite", "postgres"):
+for warehouse in ("sqlite", "postgres", "mariadb"):
     with DAG(f"wolkvox_test_reports_{warehouse}", schedule=None, start_date=START, catchup=False):
         for api in REPORTS:
             WolkvoxReportToSqlOperator(

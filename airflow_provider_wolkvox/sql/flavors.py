@@ -1,0 +1,267 @@
+"""What each warehouse needs, as data: column types, quoting, "create if missing", how a window is replaced.
+
+A flavor is to a database what a :class:`~airflow_provider_wolkvox.reports.ReportSpec` is to a
+report: generic code (:mod:`~airflow_provider_wolkvox.sql.schema` builds the SQL, the loaders
+run it) reads it and never branches on a database's name. The flavor is picked from the hook's
+common-sql dialect (``DbApiHook.dialect_name``), else from its connection type; never from a
+connection id. Anything unknown gets :data:`GENERIC`.
+
+Why the types differ:
+
+- keys and free text: MySQL/MariaDB, SQL Server and Oracle cannot key a TEXT/MAX/CLOB column,
+  so key columns get a bounded type small enough for the database's key-length limit (InnoDB:
+  3,072 bytes, SQL Server: 900 bytes for a clustered key) and free text (campaign_5's comments
+  run past 255 characters) an unbounded one;
+- times hold UTC wall-clock time and are never converted through a session time zone: MySQL's
+  ``TIMESTAMP`` is (and ends in 2038), so MySQL/MariaDB get ``DATETIME``; SQL Server's
+  ``TIMESTAMP`` is a row version, so it gets ``DATETIME2(0)``; Snowflake ``TIMESTAMP_NTZ``;
+- ``CREATE TABLE IF NOT EXISTS`` is missing in T-SQL (``IF OBJECT_ID(...) IS NULL``) and in
+  Oracle before 23ai (a look in the catalog first);
+- BigQuery runs no multi-statement transaction through DB-API: its rows go to a staging table
+  and one ``MERGE`` replaces the window (one DML statement is atomic there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+Quote = Callable[[str], str]
+Create = Literal["if_not_exists", "if_object_id", "catalog"]
+Replace = Literal["transaction", "staging_merge"]
+
+
+def double_quote(word: str) -> str:
+    """SQL-standard quoting; safe because every identifier passed the strict regex first."""
+    return f'"{word}"'
+
+
+def upper_quote(word: str) -> str:
+    """Quoted in upper case: the same name an unquoted identifier folds to (Oracle, Snowflake)."""
+    return f'"{word.upper()}"'
+
+
+def backtick(word: str) -> str:
+    """MySQL/MariaDB and BigQuery quoting."""
+    return f"`{word}`"
+
+
+def bracket(word: str) -> str:
+    """T-SQL quoting that holds whatever ``QUOTED_IDENTIFIER`` the driver's session has."""
+    return f"[{word}]"
+
+
+def no_quote(word: str) -> str:
+    """Leave a validated identifier as it is (the database folds its case as usual)."""
+    return word
+
+
+def utc_iso(moment: datetime) -> str:
+    """``2026-11-27T06:00:00+00:00``: the text form of a time in SQLite and in COPY data."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def utc_aware(moment: datetime) -> datetime:
+    """An aware UTC datetime: what a ``timestamptz`` parameter wants."""
+    return moment.astimezone(timezone.utc)
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """A naive datetime holding UTC wall-clock time: what a zone-less time column wants."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """Types, quoting and statement shapes of one family of databases."""
+
+    name: str
+    title: str
+    """How the docs name it."""
+    text_type: str
+    """Text that can be part of a primary key (campaign id, a report's key fields)."""
+    time_type: str
+    """Holds a UTC wall-clock time (or an instant) with no session time-zone conversion."""
+    int_type: str
+    time_value: Callable[[datetime], object]
+    """Turns an aware datetime into the parameter value stored in a time column."""
+    long_text_type: str = ""
+    """Free text outside the key (comments); ``text_type`` when empty."""
+    numeric_type: str = "NUMERIC"
+    """Type of percentages (exact decimals)."""
+    quote: Quote = double_quote
+    table_options: str = ""
+    key_clause: str = "PRIMARY KEY ({})"
+    create: Create = "if_not_exists"
+    """How "create the table if missing" is said: ``IF NOT EXISTS``, T-SQL's ``IF OBJECT_ID``, or a
+    look in the catalog (``exists_sql``) before a plain ``CREATE TABLE``."""
+    exists_sql: str = ""
+    """For ``create="catalog"``: a count of tables named ``{name}`` in schema ``{schema}`` (both
+    validated identifiers, inlined as string literals)."""
+    ddl_commits: bool = False
+    """DDL commits the open transaction: the table is created in a transaction of its own first."""
+    replace: Replace = "transaction"
+    """``transaction``: DELETE and INSERT in one transaction. ``staging_merge``: rows into a staging
+    table, then one MERGE statement (for warehouses with no DB-API transaction)."""
+    session_sql: tuple[str, ...] = ()
+    """Run on the connection before anything else (e.g. MySQL strict mode: never truncate silently)."""
+    dialects: tuple[str, ...] = ()
+    """common-sql dialect names and Airflow connection types that pick this flavor."""
+    sqlglot_dialect: str = ""
+    """The dialect the unit tests parse this flavor's statements in ("" for none)."""
+
+    @property
+    def free_text_type(self) -> str:
+        return self.long_text_type or self.text_type
+
+
+POSTGRES = Flavor(
+    "postgresql",
+    "PostgreSQL",
+    "text",
+    "timestamptz",
+    "integer",
+    utc_aware,
+    numeric_type="numeric",
+    dialects=("postgresql", "postgres"),
+    sqlglot_dialect="postgres",
+)
+SQLITE = Flavor(
+    "sqlite",
+    "SQLite",
+    "TEXT",
+    "TEXT",
+    "INTEGER",
+    utc_iso,
+    table_options=" WITHOUT ROWID",
+    dialects=("sqlite",),
+    sqlglot_dialect="sqlite",
+)
+MYSQL = Flavor(
+    "mysql",
+    "MySQL / MariaDB",
+    # utf8mb4 takes up to 4 bytes a character: the widest key (campaign_9's: three texts, three
+    # DATETIMEs) fits InnoDB's 3,072 bytes; a longer value fails the load (strict mode), never cut.
+    "VARCHAR(191)",
+    "DATETIME",
+    "INTEGER",
+    utc_naive,
+    long_text_type="MEDIUMTEXT",
+    numeric_type="DECIMAL(9,2)",
+    quote=backtick,
+    # InnoDB: transactional (MyISAM would leave half a load). utf8mb4_bin: keys compare exactly
+    # (the default collations fold case and accents, which would merge distinct ids).
+    table_options=" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    ddl_commits=True,
+    session_sql=("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')",),
+    dialects=("mysql", "mariadb"),
+    sqlglot_dialect="mysql",
+)
+MSSQL = Flavor(
+    "mssql",
+    "Microsoft SQL Server",
+    # NVARCHAR takes 2 bytes a character: the widest key (three texts, three DATETIME2(0)) fits
+    # the 900-byte clustered key.
+    "NVARCHAR(128)",
+    "DATETIME2(0)",
+    "INT",
+    utc_naive,
+    long_text_type="NVARCHAR(MAX)",
+    numeric_type="DECIMAL(9,2)",
+    quote=bracket,
+    create="if_object_id",
+    dialects=("mssql", "tsql", "sqlserver"),
+    sqlglot_dialect="tsql",
+)
+SNOWFLAKE = Flavor(
+    "snowflake",
+    "Snowflake",
+    "VARCHAR",
+    "TIMESTAMP_NTZ(0)",
+    "NUMBER(10,0)",
+    utc_naive,
+    numeric_type="NUMBER(9,2)",
+    quote=upper_quote,
+    ddl_commits=True,
+    dialects=("snowflake",),
+    sqlglot_dialect="snowflake",
+)
+BIGQUERY = Flavor(
+    "bigquery",
+    "Google BigQuery",
+    "STRING",
+    "TIMESTAMP",
+    "INT64",
+    utc_aware,
+    numeric_type="NUMERIC",
+    quote=backtick,
+    key_clause="PRIMARY KEY ({}) NOT ENFORCED",
+    ddl_commits=True,
+    replace="staging_merge",
+    dialects=("bigquery", "gcpbigquery", "google_cloud_platform"),
+    sqlglot_dialect="bigquery",
+)
+REDSHIFT = Flavor(
+    "redshift",
+    "Amazon Redshift",
+    # Redshift's TEXT is VARCHAR(256) and its lengths count bytes.
+    "VARCHAR(1024)",
+    "TIMESTAMPTZ",
+    "INTEGER",
+    utc_aware,
+    long_text_type="VARCHAR(65535)",
+    numeric_type="DECIMAL(9,2)",
+    dialects=("redshift",),
+    sqlglot_dialect="redshift",
+)
+ORACLE = Flavor(
+    "oracle",
+    "Oracle",
+    "VARCHAR2(255 CHAR)",
+    "TIMESTAMP(0)",
+    "NUMBER(10)",
+    utc_naive,
+    long_text_type="CLOB",
+    numeric_type="NUMBER(9,2)",
+    quote=upper_quote,
+    create="catalog",
+    exists_sql="SELECT COUNT(*) FROM all_tables WHERE owner = {schema} AND table_name = {name}",
+    ddl_commits=True,
+    dialects=("oracle",),
+    sqlglot_dialect="oracle",
+)
+GENERIC = Flavor(
+    "generic",
+    "any other DB-API database",
+    "VARCHAR(255)",
+    "TIMESTAMP",
+    "INTEGER",
+    utc_naive,
+    long_text_type="VARCHAR(4000)",
+    numeric_type="DECIMAL(9,2)",
+    quote=no_quote,
+    ddl_commits=True,
+)
+"""Anything else: portable types; TIMESTAMP values are naive and hold UTC; identifiers quoted the
+hook's way (``dialect.escape_word``)."""
+
+FLAVORS: tuple[Flavor, ...] = (POSTGRES, SQLITE, MYSQL, MSSQL, SNOWFLAKE, BIGQUERY, REDSHIFT, ORACLE, GENERIC)
+_BY_NAME = {name: flavor for flavor in FLAVORS for name in flavor.dialects}
+
+
+def flavor_for(dialect_name: str) -> Flavor:
+    """The flavor of a common-sql dialect name or connection type; :data:`GENERIC` when unknown."""
+    return _BY_NAME.get(str(dialect_name).lower(), GENERIC)
+
+
+def hook_flavor(db_hook: DbApiHook) -> Flavor:
+    """The flavor of ``db_hook``: its common-sql dialect, else its connection type."""
+    flavor = flavor_for(db_hook.dialect_name)
+    if flavor is GENERIC:
+        flavor = flavor_for(getattr(db_hook, "conn_type", None) or "")
+    return flavor

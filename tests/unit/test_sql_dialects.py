@@ -1,0 +1,322 @@
+"""The warehouses that cannot run here, checked as far as a real SQL parser can: every flavor's
+statements for every report parse in that database's dialect (sqlglot), into the shape meant,
+with the types of the flavor. And flavor choice by dialect or connection type, never by id.
+
+BigQuery's staging-table path runs against a recording DB-API connection (BigQuery is a cloud
+warehouse: this is the one place a stand-in is used) to pin what it sends and in which order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pendulum
+import pytest
+import sqlglot
+from airflow.providers.common.sql.hooks.sql import DbApiHook
+from sqlglot import exp
+
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, REPORTS, ReportSpec
+from airflow_provider_wolkvox.sql import load_window
+from airflow_provider_wolkvox.sql import staged as staged_path
+from airflow_provider_wolkvox.sql.flavors import (
+    BIGQUERY,
+    FLAVORS,
+    GENERIC,
+    MSSQL,
+    MYSQL,
+    ORACLE,
+    POSTGRES,
+    REDSHIFT,
+    SNOWFLAKE,
+    SQLITE,
+    Flavor,
+    flavor_for,
+    hook_flavor,
+)
+from airflow_provider_wolkvox.sql.multirow import values_sql
+from airflow_provider_wolkvox.sql.schema import column_type, columns, key_columns, statements
+
+from .test_sql_load import END, LOADED, START, failing_rows, make_rows
+
+PARSED = [f for f in FLAVORS if f.sqlglot_dialect]
+"""Every flavor but the generic fallback (which is for databases no parser can name)."""
+PLACEHOLDER = {"postgres": "%s", "redshift": "%s"}
+"""The drivers' placeholders where sqlglot reads them; elsewhere ``?`` (pyodbc's and what BigQuery's
+DB-API sends; oracledb's ``:1`` is not in sqlglot's Oracle grammar)."""
+
+
+UNPARSED_OPTIONS = {"sqlite": " WITHOUT ROWID"}
+"""Table options sqlglot's grammar lacks (SQLite runs for real in test_sql_load.py)."""
+
+
+def parse(flavor: Flavor, sql: str) -> exp.Expression:
+    """The one statement of ``sql``, parsed for real: sqlglot's fallback to an opaque Command for
+    syntax it does not know counts as a failure."""
+    sql = sql.replace(UNPARSED_OPTIONS.get(flavor.name, "\0"), "")
+    [tree] = sqlglot.parse(sql, read=flavor.sqlglot_dialect, error_level=sqlglot.ErrorLevel.RAISE)
+    assert tree is not None
+    assert not list(tree.find_all(exp.Command)), f"{flavor.name} does not parse: {sql}"
+    return tree
+
+
+def unquoted(flavor: Flavor, name: str) -> str:
+    return flavor.quote(name).strip('"`[]')
+
+
+@pytest.mark.parametrize("flavor", PARSED, ids=lambda f: f.name)
+@pytest.mark.parametrize("spec", list(REPORTS.values()), ids=lambda s: s.api)
+def test_every_statement_parses_in_the_flavors_dialect(flavor: Flavor, spec: ReportSpec) -> None:
+    placeholder = PLACEHOLDER.get(flavor.sqlglot_dialect, "?")
+    sql = statements(flavor, "analytics.wolkvox_report", placeholder=placeholder, spec=spec)
+
+    create_tree = parse(flavor, sql.create)
+    create = create_tree.find(exp.Create)
+    assert create is not None
+    if flavor.create == "if_object_id":
+        assert isinstance(create_tree, exp.IfBlock)  # T-SQL has no CREATE TABLE IF NOT EXISTS
+    else:
+        assert create_tree is create
+        assert bool(create.args.get("exists")) is (flavor.create == "if_not_exists")
+    defined = {cd.name: cd for cd in create.find_all(exp.ColumnDef)}
+    assert list(defined) == [unquoted(flavor, c) for c in columns(spec)]
+    for name in columns(spec):
+        kind = defined[unquoted(flavor, name)].args["kind"]
+        expected = parse(flavor, f"CAST(x AS {column_type(flavor, name, spec)})").find(exp.DataType)
+        assert kind == expected, (name, kind.sql(flavor.sqlglot_dialect))
+    key = create.find(exp.PrimaryKey)
+    assert key is not None
+    assert [e.name for e in key.expressions] == [unquoted(flavor, c) for c in key_columns(spec)]
+
+    if flavor.create == "catalog":
+        assert isinstance(parse(flavor, sql.exists), exp.Select)
+    delete = parse(flavor, sql.delete)
+    assert isinstance(delete, exp.Delete)
+    assert len(list(delete.find_all(exp.Placeholder, exp.Parameter))) == 3 or placeholder == "%s"
+    insert = parse(flavor, sql.insert)
+    assert isinstance(insert, exp.Insert)
+    assert len(insert.expression.expressions[0].expressions) == len(columns(spec))
+
+
+@pytest.mark.parametrize("spec", list(REPORTS.values()), ids=lambda s: s.api)
+def test_mysql_multi_row_insert_parses(spec: ReportSpec) -> None:
+    sql = statements(MYSQL, "wolkvox_report", placeholder="?", spec=spec)
+    head = sql.insert[: sql.insert.index(" VALUES (") + len(" VALUES ")]
+    insert = parse(MYSQL, head + values_sql("?", len(columns(spec)), 3))
+    assert isinstance(insert, exp.Insert)
+    assert len(insert.expression.expressions) == 3
+
+
+def test_time_types_hold_utc_without_a_session_zone() -> None:
+    """The two traps: MySQL's TIMESTAMP converts through the session zone (and ends in 2038), and
+    SQL Server's TIMESTAMP is a row version, not a time."""
+    assert MYSQL.time_type == "DATETIME"
+    assert MSSQL.time_type == "DATETIME2(0)"
+    assert SNOWFLAKE.time_type == "TIMESTAMP_NTZ(0)"
+    for flavor in (MYSQL, MSSQL, SNOWFLAKE, ORACLE, GENERIC):
+        # zone-less columns get naive UTC wall-clock values
+        assert flavor.time_value(pendulum.datetime(2026, 11, 27, 1, tz="America/Bogota")) == datetime(
+            2026, 11, 27, 6
+        )
+
+
+@pytest.mark.parametrize("flavor", [MYSQL, MSSQL, ORACLE], ids=lambda f: f.name)
+def test_keys_are_bounded_text_and_free_text_is_not(flavor: Flavor) -> None:
+    """MySQL/MariaDB, SQL Server and Oracle cannot key an unbounded text column; campaign_5's
+    comments run past 255 characters."""
+    spec = REPORTS["campaign_5"]
+    assert column_type(flavor, "conn_id", spec) == flavor.text_type
+    assert column_type(flavor, "comments", spec) == flavor.long_text_type
+    assert flavor.long_text_type in ("MEDIUMTEXT", "NVARCHAR(MAX)", "CLOB")
+
+
+@pytest.mark.parametrize(
+    ("name", "flavor"),
+    [
+        ("postgresql", POSTGRES),
+        ("postgres", POSTGRES),
+        ("sqlite", SQLITE),
+        ("mysql", MYSQL),
+        ("mariadb", MYSQL),
+        ("mssql", MSSQL),
+        ("snowflake", SNOWFLAKE),
+        ("bigquery", BIGQUERY),
+        ("gcpbigquery", BIGQUERY),
+        ("redshift", REDSHIFT),
+        ("oracle", ORACLE),
+        ("default", GENERIC),
+        ("informix", GENERIC),
+    ],
+)
+def test_flavor_by_dialect_name_or_connection_type(name: str, flavor: Flavor) -> None:
+    assert flavor_for(name) is flavor
+
+
+class _TypedHook(DbApiHook):
+    """A hook whose dialect common-sql cannot name (no SQLAlchemy dialect installed for it)."""
+
+    conn_name_attr = "typed_conn_id"
+
+    def __init__(self, conn_type: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.conn_type = conn_type
+
+    @property
+    def dialect_name(self) -> str:
+        return "default"
+
+
+def test_connection_type_picks_the_flavor_when_the_dialect_is_unknown() -> None:
+    assert hook_flavor(_TypedHook("snowflake")) is SNOWFLAKE
+    assert hook_flavor(_TypedHook("gcpbigquery")) is BIGQUERY
+    assert hook_flavor(_TypedHook("generic")) is GENERIC
+
+
+# --- BigQuery: staging table, then one MERGE -----------------------------------------------------
+
+
+class Recorder:
+    """A DB-API connection that records statements (BigQuery cannot run here)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Any]] = []
+
+    def cursor(self) -> Recorder:
+        return self
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        self.sent.append((sql, params))
+
+    def executemany(self, sql: str, seq: Any) -> None:
+        raise AssertionError("BigQuery's DB-API runs one job per executemany row: never used")
+
+    def close(self) -> None:
+        pass
+
+    def commit(self) -> None:
+        raise AssertionError("no transaction to commit")
+
+    def rollback(self) -> None:
+        raise AssertionError("no transaction to roll back")
+
+
+class BigQueryLikeHook(DbApiHook):
+    conn_name_attr = "bq_conn_id"
+    conn_type = "gcpbigquery"
+
+    def __init__(self, recorder: Recorder, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.recorder = recorder
+
+    @property
+    def dialect_name(self) -> str:
+        return "bigquery"
+
+    @property
+    def placeholder(self) -> str:
+        return "?"
+
+    def get_conn(self) -> Recorder:
+        return self.recorder
+
+
+def _bigquery_load(rows: Any) -> tuple[Recorder, Any]:
+    recorder = Recorder()
+    hook = BigQueryLikeHook(recorder)
+    try:
+        result = load_window(
+            hook,
+            table="ds.machine_codes",
+            campaign_id="42",
+            window_start=START,
+            window_end=END,
+            loaded_at=LOADED,
+            rows=rows,
+        )
+    except RuntimeError as err:
+        result = err
+    return recorder, result
+
+
+def test_bigquery_loads_into_a_staging_table_then_replaces_the_window_in_one_merge() -> None:
+    recorder, inserted = _bigquery_load(make_rows(2_500))
+    assert inserted == 2_500
+    kinds = [type(parse(BIGQUERY, sql)).__name__ for sql, _ in recorder.sent]
+    assert kinds[:2] == ["Create", "Create"]  # the target if missing, then the staging table
+    assert set(kinds[2:-2]) == {"Insert"}
+    assert kinds[-2:] == ["Merge", "Drop"]
+    staging = recorder.sent[1][0].split("`")[3]
+    assert staging.startswith("machine_codes_wolkvox_stage_")
+    assert "expiration_timestamp" in recorder.sent[1][0]
+    inserts = recorder.sent[2:-2]
+    assert all(f"`{staging}`" in sql for sql, _ in inserts)
+    assert all(len(params) <= staged_path.MAX_PARAMETERS for _, params in inserts)
+    assert sum(len(params) for _, params in inserts) == 2_500 * len(columns(CAMPAIGN_8))
+    merge, window = recorder.sent[-2]
+    assert window == (
+        "42",
+        datetime(2026, 11, 27, 6, tzinfo=timezone.utc),
+        datetime(2026, 11, 27, 7, tzinfo=timezone.utc),
+    )
+    tree = parse(BIGQUERY, merge)
+    assert "WHEN NOT MATCHED BY SOURCE AND" in merge
+    assert "THEN DELETE WHEN NOT MATCHED THEN INSERT ROW" in merge
+    assert tree.this.name == "machine_codes"
+    assert recorder.sent[-1][0] == f"DROP TABLE IF EXISTS `ds`.`{staging}`"
+
+
+def test_bigquery_load_failing_midway_never_touches_the_target() -> None:
+    recorder, error = _bigquery_load(failing_rows(15_000))
+    assert isinstance(error, RuntimeError)
+    sent = [sql for sql, _ in recorder.sent]
+    assert not any(sql.startswith(("MERGE", "DELETE")) for sql in sent)
+    assert sent[-1].startswith("DROP TABLE IF EXISTS `ds`.`machine_codes_wolkvox_stage_")
+
+
+# --- Oracle: a look in the catalog, then a plain CREATE TABLE -----------------------------------
+
+
+class OracleRecorder(Recorder):
+    """Records statements and commits; the catalog says whether the table exists."""
+
+    def __init__(self, tables: int) -> None:
+        super().__init__()
+        self.tables = tables
+
+    def fetchone(self) -> tuple[int]:
+        return (self.tables,)
+
+    @property
+    def rowcount(self) -> int:
+        return 0
+
+    def commit(self) -> None:
+        self.sent.append(("COMMIT", None))
+
+    def executemany(self, sql: str, seq: Any) -> None:
+        self.sent.append((sql, list(seq)))
+
+
+class OracleLikeHook(BigQueryLikeHook):
+    conn_type = "oracle"
+
+    @property
+    def dialect_name(self) -> str:
+        return "oracle"
+
+
+@pytest.mark.parametrize("tables", [0, 1])
+def test_oracle_creates_the_table_only_when_the_catalog_lacks_it(tables: int) -> None:
+    recorder = OracleRecorder(tables)
+    window = {"campaign_id": "42", "window_start": START, "window_end": END, "loaded_at": LOADED}
+    assert (
+        load_window(OracleLikeHook(recorder), table="wolkvox_machine_codes", rows=make_rows(3), **window) == 3
+    )
+    sent = [sql.split(" ")[0] for sql, _ in recorder.sent]
+    ddl = ["SELECT", "CREATE", "COMMIT"] if tables == 0 else ["SELECT", "COMMIT"]
+    assert sent == [*ddl, "DELETE", "INSERT", "COMMIT"]  # DDL commits in Oracle: before the load
+    assert recorder.sent[0][0].endswith("table_name = 'WOLKVOX_MACHINE_CODES'")
+    for sql, _ in recorder.sent:
+        if sql != "COMMIT":
+            parse(ORACLE, sql)  # every statement sent is Oracle SQL
