@@ -40,7 +40,11 @@ class ProgressLog(Protocol):
 
 @dataclass(frozen=True)
 class FetchSummary:
-    """What fetching one interval cost and returned."""
+    """What fetching one interval cost and returned.
+
+    ``api_calls == requests + capped_calls + retried_calls``: every request is either kept,
+    discarded at the cap, or a retry.
+    """
 
     requests: int
     """Request windows answered below the cap (the ones whose rows were kept)."""
@@ -48,6 +52,15 @@ class FetchSummary:
     """HTTP requests sent, including discarded capped answers and retries."""
     rows: int
     """Rows received across the kept request windows."""
+    capped_calls: int = 0
+    """Answers discarded because they reached the row cap (the window was split and asked again)."""
+    retried_calls: int = 0
+    """Requests sent again after a transient answer or a timeout: the hook's retries of a window,
+    and each re-ask, smaller, of a window that kept timing out."""
+    windows: tuple[tuple[DateTime, DateTime], ...] = ()
+    """The kept request windows ``[start, end)``, in order."""
+    api_seconds: float = 0.0
+    """Seconds spent waiting on the API (sending, waiting, reading answers; backoff not included)."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +94,9 @@ def fetch_interval(
     log = logger or _log
     tz = hook.timezone
     sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW))
-    calls_before = hook.calls
-    cursor, requests, rows_total = start, 0, 0
+    calls_before, seconds_before = hook.calls, hook.seconds
+    cursor, rows_total, capped = start, 0, 0
+    windows: list[tuple[DateTime, DateTime]] = []
     while cursor < end:
         stop = window_end(cursor, end, sizer.size, tz)
         span = timedelta(seconds=(stop - cursor).total_seconds())  # plain timedelta: pendulum's mixes badly
@@ -103,6 +117,7 @@ def fetch_interval(
                     f"{spec.api} {label}: even a one-second window returns {len(rows):,} rows, the API's "
                     "cap; the answer is truncated and cannot be split further"
                 )
+            capped += 1
             sizer.capped(span)
             log.info(
                 "%s hit the %s-row cap (may be truncated): asking for %s instead",
@@ -112,10 +127,20 @@ def fetch_interval(
             )
             continue
         staging.add(rows)
-        requests += 1
+        windows.append((cursor, stop))
         rows_total += len(rows)
         cursor = stop
         sizer.kept(span, len(rows))
         remaining = math.ceil((end - cursor).total_seconds() / sizer.size.total_seconds())
-        log.info("request %d/%d %s -> %s rows", requests, requests + remaining, label, f"{len(rows):,}")
-    return FetchSummary(requests=requests, api_calls=hook.calls - calls_before, rows=rows_total)
+        kept = len(windows)
+        log.info("request %d/%d %s -> %s rows", kept, kept + remaining, label, f"{len(rows):,}")
+    api_calls = hook.calls - calls_before
+    return FetchSummary(
+        requests=len(windows),
+        api_calls=api_calls,
+        rows=rows_total,
+        capped_calls=capped,
+        retried_calls=api_calls - len(windows) - capped,
+        windows=tuple(windows),
+        api_seconds=hook.seconds - seconds_before,
+    )

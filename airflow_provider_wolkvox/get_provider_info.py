@@ -86,5 +86,6 @@ def get_provider_info() -> dict[str, Any]:
                 },
             }
         ],
+        "plugins": [{"name": "wolkvox", "plugin-class": "airflow_provider_wolkvox.plugin.WolkvoxPlugin"}],
         "cli": ["airflow_provider_wolkvox.cli.get_cli_commands"],
     }

@@ -1,6 +1,6 @@
 """The numbers not worth dialing, rebuilt whenever new machine codes land in the warehouse.
 
-Scheduled on the Asset that ``wolkvox_machine_codes_sqlite`` updates. A number is
+Scheduled on the asset alias that ``wolkvox_machine_codes_sqlite`` resolves to its table's Asset. A number is
 listed when, over the look-back period, it was dialed at least ``min_dials`` times and
 at least ``min_machine_share_pct`` percent of those dials ended in a machine result (no
 answer, answering machine, busy, congestion, failed). The dialer team exports the
@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 import pendulum
 from airflow.sdk import DAG, Param, task
 
-from airflow_provider_wolkvox.transfers.machine_codes_to_sql import machine_codes_asset
+from airflow_provider_wolkvox.transfers.machine_codes_to_sql import machine_codes_alias
 
 with DAG(
     dag_id="wolkvox_ineffective_numbers",
-    schedule=machine_codes_asset("wolkvox_sqlite"),
+    schedule=machine_codes_alias("wolkvox_sqlite"),
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,
     params={

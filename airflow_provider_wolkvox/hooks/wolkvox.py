@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -101,6 +102,8 @@ class WolkvoxHook(BaseHook):
         self.timeout_attempts = timeout_attempts
         self.calls = 0
         """HTTP requests sent by this hook, retries included (each one spends quota)."""
+        self.seconds = 0.0
+        """Seconds this hook spent waiting on the API: sending, waiting and reading answers."""
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
@@ -122,6 +125,14 @@ class WolkvoxHook(BaseHook):
         settings = WolkvoxSettings.from_connection(self.get_connection(self.wolkvox_conn_id))
         mask_secret(settings.token)
         return settings
+
+    @property
+    def server_host(self) -> str:
+        """The API's host, ``wv0032.wolkvox.com``: names the server in lineage, never the token."""
+        if self.settings.server:
+            return f"wv{self.settings.server}.wolkvox.com"
+        url = urlsplit(self.settings.base_url)  # host and port only: a URL may carry credentials
+        return f"{url.hostname}:{url.port}" if url.port else str(url.hostname)
 
     @property
     def timezone(self) -> str:
@@ -197,7 +208,7 @@ class WolkvoxHook(BaseHook):
         if not rows:
             raise WolkvoxResponseError("token_info: the answer has no data")
         row = rows[0]
-        return TokenInfo(
+        info = TokenInfo(
             description=str(row.get("description", "")),
             token_limit=_int_or_none(row.get("token_limit")),
             token_use_today=_int_or_none(row.get("token_use_today")),
@@ -205,6 +216,10 @@ class WolkvoxHook(BaseHook):
             available_consumption_options=_int_or_none(row.get("available_consumption_options")),
             hours_to_restart_count=_int_or_none(row.get("hours_to_restart_count")),
         )
+        from airflow_provider_wolkvox import metrics
+
+        metrics.quota(self.wolkvox_conn_id, info)
+        return info
 
     def test_connection(self) -> tuple[bool, str]:
         """Check the address and token with one ``token_info`` call (it spends one unit of quota)."""
@@ -264,6 +279,8 @@ class WolkvoxHook(BaseHook):
             raise TransientAnswer(f"no answer within {self.settings.timeout:g} s", timeout=True) from None
         except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
             raise TransientAnswer(f"{type(err).__name__} (connection failed or was cut)") from None
+        finally:
+            self.seconds += time.monotonic() - started
         self.log.debug(
             "%s: HTTP %s, %s bytes in %.2f s",
             label,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxError, WolkvoxQuotaExceededError
+from airflow_provider_wolkvox.figures import TaskFigures
 from airflow_provider_wolkvox.pools import POOL_SLOTS, pool_name
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, report
 from airflow_provider_wolkvox.windows import (
@@ -81,6 +83,8 @@ class WolkvoxWindowOperator(BaseOperator):
         self.window_end = window_end
         self.max_request_window = max_request_window
         self.wait_for_quota = wait_for_quota
+        self.figures: TaskFigures | None = None
+        """What the last successful run did (metrics, asset events and lineage read it)."""
 
     @classmethod
     def partial(cls, **kwargs: Any) -> Any:
@@ -98,7 +102,7 @@ class WolkvoxWindowOperator(BaseOperator):
         from airflow_provider_wolkvox._compat import AirflowFailException
 
         try:
-            return self._run()
+            result = self._run()
         except WolkvoxQuotaExceededError as err:
             self._wait_for_quota_or_fail(err)
             raise  # unreachable: the method above defers or raises
@@ -106,6 +110,22 @@ class WolkvoxWindowOperator(BaseOperator):
             if err.retryable:
                 raise
             raise AirflowFailException(f"{type(err).__name__}: {err}") from None
+        if self.figures is not None:
+            self.record(self.figures, context)
+        return result
+
+    def record(self, figures: TaskFigures, context: Context) -> None:
+        """Tell the deployment what the task did: metrics here; SQL loads add asset events."""
+        from airflow_provider_wolkvox import metrics
+
+        metrics.task_figures(figures)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """The report read and the table written, for the OpenLineage provider when it is installed
+        (see :mod:`~airflow_provider_wolkvox.lineage`)."""
+        from airflow_provider_wolkvox.lineage import operator_lineage
+
+        return operator_lineage(self)
 
     def resume_after_quota(self, context: Context, event: Any = None) -> Any:
         """Back from a quota deferral: run the same interval again from the start."""
@@ -130,10 +150,12 @@ class WolkvoxWindowOperator(BaseOperator):
         self.defer(trigger=DateTimeTrigger(moment=resume_at), method_name="resume_after_quota")
 
     def _run(self) -> Any:
+        from airflow_provider_wolkvox import metrics
         from airflow_provider_wolkvox.fetch import FetchedInterval, fetch_interval
         from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
         from airflow_provider_wolkvox.staging import Staging
 
+        self.figures = None
         start, end = validate_window(self.window_start, self.window_end)
         campaign_id = str(self.campaign_id).strip()
         if not campaign_id or campaign_id == "None":
@@ -161,13 +183,37 @@ class WolkvoxWindowOperator(BaseOperator):
                     "telephones" if self.spec.key == ("telephone",) else "rows after combining",
                     summary.api_calls,
                 )
-                return self.deliver(FetchedInterval(campaign_id, start, end, hook.timezone, staging, summary))
+                fetched = FetchedInterval(campaign_id, start, end, hook.timezone, staging, summary)
+                started = time.monotonic()
+                result = self.deliver(fetched)
+                self.figures = TaskFigures(
+                    report=self.spec.api,
+                    wolkvox_conn_id=self.wolkvox_conn_id,
+                    server=hook.server_host,
+                    campaign_id=campaign_id,
+                    start=start,
+                    end=end,
+                    summary=summary,
+                    rows_delivered=self.delivered_rows(fetched, result),
+                    deliver_seconds=time.monotonic() - started,
+                    **self.destination(),
+                )
+                return result
         finally:
             hook.close()
+            metrics.calls_sent(self.wolkvox_conn_id, self.spec.api, hook.calls)
 
     def deliver(self, fetched: FetchedInterval) -> Any:
         """Put the interval's combined rows where they belong; the return value goes to XCom."""
         raise NotImplementedError
+
+    def delivered_rows(self, fetched: FetchedInterval, result: Any) -> int:
+        """How many rows :meth:`deliver` delivered (its ``result`` in hand)."""
+        return len(fetched.staging)
+
+    def destination(self) -> dict[str, Any]:
+        """Where :meth:`deliver` put the rows, as :class:`TaskFigures` fields (none for XCom)."""
+        return {}
 
 
 def _inherited_default_args(kwargs: dict[str, Any]) -> dict[str, Any]:

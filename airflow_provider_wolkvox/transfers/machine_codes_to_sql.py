@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, AssetAlias
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
-from airflow_provider_wolkvox.transfers.report_to_sql import WolkvoxReportToSqlOperator, report_asset
+from airflow_provider_wolkvox.transfers.report_to_sql import (
+    WolkvoxReportToSqlOperator,
+    report_alias,
+    report_asset,
+)
+
+
+def machine_codes_alias(sql_conn_id: str, table: str = CAMPAIGN_8.default_table) -> AssetAlias:
+    """The alias a load into ``table`` of ``sql_conn_id`` resolves to its warehouse table's Asset;
+    schedule downstream DAGs on it."""
+    return report_alias(sql_conn_id, table)
 
 
 def machine_codes_asset(sql_conn_id: str, table: str = CAMPAIGN_8.default_table) -> Asset:
-    """The Asset a load into ``table`` of ``sql_conn_id`` updates; schedule downstream DAGs on it."""
+    """The deprecated connection-named Asset ``x-wolkvox://<sql_conn_id>/<table>`` (kept until 0.3.0)."""
     return report_asset(sql_conn_id, table)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, AssetAlias
 
 from airflow_provider_wolkvox._compat import BaseHook
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
@@ -13,12 +13,30 @@ from airflow_provider_wolkvox.reports import report
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
+    from airflow.sdk import Context
 
     from airflow_provider_wolkvox.fetch import FetchedInterval
+    from airflow_provider_wolkvox.figures import TaskFigures
+    from airflow_provider_wolkvox.warehouse import WarehouseTable
+
+
+def report_alias(sql_conn_id: str, table: str) -> AssetAlias:
+    """The alias every load into ``table`` of ``sql_conn_id`` resolves to its warehouse table's Asset.
+
+    The warehouse (``postgres://host:5432/database/schema/table``) is only known once
+    the task reads the connection, so at parse time a DAG names the alias: schedule
+    downstream DAGs on it, or on the warehouse table's Asset itself.
+    """
+    return AssetAlias(name=f"wolkvox:{sql_conn_id}/{table}", group="wolkvox")
 
 
 def report_asset(sql_conn_id: str, table: str) -> Asset:
-    """The Asset a load into ``table`` of ``sql_conn_id`` updates; schedule downstream DAGs on it."""
+    """The connection-named Asset ``x-wolkvox://<sql_conn_id>/<table>``: deprecated, kept for one release.
+
+    It names a connection id, not the database, so it joins nothing outside this
+    provider; loads still update it (with the same figures) until 0.3.0. Schedule on
+    :func:`report_alias` or the warehouse table's Asset instead.
+    """
     return Asset(uri=f"x-wolkvox://{sql_conn_id}/{table}", group="wolkvox")
 
 
@@ -53,17 +71,22 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         **kwargs: Any,
     ) -> None:
         table = table or report(api).default_table
-        kwargs.setdefault("outlets", [report_asset(sql_conn_id, table)])
+        kwargs.setdefault("outlets", [report_alias(sql_conn_id, table), report_asset(sql_conn_id, table)])
         super().__init__(api=api, **kwargs)
         self.sql_conn_id = sql_conn_id
         self.table = table
         self.create_table = create_table
+        self.warehouse: WarehouseTable | None = None
+        """The table the last load wrote, named by its server and database (set at run time)."""
 
     def deliver(self, fetched: FetchedInterval) -> dict[str, Any]:
         from airflow_provider_wolkvox.sql import load_window
+        from airflow_provider_wolkvox.warehouse import warehouse_table
 
+        db_hook = self._db_hook()
+        self.warehouse = warehouse_table(db_hook, self.table)
         loaded = load_window(
-            self._db_hook(),
+            db_hook,
             table=self.table,
             campaign_id=fetched.campaign_id,
             window_start=fetched.start,
@@ -82,7 +105,38 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
             "rows_received": fetched.summary.rows,
             "requests": fetched.summary.requests,
             "api_calls": fetched.summary.api_calls,
+            "capped_calls": fetched.summary.capped_calls,
+            "retried_calls": fetched.summary.retried_calls,
+            "warehouse": self.warehouse.uri,
         }
+
+    def delivered_rows(self, fetched: FetchedInterval, result: Any) -> int:
+        return int(result["rows"])
+
+    def destination(self) -> dict[str, Any]:
+        return {"warehouse": self.warehouse, "sql_conn_id": self.sql_conn_id}
+
+    def record(self, figures: TaskFigures, context: Context) -> None:
+        """Metrics, and the load's figures on its asset events.
+
+        Every Asset outlet (the deprecated connection-named one, and any the DAG
+        added) gets the figures as its event's ``extra``; every alias outlet
+        resolves to the warehouse table's Asset, whose event carries them too.
+        """
+        super().record(figures, context)
+        assert figures.warehouse is not None
+        extra = figures.asset_extra()
+        events = context["outlet_events"]
+        for outlet in self.outlets:
+            if isinstance(outlet, AssetAlias):
+                try:
+                    table = Asset(uri=figures.warehouse.uri, group="wolkvox")
+                except ValueError as err:  # a URI Airflow refuses must not fail a committed load
+                    self.log.warning("no asset event for %s: %s", figures.warehouse.uri, err)
+                    continue
+                events[outlet].add(table, extra=extra)
+            elif isinstance(outlet, Asset):
+                events[outlet].extra.update(extra)
 
     def _db_hook(self) -> DbApiHook:
         from airflow.providers.common.sql.hooks.sql import DbApiHook

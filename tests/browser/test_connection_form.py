@@ -12,6 +12,7 @@ them the test skips, unless CI=true, where it fails.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -117,19 +118,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         pass
 
 
-@pytest.fixture(scope="module")
-def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a fresh Airflow 3 API server with no login; stopped at teardown."""
-    _require_browser()
-    home = tmp_path_factory.mktemp("airflow-home")
-    port = _free_port()
-    env = _airflow_env(home, port)
-    migrate = subprocess.run(
-        [AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, timeout=180, check=False
-    )
-    assert migrate.returncode == 0, (
-        f"airflow db migrate failed:\n{migrate.stdout[-3000:]}{migrate.stderr[-3000:]}"
-    )
+@contextlib.contextmanager
+def running_api_server(home: Path, port: int, env: dict[str, str]) -> Iterator[str]:
+    """``airflow api-server`` on ``home`` (migrated already), until the block ends; yields its base URL."""
     log_path = home / "api-server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -161,6 +152,26 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base_url
     finally:
         _stop(process)
+
+
+def migrate(env: dict[str, str]) -> None:
+    """A fresh metadata DB for ``env``'s AIRFLOW_HOME."""
+    done = subprocess.run(
+        [AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert done.returncode == 0, f"airflow db migrate failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a fresh Airflow 3 API server with no login; stopped at teardown."""
+    _require_browser()
+    home = tmp_path_factory.mktemp("airflow-home")
+    port = _free_port()
+    env = _airflow_env(home, port)
+    migrate(env)
+    with running_api_server(home, port, env) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,14 @@ def test_dense_window_is_split_until_below_the_cap_and_sums_to_the_truth(emu: Wo
     assert summary.api_calls == len(log)
     # Once density is known, windows are sized for it: few wasted calls.
     assert summary.api_calls - summary.requests <= 3
+    # Every call is kept, discarded at the cap or a retry; the kept windows tile the interval.
+    assert summary.capped_calls == sum(entry["rows"] == 2_000 for entry in log) >= 1
+    assert summary.retried_calls == 0
+    assert summary.api_calls == summary.requests + summary.capped_calls
+    assert len(summary.windows) == summary.requests
+    assert (summary.windows[0][0], summary.windows[-1][1]) == (start, end)
+    assert all(a[1] == b[0] for a, b in zip(summary.windows, summary.windows[1:], strict=False))
+    assert summary.api_seconds > 0
 
 
 def test_later_windows_start_at_the_size_that_worked(emu: WolkvoxEmulator) -> None:
@@ -101,3 +109,8 @@ def test_window_that_keeps_timing_out_is_split(token: str, monkeypatch: pytest.M
     kept = log[2:]
     assert [entry["params"]["date_ini"][8:] for entry in kept][:2] == ["000000", "020000"]
     assert summary.requests == 2
+    # The first window's second try and its re-ask, smaller, were both retries.
+    assert (summary.retried_calls, summary.capped_calls) == (2, 0)
+    assert summary.api_calls == len(log) == 4
+    # Waiting on the API includes the two timeouts the client waited out (0.5 s each).
+    assert summary.api_seconds >= 1.0

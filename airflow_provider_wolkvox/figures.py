@@ -1,0 +1,60 @@
+"""What one Wolkvox task did, in figures: what metrics, asset events and lineage describe.
+
+Built by the operator after a successful run, from the fetch's summary and the
+sink's result; holds no token (the server is named by its address, the
+connections by their ids).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pendulum import DateTime
+
+    from airflow_provider_wolkvox.fetch import FetchSummary
+    from airflow_provider_wolkvox.warehouse import WarehouseTable
+
+
+@dataclass(frozen=True)
+class TaskFigures:
+    """One interval of one report, fetched and delivered."""
+
+    report: str
+    wolkvox_conn_id: str
+    server: str
+    """The API's host, ``wv0032.wolkvox.com`` (or the ``base_url`` extra's host)."""
+    campaign_id: str
+    start: DateTime
+    end: DateTime
+    summary: FetchSummary
+    rows_delivered: int
+    """Rows loaded into the table, or returned through XCom."""
+    deliver_seconds: float
+    """Seconds spent delivering the rows (the warehouse transaction, or building the XCom value)."""
+    warehouse: WarehouseTable | None = None
+    """The table a SQL load wrote; None for XCom operators."""
+    sql_conn_id: str | None = None
+
+    def asset_extra(self) -> dict[str, Any]:
+        """The ``extra`` of the load's asset events: JSON values, no token."""
+        summary = self.summary
+        extra: dict[str, Any] = {
+            "report": self.report,
+            "campaign_id": self.campaign_id,
+            "window_start": self.start.isoformat(),
+            "window_end": self.end.isoformat(),
+            "rows_received": summary.rows,
+            "rows_loaded": self.rows_delivered,
+            "request_windows": summary.requests,
+            "api_calls": summary.api_calls,
+            "capped_calls": summary.capped_calls,
+            "retried_calls": summary.retried_calls,
+            "wolkvox_conn_id": self.wolkvox_conn_id,
+            "server": self.server,
+        }
+        if self.warehouse is not None:
+            extra["table"] = self.warehouse.uri
+            extra["sql_conn_id"] = self.sql_conn_id
+        return extra

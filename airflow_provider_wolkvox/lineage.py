@@ -1,0 +1,99 @@
+"""OpenLineage for every Wolkvox operator: the report read, and the warehouse table written.
+
+Called by the OpenLineage provider (``apache-airflow-providers-openlineage``, the
+``openlineage`` extra) through the operators' ``get_openlineage_facets_on_complete``;
+without that provider nothing calls this module and nothing imports it. The input
+is the Wolkvox report, namespace ``wolkvox://<server>`` and name
+``<report>/campaign_id=<id>``; the output is the warehouse table, named the way
+the SQL hook's own OpenLineage database info names it. No token is in either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_wolkvox.reports import Field
+
+if TYPE_CHECKING:
+    from airflow_provider_wolkvox.figures import TaskFigures
+    from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
+    from airflow_provider_wolkvox.warehouse import WarehouseTable
+
+WINDOW_FIELDS = (
+    Field("campaign_id", description="The campaign asked for, or 'all'."),
+    Field("window_start", "timestamp", "Start of the loaded window (UTC, inclusive)."),
+    Field("window_end", "timestamp", "End of the loaded window (UTC, exclusive)."),
+)
+LOADED_AT = Field("loaded_at", "timestamp", "When the row was written.")
+
+
+def report_name(report: str, campaign_id: str) -> str:
+    """The input dataset's name: the report and the parameters that select its rows."""
+    return f"{report}/campaign_id={campaign_id}"
+
+
+def operator_lineage(operator: WolkvoxWindowOperator) -> Any:
+    """The ``OperatorLineage`` of the task's last successful run (None before one)."""
+    from airflow.providers.openlineage.extractors import OperatorLineage
+    from openlineage.client.event_v2 import InputDataset, OutputDataset
+    from openlineage.client.facet_v2 import (
+        input_statistics_input_dataset,
+        output_statistics_output_dataset,
+    )
+
+    figures = operator.figures
+    if figures is None:
+        return None
+    source = InputDataset(
+        namespace=f"wolkvox://{figures.server}",
+        name=report_name(figures.report, figures.campaign_id),
+        facets={"schema": _schema(operator.spec.schema)},
+        inputFacets={
+            "inputStatistics": input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
+                rowCount=figures.summary.rows
+            )
+        },
+    )
+    if figures.warehouse is None:
+        return OperatorLineage(inputs=[source])
+    namespace, name = output_naming(figures, operator)
+    table = OutputDataset(
+        namespace=namespace,
+        name=name,
+        facets={"schema": _schema((*WINDOW_FIELDS, *operator.spec.schema, LOADED_AT))},
+        outputFacets={
+            "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
+                rowCount=figures.rows_delivered
+            )
+        },
+    )
+    return OperatorLineage(inputs=[source], outputs=[table])
+
+
+def output_naming(figures: TaskFigures, operator: Any) -> tuple[str, str]:
+    """Namespace and name of the table: the SQL hook's OpenLineage database info when it has one
+    (PostgreSQL, MySQL, ...), else the provider's own naming (SQLite has none)."""
+    warehouse: WarehouseTable = figures.warehouse  # type: ignore[assignment]
+    from airflow.providers.openlineage.sqlparser import SQLParser
+
+    db_hook = operator._db_hook()
+    info = db_hook.get_openlineage_database_info(db_hook.connection)
+    if info is None:
+        return warehouse.namespace, warehouse.name
+    database = info.database or warehouse.database
+    name = ".".join(part for part in (database, warehouse.schema, warehouse.table) if part)
+    return SQLParser.create_namespace(info), name
+
+
+def _schema(fields: Iterable[Field]) -> Any:
+    from openlineage.client.facet_v2 import schema_dataset
+
+    return schema_dataset.SchemaDatasetFacet(
+        fields=[
+            schema_dataset.SchemaDatasetFacetFields(
+                name=field.name, type=field.type, description=field.description or None
+            )
+            for field in fields
+        ]
+    )

@@ -1,0 +1,1 @@
+"""The Wolkvox view in the Airflow UI (Airflow 3.1+): an Airflow plugin the provider ships."""

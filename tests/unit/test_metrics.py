@@ -1,0 +1,101 @@
+"""Metrics of one dag.test() load, sent by Airflow's StatsD client to a real UDP socket this test reads."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.unit import test_transfer
+from tests.unit.test_lineage import result_of
+from tests.unit.test_transfer import END, FOUR_HOURS, Warehouse
+
+sqlite_warehouse = test_transfer.sqlite_warehouse
+
+# What a worker does before running a task (task_runner.main: stats.initialize); dag.test() skips it.
+RUN = """
+import json, sys
+import pendulum
+from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk.observability import stats
+from airflow.sdk.observability.metrics import stats_utils
+from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+
+stats.initialize(factory=stats_utils.get_stats_factory(), export_legacy_names=False)
+dag = DagBag(dag_folder=sys.argv[1]).dags["wolkvox_test_4h_sqlite"]
+run = dag.test(logical_date=pendulum.parse(sys.argv[2]))
+info = WolkvoxHook().get_token_info()
+print("RESULT", json.dumps({"state": run.state, "quota_left": info.available_consumption_options}))
+"""
+
+PACKET = re.compile(r"^(?P<name>[^,:]+)(?P<tags>(?:,[^:]*)?):(?P<value>[-\d.]+)\|(?P<kind>c|g|ms)")
+
+
+def test_one_load_sends_its_calls_rows_seconds_and_the_quota_left(
+    airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, sqlite_warehouse: Warehouse, token: str
+) -> None:
+    emulator.set_faults(script=["none", "5xx"])  # the second request window is answered on its second try
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        listener.bind(("127.0.0.1", 0))
+        env = {
+            **os.environ,
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+            "AIRFLOW__METRICS__STATSD_PORT": str(listener.getsockname()[1]),
+            "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",  # tags travel in the packet
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", RUN, str(airflow_db), END.isoformat()],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        result = result_of(done.stdout)
+        assert result["state"] == "success", done.stderr[-3000:]
+        packets = drain(listener)
+
+    metrics: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for packet in packets:
+        for line in packet.splitlines():
+            match = PACKET.match(line)
+            if match and match["name"].startswith("airflow.wolkvox."):
+                metrics[match["name"].removeprefix("airflow."), match["tags"]].append(float(match["value"]))
+    tags = ",conn_id=wolkvox_default,report=campaign_8"
+    loaded = len(sqlite_warehouse.window("1", FOUR_HOURS[0]))
+    counters = {name: sum(values) for (name, tag), values in metrics.items() if tag == tags}
+    received = counters.pop("wolkvox.rows.received")
+    api_wait, load_duration = counters.pop("wolkvox.api_wait"), counters.pop("wolkvox.load_duration")
+    assert counters == {
+        "wolkvox.calls.sent": 5,
+        "wolkvox.calls.kept": 4,
+        "wolkvox.calls.capped": 0,
+        "wolkvox.calls.retried": 1,
+        "wolkvox.rows.loaded": loaded,
+    }
+    assert received >= loaded > 0
+    assert api_wait > 0
+    assert load_duration > 0
+    assert metrics["wolkvox.quota.left", ",conn_id=wolkvox_default"] == [result["quota_left"]]
+    assert ("wolkvox.quota.used_today", ",conn_id=wolkvox_default") in metrics
+    assert token not in "".join(packets)
+    assert "tok-" not in "".join(packets)
+
+
+def drain(listener: socket.socket) -> list[str]:
+    """Every datagram already received (the sender has exited, so nothing more is coming)."""
+    listener.setblocking(False)
+    packets = []
+    while True:
+        try:
+            packets.append(listener.recv(65536).decode())
+        except BlockingIOError:
+            return packets
