@@ -23,7 +23,9 @@ warehouse = test_transfer.warehouse
 RUN = """
 import json, sys
 import pendulum
-from airflow.dag_processing.dagbag import DagBag
+from tests.airflow_compat import dag_bag as DagBag, make_dag_test_write_the_dag_first
+
+make_dag_test_write_the_dag_first()
 
 bag = DagBag(dag_folder=sys.argv[1])
 states = {}

@@ -21,7 +21,9 @@ sqlite_warehouse = test_transfer.sqlite_warehouse
 RUN = """
 import json, sys
 import pendulum
-from airflow.dag_processing.dagbag import DagBag
+from tests.airflow_compat import dag_bag as DagBag, make_dag_test_write_the_dag_first
+
+make_dag_test_write_the_dag_first()
 from airflow.sdk.observability import stats
 from airflow.sdk.observability.metrics import stats_utils
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
