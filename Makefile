@@ -4,7 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv lint test unit demo bench clean browser-deps docs
+.PHONY: venv lint test unit demo bench clean browser-deps docs matrix constraints
+
+# The version matrix: every Airflow minor release the provider supports, tested at one patch each.
+# 3.0-3.2 get their own environment in $(MATRIX_DIR) (unit and dag.test() suites); the newest, 3.3,
+# is the main .venv (constraints.txt), which runs every suite. README and docs/compatibility.md name
+# the same releases (tests/docs check it).
+MATRIX := 3.0 3.1 3.2
+AIRFLOW_3.0 := 3.0.6
+AIRFLOW_3.1 := 3.1.8
+AIRFLOW_3.2 := 3.2.2
+AIRFLOW_3.3 := 3.3.2
+# Each release's constraints resolve as of the day after its release, as Airflow's own published
+# constraints do (newer pydantic/cadwyn break 3.1/3.2). Only what pyproject.toml needs newer than
+# that day is exempt: common-compat and standard, and sqlglot (a test tool; older ones cannot parse
+# the SQL Server statements). `make constraints` regenerates
+# constraints/airflow-*.txt and constraints.txt.
+RESOLVED_3.0 := 2025-08-30
+RESOLVED_3.1 := 2026-03-12
+RESOLVED_3.2 := 2026-05-30
+NEWER_PROVIDERS := --exclude-newer-package apache-airflow-providers-common-compat=2026-10-25 \
+	--exclude-newer-package apache-airflow-providers-standard=2026-10-25 \
+	--exclude-newer-package sqlglot=2026-11-29
+MATRIX_DIR := .matrix
+MATRIX_STAMPS := $(foreach r,$(MATRIX),$(MATRIX_DIR)/airflow-$(r)/.installed)
 
 $(STAMP): pyproject.toml constraints.txt uv-excludes.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +42,41 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint browser-deps
+test: lint browser-deps matrix
 	$(BIN)/pytest
+
+# Unit and dag.test() suites on each older release; the real-scheduler, browser, docs and packaging
+# suites run on 3.3 only (`make test`). One release after another: the machine has two cores.
+matrix: $(MATRIX_STAMPS)
+	@for r in $(MATRIX); do \
+		echo "== Airflow $$r ($(MATRIX_DIR)/airflow-$$r)"; start=$$(date +%s); \
+		$(MATRIX_DIR)/airflow-$$r/bin/python -m pytest -q -p no:cacheprovider tests/unit -m "not integration" \
+			|| exit 1; \
+		echo "== Airflow $$r: passed in $$(( $$(date +%s) - start )) s"; \
+	done
+
+# A release's environment is rebuilt from scratch whenever its constraints or pyproject.toml change.
+$(MATRIX_DIR)/airflow-%/.installed: constraints/airflow-%.txt pyproject.toml uv-excludes.txt | $(STAMP)
+	rm -rf $(MATRIX_DIR)/airflow-$*
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(MATRIX_DIR)/airflow-$*
+	$(BIN)/uv pip install --quiet --python $(MATRIX_DIR)/airflow-$*/bin/python -c $< \
+		--excludes uv-excludes.txt -e '.[test]'
+	touch $@
+
+PIN := $(MATRIX_DIR)/pin.txt
+constraints: $(STAMP)
+	mkdir -p $(MATRIX_DIR)
+	$(foreach r,$(MATRIX),echo "apache-airflow==$(AIRFLOW_$(r))" > $(PIN) && \
+		$(BIN)/uv pip compile --quiet --upgrade pyproject.toml --extra test --python-version 3.11 -c $(PIN) \
+			--exclude-newer $(RESOLVED_$(r)) $(NEWER_PROVIDERS) --no-header -o constraints/airflow-$(r).txt && \
+		sed -i "1i # Airflow $(AIRFLOW_$(r)) as resolved on $(RESOLVED_$(r)): make constraints (see the Makefile)." \
+			constraints/airflow-$(r).txt && ) true
+	echo "apache-airflow==$(AIRFLOW_3.3)" > $(PIN)
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --python-version 3.11 -c $(PIN) --no-header \
+		-o constraints.txt
+	sed -i "1i # Pinned versions the Makefile installs against: Airflow $(AIRFLOW_3.3) (make constraints)." \
+		constraints.txt
+	rm -f $(PIN)
 
 # Headless Chromium and its driver for tests/browser (Debian packages; never a downloaded browser).
 browser-deps:
@@ -41,4 +97,4 @@ bench: venv
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .demo test-output
+	rm -rf $(VENV) $(MATRIX_DIR) build dist .pytest_cache .mypy_cache .ruff_cache .demo test-output

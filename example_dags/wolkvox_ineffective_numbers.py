@@ -32,7 +32,8 @@ with DAG(
 
     @task
     def build_purge_list(params: dict[str, object] | None = None) -> int:
-        from airflow.sdk import BaseHook
+        # airflow.sdk.BaseHook from Airflow 3.1 on; common-compat finds it on every release.
+        from airflow.providers.common.compat.sdk import BaseHook
 
         from airflow_provider_wolkvox.sql.ineffective import build_ineffective_numbers
 

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
-from airflow.sdk import BaseHook
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -24,6 +23,7 @@ from tenacity import (
 )
 
 from airflow_provider_wolkvox import __version__
+from airflow_provider_wolkvox._compat import BaseHook, mask_secret
 from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID, WolkvoxSettings
 from airflow_provider_wolkvox.decoding import read_rows
 from airflow_provider_wolkvox.envelope import TransientAnswer, read_answer
@@ -129,12 +129,24 @@ class WolkvoxHook(BaseHook):
         self._busy_until: float | None = None
         """``time.monotonic()`` before which a request the hook abandoned may still be running."""
 
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Extra fields of the connection form on Airflow 3.0/3.1 (3.2+ read provider info)."""
+        from airflow_provider_wolkvox.connection_form import form_widgets
+
+        return form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Standard fields of the connection form on Airflow 3.0/3.1 (3.2+ read provider info)."""
+        from airflow_provider_wolkvox.connection_form import ui_field_behaviour
+
+        return ui_field_behaviour()
+
     @cached_property
     def settings(self) -> WolkvoxSettings:
         """The connection, validated; the token is registered with Airflow's secret masker."""
         settings = WolkvoxSettings.from_connection(self.get_connection(self.wolkvox_conn_id))
-        from airflow.sdk.log import mask_secret
-
         mask_secret(settings.token)
         return settings
 

@@ -99,7 +99,7 @@ class WolkvoxWindowOperator(BaseOperator):
         return super().partial(**kwargs)
 
     def execute(self, context: Context) -> Any:
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow_provider_wolkvox._compat import AirflowFailException
 
         try:
             result = self._run()
@@ -134,8 +134,8 @@ class WolkvoxWindowOperator(BaseOperator):
 
     def _wait_for_quota_or_fail(self, err: WolkvoxQuotaExceededError) -> None:
         from airflow.providers.standard.triggers.temporal import DateTimeTrigger
-        from airflow.sdk.exceptions import AirflowFailException
 
+        from airflow_provider_wolkvox._compat import AirflowFailException
         from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 
         tz = WolkvoxHook(self.wolkvox_conn_id).timezone

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.airflow_compat import make_dag_test_write_the_dag_first
+
 DAGS = Path(__file__).parent / "dags"
 EXAMPLE_DAGS = Path(__file__).parents[2] / "example_dags"
 
@@ -24,4 +26,5 @@ def airflow_db() -> Path:
         shutil.copy(dag_file, dags_folder / dag_file.name)
     airflow = Path(sys.executable).parent / "airflow"
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, timeout=300)
+    make_dag_test_write_the_dag_first()
     return dags_folder

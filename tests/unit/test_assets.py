@@ -35,7 +35,7 @@ def asset_events(run_id: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def expected_uri(warehouse: Warehouse, table: str = "wolkvox_machine_codes") -> str:
-    from airflow.sdk import BaseHook
+    from airflow_provider_wolkvox._compat import BaseHook
 
     conn = BaseHook.get_connection(f"wolkvox_{warehouse.name}")
     if warehouse.name == "sqlite":

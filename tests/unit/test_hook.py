@@ -23,6 +23,7 @@ from airflow_provider_wolkvox.exceptions import (
 from airflow_provider_wolkvox.hooks.wolkvox import REPORTS_PATH, WolkvoxHook
 from airflow_provider_wolkvox.reports import MachineCodesRow
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.airflow_compat import redact
 from tests.conftest import connection_json
 
 HOUR = (pendulum.datetime(2026, 11, 27, 14, tz="UTC"), pendulum.datetime(2026, 11, 27, 15, tz="UTC"))
@@ -351,8 +352,6 @@ def test_token_never_leaks(
 
 
 def test_token_is_registered_with_airflows_secret_masker(wolkvox_conn: str, token: str) -> None:
-    from airflow.sdk._shared.secrets_masker.secrets_masker import redact
-
     assert token in str(redact(f"header wolkvox-token: {token}"))  # not yet known to the masker
     WolkvoxHook().settings  # noqa: B018 -- reading the connection registers the token
     assert token not in str(redact(f"header wolkvox-token: {token}"))

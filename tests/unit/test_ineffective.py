@@ -21,7 +21,7 @@ T0 = pendulum.datetime(2026, 11, 1, tz="UTC")
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_hook(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from airflow.sdk import BaseHook
+    from airflow_provider_wolkvox._compat import BaseHook
 
     if request.param == "sqlite":
         conn = json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "w.db")})

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.airflow_compat import newest_release_only
 from tests.unit import test_transfer
 from tests.unit.test_assets import expected_uri
 from tests.unit.test_transfer import END, FOUR_HOURS, Warehouse
@@ -23,7 +24,9 @@ warehouse = test_transfer.warehouse
 RUN = """
 import json, sys
 import pendulum
-from airflow.dag_processing.dagbag import DagBag
+from tests.airflow_compat import dag_bag as DagBag, make_dag_test_write_the_dag_first
+
+make_dag_test_write_the_dag_first()
 
 bag = DagBag(dag_folder=sys.argv[1])
 states = {}
@@ -52,6 +55,7 @@ def complete_events(path: Path) -> dict[str, dict[str, Any]]:
     return {e["job"]["name"]: e for e in events if e.get("eventType") == "COMPLETE"}
 
 
+@newest_release_only("OpenLineage events")
 def test_a_load_emits_the_report_read_and_the_table_written(
     airflow_db: Path,
     emulator: WolkvoxEmulator,

@@ -11,6 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.airflow_compat import newest_release_only
 from tests.unit import test_transfer
 from tests.unit.test_lineage import result_of
 from tests.unit.test_transfer import END, FOUR_HOURS, Warehouse
@@ -21,7 +22,9 @@ sqlite_warehouse = test_transfer.sqlite_warehouse
 RUN = """
 import json, sys
 import pendulum
-from airflow.dag_processing.dagbag import DagBag
+from tests.airflow_compat import dag_bag as DagBag, make_dag_test_write_the_dag_first
+
+make_dag_test_write_the_dag_first()
 from airflow.sdk.observability import stats
 from airflow.sdk.observability.metrics import stats_utils
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
@@ -36,6 +39,7 @@ print("RESULT", json.dumps({"state": run.state, "quota_left": info.available_con
 PACKET = re.compile(r"^(?P<name>[^,:]+)(?P<tags>(?:,[^:]*)?):(?P<value>[-\d.]+)\|(?P<kind>c|g|ms)")
 
 
+@newest_release_only("Metrics through Stats")
 def test_one_load_sends_its_calls_rows_seconds_and_the_quota_left(
     airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, sqlite_warehouse: Warehouse, token: str
 ) -> None:

@@ -25,15 +25,23 @@ from airflow_provider_wolkvox.pools import (
     pool_description,
     pool_name,
 )
+from tests.airflow_compat import (
+    dag_bag,
+    dag_serialization,
+    pool_name_for_stats,
+    stat_name_handler,
+    use_policy_plugin_manager,
+)
 
 # Any id Airflow accepts for a connection (airflow.models.connection.RE_SANITIZE_CONN_ID, 250 chars at most).
 conn_ids = st.from_regex(r"[\w#!()\-.:/\\]{1,250}", fullmatch=True)
 
 
 def assert_valid_for_airflow(name: str) -> None:
-    """Check ``name`` against every rule Airflow 3.3 applies to a pool name."""
-    from airflow._shared.observability.metrics.validators import stat_name_default_handler
-    from airflow.models.pool import Pool, normalize_pool_name_for_stats
+    """Check ``name`` against every rule the running Airflow applies to a pool name."""
+    from airflow.models.pool import Pool
+
+    normalize_pool_name_for_stats, stat_name_default_handler = pool_name_for_stats(), stat_name_handler()
 
     assert name
     # The slot_pool.pool column; the REST API's PoolBody has the same max_length=256 (importing it
@@ -248,9 +256,7 @@ class TestTaskPolicy:
     ) -> None:
         """The documented wiring, through Airflow's own policy plugin manager, DagBag and serializer."""
         import pluggy
-        from airflow import policies, settings
-        from airflow.dag_processing.dagbag import DagBag
-        from airflow.serialization.serialized_objects import DagSerialization
+        from airflow import policies
 
         from airflow_provider_wolkvox.policies import task_policy as wolkvox_task_policy
 
@@ -266,7 +272,7 @@ class TestTaskPolicy:
         assert policies.make_plugin_from_local_settings(manager, local_settings, {"task_policy"}) == {
             "task_policy"
         }
-        monkeypatch.setattr(settings, "get_policy_plugin_manager", lambda: manager)
+        use_policy_plugin_manager(monkeypatch, manager)
 
         (tmp_path / "wolkvox_dag.py").write_text(
             textwrap.dedent(
@@ -288,9 +294,10 @@ class TestTaskPolicy:
                 """
             )
         )
-        bag = DagBag(dag_folder=tmp_path)
+        bag = dag_bag(dag_folder=tmp_path)
         assert bag.import_errors == {}
-        dag = DagSerialization.from_dict(DagSerialization.to_dict(bag.dags["wolkvox_policy_dagbag"]))
+        serialization = dag_serialization()
+        dag = serialization.from_dict(serialization.to_dict(bag.dags["wolkvox_policy_dagbag"]))
         pools = {t.task_id: (t.pool, t.pool_slots) for t in dag.tasks}
         assert pools == {
             "single": ("wolkvox_wv_x", 1),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
+import sys
 from importlib.metadata import entry_points
 from importlib.resources import files
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 
 from airflow_provider_wolkvox import __version__
 from airflow_provider_wolkvox.get_provider_info import get_provider_info
+from tests.airflow_compat import airflow_version
 
 PACKAGE = "airflow-provider-wolkvox"
 HOOK_CLASS = "airflow_provider_wolkvox.hooks.wolkvox.WolkvoxHook"
@@ -81,19 +84,55 @@ def test_providers_manager_knows_the_provider(providers_manager: Any) -> None:
 
 
 def test_providers_manager_registers_the_connection_type(providers_manager: Any) -> None:
-    [meta] = [
-        m for m in providers_manager.iter_connection_type_hook_ui_metadata() if m.connection_type == "wolkvox"
-    ]
-    assert meta.hook_class_name == HOOK_CLASS
-    assert meta.hook_name == "Wolkvox"
-    assert meta.field_behaviour["hidden_fields"] == ["schema", "port", "login"]
-    assert meta.field_behaviour["relabeling"] == {"host": "Server number", "password": "API token"}
+    """From provider info on Airflow 3.2+, from the hook's classmethods on 3.0/3.1: the same result."""
+    hook_info = providers_manager.hooks["wolkvox"]
+    assert hook_info.hook_class_name == HOOK_CLASS
+    assert hook_info.hook_name == "Wolkvox"
+    behaviour = providers_manager.field_behaviours["wolkvox"]
+    assert behaviour["hidden_fields"] == ["schema", "port", "login"]
+    assert behaviour["relabeling"] == {"host": "Server number", "password": "API token"}
+    assert set(behaviour["placeholders"]) == {"host", "password", "extra"}
+    widgets = {key for key in providers_manager.connection_form_widgets if key.startswith("extra__wolkvox__")}
+    assert widgets == {f"extra__wolkvox__{name}" for name in EXTRA_FIELDS}
+
+
+def test_the_hook_form_classmethods_are_not_used_from_airflow_3_2_on() -> None:
+    """3.2+ read the form from provider info; the hook's classmethods would raise a deprecation warning."""
+    import warnings
+
+    from airflow.providers_manager import ProvidersManager
+
+    if airflow_version() < (3, 2):
+        pytest.skip("Airflow 3.0/3.1 read the connection form only from the hook classmethods")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        manager = ProvidersManager()
+        manager._cleanup()
+        assert manager.field_behaviours["wolkvox"]["relabeling"]["password"] == "API token"
+    assert not [w for w in caught if "WolkvoxHook" in str(w.message) or "wolkvox" in str(w.message).lower()]
+
+
+def test_the_form_classmethods_import_wtforms_only_when_called() -> None:
+    """WTForms is not installed with Airflow 3; importing and using the hook must not need it."""
+    code = (
+        "import json, sys; import airflow_provider_wolkvox.hooks.wolkvox as h; "
+        "hidden = h.WolkvoxHook.get_ui_field_behaviour()['hidden_fields']; "
+        "print(json.dumps([hidden, 'wtforms' in sys.modules]))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(run.stdout.splitlines()[-1]) == [["schema", "port", "login"], False]
 
 
 def test_connection_form_metadata_as_the_ui_gets_it() -> None:
     """What ``GET /ui/connections/hook_meta`` serves the connection form, built in-process."""
     from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+    from airflow.providers_manager import ProvidersManager
 
+    # As in a fresh API server: the fixture above loaded the hooks with real WTForms fields, which
+    # 3.1's HookMetaService (unlike 3.0's, which resets it) would find cached and drop.
+    ProvidersManager()._cleanup()
     [meta] = [m for m in HookMetaService.hook_meta_data() if m.connection_type == "wolkvox"]
     standard = meta.standard_fields
     assert standard is not None
@@ -112,3 +151,42 @@ def test_connection_form_metadata_as_the_ui_gets_it() -> None:
         assert extra[name]["schema"]["title"] == label
         assert extra[name]["value"] == default
         assert extra[name]["description"]
+    # 3.0/3.1 build fields from WTForms classes, which have no decimal field (docs/compatibility.md).
+    timeout_type = "integer" if airflow_version() < (3, 2) else "number"
+    assert extra["timeout"]["schema"]["type"] == [timeout_type, "null"]
+
+
+HIDE_WTFORMS = """
+import importlib.abc, json, sys
+
+class HideWtforms(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "wtforms" or name.startswith("wtforms."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, HideWtforms())
+from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+
+[meta] = [m for m in HookMetaService.hook_meta_data() if m.connection_type == "wolkvox"]
+print(json.dumps(meta.model_dump(mode="json")))
+"""
+
+
+def test_connection_form_metadata_without_wtforms() -> None:
+    """The form as the UI gets it where WTForms is not installed (it comes with the FAB provider)."""
+    run = subprocess.run(
+        [sys.executable, "-c", HIDE_WTFORMS], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    meta = json.loads(run.stdout.splitlines()[-1])
+    assert meta["hook_class_name"] == HOOK_CLASS
+    if airflow_version() < (3, 1):
+        # Airflow 3.0 reads every hook's form only through WTForms: all forms are bare without it.
+        assert (meta["standard_fields"], meta["extra_fields"]) == (None, None)
+        return
+    assert meta["standard_fields"]["host"]["title"] == "Server number"
+    assert meta["standard_fields"]["password"]["title"] == "API token"
+    assert meta["standard_fields"]["login"]["hidden"] is True
+    extra = meta["extra_fields"]
+    assert {name: (f["schema"]["title"], f["value"]) for name, f in extra.items()} == EXTRA_FIELDS

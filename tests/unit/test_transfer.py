@@ -14,6 +14,7 @@ import pendulum
 import pytest
 
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.airflow_compat import dag_bag
 
 EXAMPLE_DAGS = Path(__file__).parents[2] / "example_dags"
 END = pendulum.datetime(2026, 11, 27, 15, tz="UTC")
@@ -120,9 +121,7 @@ def warehouse(request: pytest.FixtureRequest) -> Warehouse:
 
 
 def dag(dags_folder: Path, dag_id: str) -> Any:
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(dags_folder))
+    bag = dag_bag(dag_folder=str(dags_folder))
     assert not bag.import_errors, bag.import_errors
     return bag.dags[dag_id]
 
@@ -132,15 +131,14 @@ def states(dag_run: Any) -> dict[str, str]:
 
 
 def test_example_dags_import_with_no_network_connection_or_db(monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow.dag_processing.dagbag import DagBag
-    from airflow.sdk import BaseHook
+    from airflow_provider_wolkvox._compat import BaseHook
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("parsing a DAG file must not touch the network or a connection")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(BaseHook, "get_connection", refuse)
-    bag = DagBag(dag_folder=str(EXAMPLE_DAGS))
+    bag = dag_bag(dag_folder=str(EXAMPLE_DAGS))
     assert bag.import_errors == {}
     assert set(bag.dags) == {
         "wolkvox_machine_codes_sqlite",

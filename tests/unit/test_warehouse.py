@@ -11,7 +11,7 @@ from airflow_provider_wolkvox.warehouse import warehouse_table
 
 
 def db_hook(conn_id: str):  # type: ignore[no-untyped-def]
-    from airflow.sdk import BaseHook
+    from airflow_provider_wolkvox._compat import BaseHook
 
     return BaseHook.get_connection(conn_id).get_hook()
 
