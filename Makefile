@@ -46,14 +46,21 @@ test: lint browser-deps matrix
 	$(BIN)/pytest
 
 # Unit and dag.test() suites on each older release; the real-scheduler, browser, docs and packaging
-# suites run on 3.3 only (`make test`). One release after another: the machine has two cores.
+# suites run on 3.3 only (`make test`). The releases run side by side (each suite waits on HTTP and
+# databases much of the time, and uses its own AIRFLOW_HOME, ports and databases); each one's output
+# is printed whole when all are done.
 matrix: $(MATRIX_STAMPS)
-	@for r in $(MATRIX); do \
-		echo "== Airflow $$r ($(MATRIX_DIR)/airflow-$$r)"; start=$$(date +%s); \
-		$(MATRIX_DIR)/airflow-$$r/bin/python -m pytest -q -p no:cacheprovider tests/unit -m "not integration" \
-			|| exit 1; \
-		echo "== Airflow $$r: passed in $$(( $$(date +%s) - start )) s"; \
-	done
+	@start=$$(date +%s); \
+	for r in $(MATRIX); do \
+		( $(MATRIX_DIR)/airflow-$$r/bin/python -m pytest -q -p no:cacheprovider tests/unit -m "not integration" \
+			> $(MATRIX_DIR)/airflow-$$r/pytest.log 2>&1; echo $$? > $(MATRIX_DIR)/airflow-$$r/pytest.rc ) & \
+	done; wait; failed=0; \
+	for r in $(MATRIX); do \
+		echo "== Airflow $$r ($(MATRIX_DIR)/airflow-$$r)"; \
+		cat $(MATRIX_DIR)/airflow-$$r/pytest.log; \
+		[ "$$(cat $(MATRIX_DIR)/airflow-$$r/pytest.rc)" = 0 ] || failed=1; \
+	done; \
+	echo "== matrix ($(MATRIX)): $$(( $$(date +%s) - start )) s"; exit $$failed
 
 # A release's environment is rebuilt from scratch whenever its constraints or pyproject.toml change.
 $(MATRIX_DIR)/airflow-%/.installed: constraints/airflow-%.txt pyproject.toml uv-excludes.txt | $(STAMP)

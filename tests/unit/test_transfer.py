@@ -14,7 +14,7 @@ import pendulum
 import pytest
 
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
-from tests.airflow_compat import dag_bag
+from tests.airflow_compat import dag_bag, task_text
 
 EXAMPLE_DAGS = Path(__file__).parents[2] / "example_dags"
 END = pendulum.datetime(2026, 11, 27, 15, tz="UTC")
@@ -253,7 +253,7 @@ def test_an_empty_answer_never_wipes_a_loaded_window(
         assert {ti.task_id: (ti.state, ti.try_number) for ti in failed.get_task_instances()} == {
             "load": ("failed", 1)  # not retried: the same answer would come back
         }
-        log = capsys.readouterr().out
+        log = task_text(capsys.readouterr().out)
         assert "WolkvoxEmptyAnswerError" in log
         assert f"{len(truth):,} rows are already loaded" in log
         assert "check connection 'wolkvox_default'" in log

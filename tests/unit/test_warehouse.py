@@ -27,7 +27,10 @@ def test_sqlite_is_named_by_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_postgres_is_named_like_the_postgres_providers_asset_and_carries_no_credentials(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from airflow.providers.postgres.assets.postgres import convert_asset_to_openlineage
+    postgres_assets = pytest.importorskip("airflow.providers.postgres.assets.postgres")
+    if not hasattr(postgres_assets, "convert_asset_to_openlineage"):
+        pytest.skip("this PostgreSQL provider has no OpenLineage naming of its assets to compare with")
+    convert_asset_to_openlineage = postgres_assets.convert_asset_to_openlineage
     from airflow.sdk import Asset
 
     monkeypatch.setenv("AIRFLOW_CONN_W_PG", "postgres://etl:s3cret-pw@DB.Example.com/analytics")
