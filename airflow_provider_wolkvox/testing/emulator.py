@@ -759,8 +759,15 @@ class _Stop(Exception):
     pass
 
 
+# Both handlers are set explicitly: a process started as a background job of a non-interactive
+# shell (`make`'s `( ... ) &`) inherits SIGINT ignored, and Python then never raises
+# KeyboardInterrupt, so Ctrl-C or `kill -INT` would leave the emulator running.
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough
+    for stop in _STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)  # one is enough
     raise _Stop
 
 
@@ -823,17 +830,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError) as err:
         parser.error(str(err))
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_stop) if in_main_thread else None
+    previous = {stop: signal.signal(stop, _raise_stop) for stop in _STOP_SIGNALS} if in_main_thread else {}
     try:
         print(f"wolkvox-emulator listening on {emulator.start()}", flush=True)
         while True:
             time.sleep(3600)
-    except (_Stop, KeyboardInterrupt):
+    except _Stop:
         pass
     finally:
         emulator.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
     return 0
 
 

@@ -717,7 +717,18 @@ def test_tokens_never_reach_stats_or_output(token: str, capfd: pytest.CaptureFix
     assert captured.err == ""
 
 
-def _launch(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+# What a non-interactive shell does for `command &`: ignore SIGINT, then exec (the disposition survives).
+_AS_BACKGROUND_JOB = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def _launch(
+    command: list[str], env: dict[str, str], *, as_background_job: bool = False
+) -> tuple[subprocess.Popen[str], str]:
+    if as_background_job:  # as make's `( ... ) &` starts the matrix's suites
+        command = [sys.executable, "-c", _AS_BACKGROUND_JOB, *command]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert process.stdout is not None
     readable, _, _ = select.select([process.stdout], [], [], 30)
@@ -725,7 +736,7 @@ def _launch(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[s
     return process, process.stdout.readline()
 
 
-@pytest.mark.parametrize("how", ["console-script", "python-m"])
+@pytest.mark.parametrize("how", ["console-script", "python-m", "python-m-as-background-job"])
 def test_console_script_serves_until_signalled(token: str, how: str) -> None:
     env = dict(os.environ)
     if how == "console-script":
@@ -736,7 +747,7 @@ def test_console_script_serves_until_signalled(token: str, how: str) -> None:
         command = [sys.executable, "-m", "airflow_provider_wolkvox.testing.emulator", "--fault-rate", "0"]
         env["WOLKVOX_EMULATOR_TOKENS"] = f"someone-else,{token}"  # keeps the token out of ps
         stop = signal.SIGINT
-    process, line = _launch(command, env)
+    process, line = _launch(command, env, as_background_job=how.endswith("background-job"))
     try:
         match = re.fullmatch(r"wolkvox-emulator listening on (http://127\.0\.0\.1:(\d+))\n", line)
         assert match, line
