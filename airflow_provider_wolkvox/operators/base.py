@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_wolkvox.fetch import FetchedInterval
+    from airflow_provider_wolkvox.history import DensityHistory
+    from airflow_provider_wolkvox.history_store import HistoryStore
+    from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 
 
 QUOTA_RESET_MARGIN = timedelta(minutes=1)
@@ -50,6 +53,10 @@ class WolkvoxWindowOperator(BaseOperator):
         defer until just after the next local midnight of the connection's time zone and then
         run the same interval again, holding no worker or pool slot meanwhile. Otherwise
         fail, saying when the quota resets.
+    :param learn_density: plan the request windows from the density earlier runs of the same
+        connection, report and campaign saw, and store what this run saw for the next one
+        (SQL operators: in the warehouse's ``wolkvox_density`` table; XCom operators: in an Airflow
+        Variable; see ``docs/backfills.md``). False: every run starts blind and stores nothing.
     """
 
     template_fields: Sequence[str] = ("campaign_id", "window_start", "window_end")
@@ -65,6 +72,7 @@ class WolkvoxWindowOperator(BaseOperator):
         window_end: Any = "{{ data_interval_end }}",
         max_request_window: timedelta = API_MAX_WINDOW,
         wait_for_quota: bool = False,
+        learn_density: bool = True,
         pool: str | None = None,
         pool_slots: int = POOL_SLOTS,
         **kwargs: Any,
@@ -83,6 +91,7 @@ class WolkvoxWindowOperator(BaseOperator):
         self.window_end = window_end
         self.max_request_window = max_request_window
         self.wait_for_quota = wait_for_quota
+        self.learn_density = learn_density
         self.figures: TaskFigures | None = None
         """What the last successful run did (metrics, asset events and lineage read it)."""
 
@@ -162,6 +171,8 @@ class WolkvoxWindowOperator(BaseOperator):
             raise WolkvoxConfigError("campaign_id is empty: give a Wolkvox campaign id, or 'all'")
         hook = WolkvoxHook(self.wolkvox_conn_id)
         try:
+            store = self.history_store(campaign_id) if self.learn_density else None
+            history = self._read_history(store, hook) if store else None
             with Staging(spec=self.spec) as staging:
                 summary = fetch_interval(
                     hook,
@@ -171,6 +182,7 @@ class WolkvoxWindowOperator(BaseOperator):
                     staging,
                     max_request_window=self.max_request_window,
                     logger=self.log,
+                    history=history,
                 )
                 self.log.info(
                     "%s campaign %s %s: %s rows from %d request(s), %s %s, %d API call(s)",
@@ -198,10 +210,59 @@ class WolkvoxWindowOperator(BaseOperator):
                     deliver_seconds=time.monotonic() - started,
                     **self.destination(),
                 )
-                return result
+            if store is not None and history is not None:
+                self._write_history(store, history.updated(summary.observations))
+            return result
         finally:
             hook.close()
             metrics.calls_sent(self.wolkvox_conn_id, self.spec.api, hook.calls)
+
+    def history_store(self, campaign_id: str) -> HistoryStore:
+        """Where this task's density history lives: an Airflow Variable (SQL operators: the warehouse)."""
+        from airflow_provider_wolkvox.history_store import VariableStore
+
+        return VariableStore(self.wolkvox_conn_id, self.spec.api, self.history_scope(campaign_id))
+
+    def history_scope(self, campaign_id: str) -> str:
+        """The scope of this task's history: the report's request parameters."""
+        from airflow_provider_wolkvox.history_store import history_scope
+
+        return history_scope({"campaign_id": campaign_id})
+
+    def _read_history(self, store: HistoryStore, hook: WolkvoxHook) -> DensityHistory:
+        """The stored history, or an empty one (with a warning when it could not be read)."""
+        from airflow_provider_wolkvox.history import DensityHistory
+        from airflow_provider_wolkvox.history_store import loads
+
+        try:
+            history = loads(store.read(), hook.timezone)
+        except Exception as err:  # only the plan depends on it: never fail a run for it
+            self.log.warning(
+                "density history in %s could not be read (%s: %s); planning this run without it, "
+                "and the run's own history replaces it",
+                store.describe(),
+                type(err).__name__,
+                err,
+            )
+            return DensityHistory.empty(hook.timezone)
+        hours = sum(history.seconds) / 3600
+        if history.known:
+            self.log.info("planning request windows from %s (%.0f hours seen)", store.describe(), hours)
+        return history
+
+    def _write_history(self, store: HistoryStore, history: DensityHistory) -> None:
+        from airflow_provider_wolkvox.history_store import dumps
+
+        try:
+            store.write(dumps(history))
+        except Exception as err:  # the rows are delivered; a stale history costs calls, never rows
+            self.log.warning(
+                "density history could not be written to %s (%s: %s); the next run plans from the "
+                "history before this one",
+                store.describe(),
+                type(err).__name__,
+                err,
+            )
 
     def deliver(self, fetched: FetchedInterval) -> Any:
         """Put the interval's combined rows where they belong; the return value goes to XCom."""

@@ -10,6 +10,7 @@ from airflow_provider_wolkvox._compat import BaseHook
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 from airflow_provider_wolkvox.reports import report
+from airflow_provider_wolkvox.sql.density import DENSITY_TABLE
 from airflow_provider_wolkvox.sql.ledger import LEDGER_TABLE
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_wolkvox.fetch import FetchedInterval
     from airflow_provider_wolkvox.figures import TaskFigures
+    from airflow_provider_wolkvox.history_store import HistoryStore
     from airflow_provider_wolkvox.warehouse import WarehouseTable
 
 
@@ -70,6 +72,9 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
     :param allow_empty: let an empty answer clear a window that has rows (the ledger row says so).
     :param ledger_table: the load ledger, ``name`` or ``schema.name``; an unqualified name lives in
         ``table``'s schema. None writes no ledger.
+    :param density_table: where the request-window density history of ``learn_density`` lives,
+        ``name`` or ``schema.name`` (unqualified: in ``table``'s schema); one row per connection,
+        report and campaign, replaced after each load commits (``docs/backfills.md``).
     """
 
     def __init__(
@@ -81,6 +86,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         create_table: bool = True,
         allow_empty: bool = False,
         ledger_table: str | None = LEDGER_TABLE,
+        density_table: str = DENSITY_TABLE,
         **kwargs: Any,
     ) -> None:
         table = table or report(api).default_table
@@ -91,6 +97,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         self.create_table = create_table
         self.allow_empty = allow_empty
         self.ledger_table = ledger_table
+        self.density_table = density_table
         self.warehouse: WarehouseTable | None = None
         """The table the last load wrote, named by its server and database (set at run time)."""
 
@@ -157,6 +164,15 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
                 events[outlet].add(table, extra=extra)
             elif isinstance(outlet, Asset):
                 events[outlet].extra.update(extra)
+
+    def history_store(self, campaign_id: str) -> HistoryStore:
+        """The warehouse's history table, beside the ledger."""
+        from airflow_provider_wolkvox.sql.density import SqlHistoryStore
+        from airflow_provider_wolkvox.sql.ledger import ledger_table_for
+
+        key = (self.wolkvox_conn_id, self.spec.api, self.history_scope(campaign_id))
+        table = ledger_table_for(self.table, self.density_table)
+        return SqlHistoryStore(self._db_hook(), table, key, create_table=self.create_table)
 
     def _db_hook(self) -> DbApiHook:
         from airflow.providers.common.sql.hooks.sql import DbApiHook

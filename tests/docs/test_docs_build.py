@@ -149,6 +149,14 @@ def test_warehouse_schema_table_is_generated_from_the_code() -> None:
     )
 
 
+def test_density_table_schema_is_generated_from_the_code() -> None:
+    from airflow_provider_wolkvox.sql.density import schema_doc
+
+    assert schema_doc() in _page("warehouse.md"), (
+        "docs/warehouse.md is out of date: paste sql.density.schema_doc() between its markers"
+    )
+
+
 def test_warehouse_types_table_is_generated_from_the_flavors() -> None:
     from airflow_provider_wolkvox.sql.schema import flavor_doc
 

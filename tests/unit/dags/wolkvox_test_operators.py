@@ -114,3 +114,23 @@ with DAG(
     MachineCodesToSqlOperator(
         task_id="load", campaign_id="1", sql_conn_id="wolkvox_sqlite", wait_for_quota=True
     )
+
+for learn in (True, False):
+    # Three-hour intervals of a dense campaign (one and a half caps' worth), with and without history.
+    with DAG(
+        f"wolkvox_test_density_{'learn' if learn else 'blind'}",
+        schedule=CronDataIntervalTimetable("0 2-23/3 * * *", timezone="UTC"),
+        start_date=START,
+        catchup=False,
+    ):
+        MachineCodesToSqlOperator(
+            task_id="load", campaign_id="1", sql_conn_id="wolkvox_sqlite", learn_density=learn
+        )
+
+with DAG(
+    "wolkvox_test_density_xcom",
+    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+    start_date=START,
+    catchup=False,
+):
+    MachineCodesOperator(task_id="machine_codes", campaign_id="2")
