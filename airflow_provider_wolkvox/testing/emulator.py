@@ -66,6 +66,7 @@ from airflow_provider_wolkvox.testing.emulator_data import (
     utc_spans,
 )
 from airflow_provider_wolkvox.testing.emulator_reports import ReportData
+from airflow_provider_wolkvox.testing.latency import LatencyModel
 
 __all__ = ["FAULT_KINDS", "WolkvoxEmulator", "main"]
 
@@ -124,6 +125,7 @@ class _TokenState:
     requests: int = 0
     day: date | None = None
     calls: int = 0
+    server_seconds: float = 0.0
 
 
 class WolkvoxEmulator:
@@ -140,6 +142,10 @@ class WolkvoxEmulator:
     (``Validate dates entered``) or ``"200"`` (``0 records were found``, ``data []``).
     ``missing_reports`` are reports this server does not have: like a live server (seen for
     ``chat_7``), it answers them as an empty window, 404 ``Validate dates entered``.
+    ``latency_model`` ``(base_s, per_row_s, jitter)`` makes each report answer of ``rows`` rows
+    take ``base_s + per_row_s * rows`` seconds of work, times ``1 +- jitter`` drawn from ``seed``
+    (:mod:`~airflow_provider_wolkvox.testing.latency`); past ``server_limit``, a 504. Stats count
+    each token's ``server_seconds``: how long its requests held it, from arrival to answer.
     """
 
     def __init__(
@@ -160,6 +166,7 @@ class WolkvoxEmulator:
         row_cap: int = 60_000,
         server_limit: float = 60.0,
         missing_reports: Sequence[str] = (),
+        latency_model: tuple[float, float, float] | None = None,
     ) -> None:
         if isinstance(tokens, str):
             raise TypeError("tokens must be a sequence of tokens, not a single string")
@@ -199,6 +206,7 @@ class WolkvoxEmulator:
         self._thread: threading.Thread | None = None
         self._base_url: str | None = None
         self.set_faults()
+        self.set_latency_model(latency_model, seed)
         self.reset_stats()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -304,6 +312,7 @@ class WolkvoxEmulator:
             self._log: deque[dict[str, Any]] = deque(maxlen=_LOG_SIZE)
             for state in self._states.values():
                 state.requests = state.max_in_flight = 0
+                state.server_seconds = 0.0
 
     def stats(self) -> dict[str, Any]:
         """A JSON-serialisable snapshot of what the server saw; tokens appear as fingerprints.
@@ -324,6 +333,7 @@ class WolkvoxEmulator:
                         "requests": s.requests,
                         "max_in_flight": s.max_in_flight,
                         "calls_today": s.calls if s.day == today else 0,
+                        "server_seconds": s.server_seconds,
                     }
                     for fp, s in self._states.items()
                 },
@@ -412,6 +422,7 @@ class WolkvoxEmulator:
         state: _TokenState,
         entry: dict[str, Any],
     ) -> _Answer:
+        arrived = time.monotonic()
         with self._lock:
             state.in_flight += 1
             state.max_in_flight = max(state.max_in_flight, state.in_flight)
@@ -435,6 +446,7 @@ class WolkvoxEmulator:
             # soon as it has this answer must never find this one still in flight.
             with self._lock:
                 state.in_flight -= 1
+                state.server_seconds += time.monotonic() - arrived
 
     def _admit(self, state: _TokenState) -> _Answer | None:
         """Quota and concurrency checks; counts the call. Caller holds the lock."""
@@ -488,7 +500,24 @@ class WolkvoxEmulator:
         if api in self.missing_reports:
             return self._error(404, MSG_EMPTY)
         key = (query.get("campaign_id", ""), query.get("date_ini", ""), query.get("date_end", ""))
-        return self._preloaded.get((api, *key)) or self._render_report(*key, api=api)
+        answer = self._preloaded.get((api, *key)) or self._render_report(*key, api=api)
+        return self._modelled_work(answer) if self._latency_model else answer
+
+    def set_latency_model(self, model: tuple[float, float, float] | None, seed: int = 0) -> None:
+        """Server seconds per report answer as ``(base_s, per_row_s, jitter)``; None: off."""
+        latency_model = None if model is None else LatencyModel(*model)
+        with self._lock:
+            self._latency_model, self._latency_rng = latency_model, random.Random(seed)  # noqa: S311
+
+    def _modelled_work(self, answer: _Answer) -> _Answer:
+        """Spend the model's seconds for ``answer`` (drawn in arrival order), up to ``server_limit``."""
+        with self._lock:
+            model, rng = self._latency_model, self._latency_rng
+            seconds = model.seconds(answer.rows, rng) if model else 0.0
+        self._work(min(seconds, self.server_limit))
+        if seconds >= self.server_limit:
+            return _Answer(504, _html_page("504 Gateway Time-out"), _HTML)
+        return answer
 
     def _work(self, seconds: float) -> None:
         """Time a request spends on the server, client or not; cut short only by :meth:`stop`."""
@@ -565,6 +594,10 @@ class WolkvoxEmulator:
                     script=spec.get("script") or (),
                     fault_sleep=float(spec.get("fault_sleep", 3.0)),
                 )
+            elif (method, path) == ("POST", "/_emulator/latency"):
+                spec = _json_object(body)
+                model = spec.get("model")
+                self.set_latency_model(None if model is None else tuple(model), int(spec.get("seed", 0)))
             elif (method, path) == ("GET", "/_emulator/stats"):
                 result = self.stats()
             elif (method, path) == ("POST", "/_emulator/reset"):
@@ -791,6 +824,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--daily-quota", type=int, default=None)
     parser.add_argument("--max-concurrent", type=int, default=1)
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument(
+        "--latency-model",
+        type=LatencyModel.parse,
+        default=None,
+        help="BASE_S,PER_ROW_S[,JITTER]: seconds of server work per report answer (off by default)",
+    )
     parser.add_argument("--row-cap", type=int, default=60_000)
     parser.add_argument(
         "--server-limit", type=float, default=60.0, help="seconds of work per request before a 504 (60)"
@@ -825,6 +864,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             row_cap=args.row_cap,
             server_limit=args.server_limit,
             missing_reports=args.missing_report,
+            latency_model=None
+            if args.latency_model is None
+            else (args.latency_model.base_s, args.latency_model.per_row_s, args.latency_model.jitter),
         )
         emulator.set_faults(args.fault_rate, args.fault_kinds, args.fault_seed, fault_sleep=args.fault_sleep)
     except (ValueError, TypeError) as err:

@@ -790,3 +790,43 @@ def test_constructor_checks_its_settings() -> None:
         WolkvoxEmulator(empty_answer="500")
     with pytest.raises(RuntimeError, match="not running"):
         _ = WolkvoxEmulator().base_url
+
+
+def test_the_latency_model_is_seeded_and_off_by_default() -> None:
+    import random
+
+    from airflow_provider_wolkvox.testing.latency import LatencyModel
+
+    model = LatencyModel.parse("0.5,0.001,0.2")
+    assert model == LatencyModel(0.5, 0.001, 0.2)
+    first = [model.seconds(rows, random.Random(3)) for rows in (0, 1000, 60_000)]
+    assert first == [model.seconds(rows, random.Random(3)) for rows in (0, 1000, 60_000)]
+    assert all(
+        0.8 * (0.5 + 0.001 * r) <= s <= 1.2 * (0.5 + 0.001 * r)
+        for r, s in zip((0, 1000, 60_000), first, strict=True)
+    )
+    assert LatencyModel(2.0, 0.0).seconds(10, random.Random(0)) == 2.0  # no jitter: exactly the model
+    for bad in ("1", "a,b", "1,2,3,4", "-1,0", "0,0,1.5"):
+        with pytest.raises(ValueError, match="latency model"):
+            LatencyModel.parse(bad)
+    with WolkvoxEmulator(["t"]) as emu:
+        assert emu._latency_model is None
+
+
+def test_the_latency_model_holds_the_token_and_the_stats_count_its_seconds(token: str) -> None:
+    with WolkvoxEmulator([token], latency_model=(0.05, 0.0005, 0.0), server_limit=0.6) as emu:
+        fp = emu.fingerprint(token)
+        ok = report(emu, token, date_ini="20261127000000", date_end="20261127005959")
+        rows = len(table(ok))
+        busy = emu.stats()["tokens"][fp]["server_seconds"]
+        assert busy >= 0.05 + 0.0005 * rows  # the server worked at least the model's seconds
+        # A whole day is over 0.6 s of modelled work: the server stops at its limit and answers 504.
+        assert report(emu, token).status_code == 504
+        assert emu.stats()["tokens"][fp]["server_seconds"] >= busy + 0.6
+        # The admin knob switches it off (and on) while the emulator runs.
+        assert requests.post(emu.base_url + "/_emulator/latency", json={"model": None}, timeout=10).ok
+        assert report(emu, token).status_code == 200
+        assert requests.post(emu.base_url + "/_emulator/latency", json={"model": [0, 0, 0]}, timeout=10).ok
+        assert emu._latency_model is not None
+        emu.reset_stats()
+        assert emu.stats()["tokens"][fp]["server_seconds"] == 0.0
