@@ -17,11 +17,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmarks import api_calls, load, report, sizing_replay, startup
+from benchmarks import api_calls, backfill, load, report, sizing_replay, startup
 from benchmarks.warehouse import Mariadb, psql
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PARTS = ("load", "calls", "sizing", "startup")
+PARTS = ("load", "calls", "sizing", "backfill", "startup")
 
 
 def log(message: str) -> None:
@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             results["calls"] = {name: r.as_dict() for name, r in calls.items()}
         if "sizing" in parts:
             results["sizing"] = sizing_replay.replay_shapes(log)
+        if "backfill" in parts:
+            results["backfill"] = backfill.measure_backfill(work, env, log)
         if "load" in parts and sizes:
             only = set(args.contenders.split(",")) if args.contenders else None
             compare = str(Path(args.compare).resolve()) if args.compare else None

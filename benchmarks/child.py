@@ -131,6 +131,57 @@ def provider(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@case
+def backfill(args: dict[str, Any]) -> dict[str, Any]:
+    """A month's backfill in order: MachineCodesToSqlOperator.execute once per interval, into SQLite,
+    with or without the density history; wall time of each run, and the emulator's server seconds
+    for the token across the timed runs (read from its stats before and after)."""
+    import urllib.request
+
+    from airflow_provider_wolkvox.transfers.machine_codes_to_sql import MachineCodesToSqlOperator
+
+    def server_seconds() -> float:
+        with urllib.request.urlopen(args["admin_url"] + "/_emulator/stats", timeout=600) as answer:
+            tokens = json.loads(answer.read())["tokens"]
+        return float(sum(t["server_seconds"] for t in tokens.values()))
+
+    def operator(campaign_id: str, start: str, end: str) -> MachineCodesToSqlOperator:
+        return MachineCodesToSqlOperator(
+            task_id=f"bench_{campaign_id}",
+            campaign_id=campaign_id,
+            wolkvox_conn_id=args["wolkvox_conn_id"],
+            sql_conn_id=args["sql_conn_id"],
+            window_start=start,
+            window_end=end,
+            learn_density=args["learn_density"],
+            outlets=[],
+        )
+
+    context: Any = {"outlet_events": {}}  # no outlets: record() adds no asset events
+
+    first = args["intervals"][0]
+    operator("0", *first).execute(context)  # imports, first connections
+    phases = _time_phases()
+    before = server_seconds()
+    runs, calls, rows = [], 0, 0
+    with Timer() as timer:
+        for start, end in args["intervals"]:
+            started = time.perf_counter()
+            result = operator(args["campaign_id"], start, end).execute(context)
+            runs.append(time.perf_counter() - started)
+            calls, rows = calls + result["api_calls"], rows + result["rows"]
+    return {
+        "seconds": timer.seconds,
+        "cpu_seconds": timer.cpu_seconds,
+        "server_seconds": server_seconds() - before,
+        "fetch_seconds": phases["fetch"],
+        "load_seconds": phases["load"],
+        "run_seconds": runs,
+        "api_calls": calls,
+        "rows": rows,
+    }
+
+
 def _time_phases() -> dict[str, float]:
     """Wall seconds spent in fetch_interval (API calls, parsing, staging) and in load_window
     (reading staging back, the database transaction), through the module attributes the operator

@@ -22,9 +22,10 @@ BOGOTA = timezone(timedelta(hours=-5))  # America/Bogota has no DST: a fixed off
 class EmulatorProcess:
     """``wolkvox-emulator`` on a free loopback port; a context manager."""
 
-    def __init__(self, density: Density, row_cap: int = 60_000) -> None:
+    def __init__(self, density: Density, row_cap: int = 60_000, extra_args: tuple[str, ...] = ()) -> None:
         self.density = density
         self.row_cap = row_cap
+        self.extra_args = extra_args
         self.token = "bench-" + secrets.token_hex(16)
         self.base_url = ""
         self._proc: subprocess.Popen[str] | None = None
@@ -41,6 +42,7 @@ class EmulatorProcess:
                 "--row-cap",
                 str(self.row_cap),
                 *self.density.emulator_args(),
+                *self.extra_args,
             ],
             stdout=subprocess.PIPE,
             text=True,
