@@ -242,11 +242,27 @@ def _fitted(
         mean = sum(new_rows) / known if known else 0.0
         previous, current = (
             current,
-            [r / s if s else mean for r, s in zip(new_rows, new_seconds, strict=True)],
+            _week_by_day([r / s if s else mean for r, s in zip(new_rows, new_seconds, strict=True)]),
         )
         if all(abs(a - b) <= FIT_TOLERANCE * mean for a, b in zip(previous, current, strict=True)):
             break  # e.g. hourly windows: each within one bucket, nothing to refine
     return tuple(new_rows), tuple(new_seconds)
+
+
+WEEK_BY_DAY_BLEND = 0.5
+"""How far each round's rates move toward the best "day of week times hour of day" profile: a
+window of a day says little about its own hours, but the same hour on other days does."""
+
+
+def _week_by_day(rates: list[float]) -> list[float]:
+    """``rates`` moved :data:`WEEK_BY_DAY_BLEND` of the way toward ``day[d] * hour[h] / total``."""
+    total = sum(rates)
+    if not total or not WEEK_BY_DAY_BLEND:
+        return rates
+    days = [sum(rates[d * 24 : d * 24 + 24]) for d in range(7)]
+    hours = [sum(rates[h::24]) for h in range(24)]
+    blend = WEEK_BY_DAY_BLEND
+    return [(1 - blend) * r + blend * days[b // 24] * hours[b % 24] / total for b, r in enumerate(rates)]
 
 
 @lru_cache(maxsize=64)
