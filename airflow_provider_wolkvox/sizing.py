@@ -44,9 +44,8 @@ BLIND_CUT = timedelta(days=1)
 capped too), and cut to one day at most: a month over the cap says little about a day,
 while a day over it is most likely one to three caps' worth (and a whole day averages
 over the operation's daily cycle)."""
-RETRY_SHRINK = 0.5
-"""A capped window that was sized from a density is asked again half as long (3/4 spent 4-9 calls
-more a month where the volume jumps: a window over the cap at 3/4 of its length mostly is still)."""
+RETRY_SHRINK = 0.75
+"""A capped window that was sized from a density is asked again 3/4 as long, then halved."""
 MAX_GROWTH = 16.0
 """The next window is at most 16 times the last (4 times when it brought under
 ``SAMPLE_ROWS`` rows: too few for a density worth extrapolating)."""

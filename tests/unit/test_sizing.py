@@ -65,14 +65,14 @@ def test_a_short_interval_over_the_cap_is_halved() -> None:
     assert sizer.size == timedelta(minutes=90)
 
 
-def test_a_cap_after_a_prediction_retries_at_half_then_halves_again() -> None:
+def test_a_cap_after_a_prediction_retries_shorter_then_halves() -> None:
     sizer = WindowSizer(CAP, MONTH)
     sizer.kept(HOUR * 10, 40_000)
     span = sizer.size
     sizer.capped(span)
-    assert sizer.size == timedelta(seconds=int(span.total_seconds() * 0.5))
+    assert sizer.size == timedelta(seconds=int(span.total_seconds() * 0.75))
     sizer.capped(sizer.size)
-    assert sizer.size == timedelta(seconds=int(span.total_seconds() * 0.5) // 2)
+    assert sizer.size == timedelta(seconds=int(span.total_seconds() * 0.75) // 2)
 
 
 def test_few_rows_grow_at_most_fourfold_and_never_past_the_maximum() -> None:
