@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from airflow_provider_wolkvox.testing.emulator_channels import Chat
 from airflow_provider_wolkvox.testing.emulator_families.base import Context, Raw, Report, average
 from airflow_provider_wolkvox.testing.emulator_operation import AGENT, DNIS, SKILLS, Call, share
 
@@ -25,7 +26,7 @@ def selected(ctx: Context) -> list[Call]:
     ]
 
 
-def figures(calls: Iterable[Call]) -> Raw:
+def figures(calls: Iterable[Call | Chat]) -> Raw:
     calls = list(calls)
     answered = [c for c in calls if c.answered]
     waits = sum(c.wait for c in answered)
@@ -42,8 +43,8 @@ def figures(calls: Iterable[Call]) -> Raw:
     return row
 
 
-def grouped(calls: Iterable[Call], key: Callable[[Call], Any]) -> list[tuple[Any, Raw]]:
-    groups: dict[Any, list[Call]] = defaultdict(list)
+def grouped(calls: Iterable[Call | Chat], key: Callable[[Any], Any]) -> list[tuple[Any, Raw]]:
+    groups: dict[Any, list[Call | Chat]] = defaultdict(list)
     for call in calls:
         groups[key(call)].append(call)
     return [(k, figures(groups[k])) for k in sorted(groups)]
@@ -160,7 +161,9 @@ def skill_10(ctx: Context) -> list[Raw]:
 
 def skill_11(ctx: Context) -> list[Raw]:
     voice = [("inbound", f) for _, f in grouped(selected(ctx), lambda c: 0)]
-    chats = ctx.channels.skill_interactions(ctx)
+    chats = grouped(
+        ctx.channels.skill_chats(ctx.window, ctx.params["skill_id"]), lambda c: f"chat-{c.channel}"
+    )
     return [{"type_interaction": kind, **f} for kind, f in sorted(voice + chats, key=lambda kf: kf[0])]
 
 
