@@ -562,10 +562,10 @@ class WolkvoxEmulator:
         if self.latency:
             self._work(self.latency)
         api = query.get("api")
+        if api in self.missing_reports:  # before the check below: it need not be one we serve
+            return self._error(404, MSG_EMPTY)
         if api not in REPORTS:
             return self._error(400, MSG_NO_API)
-        if api in self.missing_reports:
-            return self._error(404, MSG_EMPTY)
         return self._preloaded.get(_preload_key(query)) or self._render_report(query)
 
     def _work(self, seconds: float) -> None:

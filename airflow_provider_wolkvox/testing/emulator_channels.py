@@ -124,7 +124,7 @@ class Channels:
 
     def questions(self, window: Window) -> list[Question]:
         found = [q for s in self.shifts(window) for q in s.questions if q.moment in window]
-        return sorted(found)
+        return sorted(found, key=lambda q: (q.moment, q.agent, q.h))
 
     def mailings(self, window: Window) -> list[Mail]:
         """Automatic acknowledgements of email cases, sent 30 s after each arrives."""

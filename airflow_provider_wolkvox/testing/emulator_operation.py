@@ -171,8 +171,13 @@ class Window:
             self.hours.setdefault(hour, []).append((first, last))
         self.lo = min((h * 3600 + f for h, f, _ in spans), default=0)
         self.hi = max((h * 3600 + lst for h, _, lst in spans), default=-1)
+        self.key = tuple(sorted(spans))
+        covered = sum(lst - f + 1 for _, f, lst in set(spans))
+        self.contiguous = covered == self.hi - self.lo + 1
 
     def __contains__(self, moment: int) -> bool:
+        if self.contiguous:
+            return self.lo <= moment <= self.hi
         pieces = self.hours.get(moment // 3600)
         second = moment % 3600
         return pieces is not None and any(f <= second <= lst for f, lst in pieces)
@@ -191,6 +196,8 @@ class Operation:
         self.dials, self.zone, self.seed = dials, zone, dials.seed
         self.calls_per_hour = calls_per_hour
         self.shift = functools.lru_cache(maxsize=96)(self._simulate)
+        self._calls = functools.lru_cache(maxsize=8)(self._calls_of)
+        self._quarters: dict[int, bool] = {}
 
     # -- time -----------------------------------------------------------------------------
 
@@ -218,13 +225,17 @@ class Operation:
 
     def calls(self, window: Window) -> list[Call]:
         """Every voice call starting in ``window``, by start then conn_id."""
+        return list(self._calls(window.key))
+
+    def _calls_of(self, key: tuple[Span, ...]) -> tuple[Call, ...]:
+        window = Window(key)
         found = [c for s in self.shifts(window) for c in s.calls if c.start in window]
         spans = [(h, f, lst) for h, pieces in window.hours.items() for f, lst in pieces]
         for campaign in CAMPAIGNS:  # human answers outside opening hours: abandoned by the dialer
             for event in self.dials.events(campaign, spans):
                 if event[2] == HUMAN and not self._open(event[4]):
                     found.append(self._outbound(event, -1))
-        return sorted(found, key=lambda c: (c.start, c.conn_id))
+        return tuple(sorted(found, key=lambda c: (c.start, c.conn_id)))
 
     def states(self, window: Window) -> list[State]:
         found = [st for s in self.shifts(window) for st in s.states if st.start in window]
@@ -245,8 +256,14 @@ class Operation:
         return self._outbound(event, -1)
 
     def _open(self, moment: int) -> bool:
-        hour = self.local(moment).hour
-        return SHIFTS[0][0] <= hour < SHIFTS[-1][1]
+        """Within opening hours (zone offsets are whole quarter hours: one look-up per quarter)."""
+        quarter = moment // 900
+        if quarter not in self._quarters:
+            if len(self._quarters) > 100_000:
+                self._quarters.clear()
+            hour = self.local(quarter * 900).hour
+            self._quarters[quarter] = SHIFTS[0][0] <= hour < SHIFTS[-1][1]
+        return self._quarters[quarter]
 
     # -- simulation ------------------------------------------------------------------------
 

@@ -62,6 +62,6 @@ def act_5(ctx: Context) -> list[Raw]:
 
 
 REPORTS = (
-    Report("act_3", ("cod_act",), (), act_3, True),
-    Report("act_5", ("cod_act",), (), act_5, False),
+    Report("act_3", ("cod_act",), (), act_3, "date"),
+    Report("act_5", ("cod_act",), (), act_5, None),
 )

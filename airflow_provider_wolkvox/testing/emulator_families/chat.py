@@ -261,15 +261,15 @@ def chat_15(ctx: Context) -> list[Raw]:
 
 
 REPORTS = (
-    Report("chat_1", ("agent_dni",), (), chat_1, True),
-    Report("chat_2", (), (), chat_2, True),
-    Report("chat_4", (), (), chat_4, True),
-    Report("chat_5", (), (), chat_5, False),
-    Report("chat_8", (), (), chat_8, True),
-    Report("chat_10", ("destination",), (), chat_10, True),
-    Report("chat_11", (), (), chat_11, True),
-    Report("chat_12", (), (), chat_12, True),
-    Report("chat_13", (), (), chat_13, False),
-    Report("chat_14", (), (), chat_14, True),
-    Report("chat_15", (), (), chat_15, False),
+    Report("chat_1", ("agent_dni",), (), chat_1, "date"),
+    Report("chat_2", (), (), chat_2, "date"),
+    Report("chat_4", (), (), chat_4, "date_creation"),
+    Report("chat_5", (), (), chat_5, None),
+    Report("chat_8", (), (), chat_8, "start_date"),
+    Report("chat_10", ("destination",), (), chat_10, "date"),
+    Report("chat_11", (), (), chat_11, "date"),
+    Report("chat_12", (), (), chat_12, "date"),
+    Report("chat_13", (), (), chat_13, None),
+    Report("chat_14", (), (), chat_14, "date"),
+    Report("chat_15", (), (), chat_15, None),
 )

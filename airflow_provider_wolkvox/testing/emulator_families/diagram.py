@@ -231,14 +231,14 @@ def diagram_14(ctx: Context) -> list[Raw]:
 
 
 REPORTS = (
-    Report("diagram_1", ("customer_id",), (), diagram_1, True),
-    Report("diagram_1_1", (), (), diagram_1_1, False),
-    Report("diagram_1_2", (), (), diagram_1_2, False),
-    Report("diagram_3", (), (), diagram_3, True),
-    Report("diagram_4", (), (), diagram_4, True),
-    Report("diagram_5", (), (), diagram_5, False),
-    Report("diagram_9", (), (), diagram_9, True),
-    Report("diagram_11", (), (), diagram_11, True),
-    Report("diagram_13", (), (), hits, True),
-    Report("diagram_14", (), (), diagram_14, False),
+    Report("diagram_1", ("customer_id",), (), diagram_1, "date"),
+    Report("diagram_1_1", (), (), diagram_1_1, None),
+    Report("diagram_1_2", (), (), diagram_1_2, None),
+    Report("diagram_3", (), (), diagram_3, "date_inbound_call"),
+    Report("diagram_4", (), (), diagram_4, "date"),
+    Report("diagram_5", (), (), diagram_5, None),
+    Report("diagram_9", (), (), diagram_9, "date"),
+    Report("diagram_11", (), (), diagram_11, "end_date_rp"),
+    Report("diagram_13", (), (), hits, "date"),
+    Report("diagram_14", (), (), diagram_14, None),
 )

@@ -124,8 +124,8 @@ def quality_5(ctx: Context) -> list[Raw]:
 
 
 REPORTS = (
-    Report("quality_2", (), (), quality_2, True),
-    Report("quality_3", (), (), quality_3, True),
-    Report("quality_4", (), (), quality_4, False),
-    Report("quality_5", (), (), quality_5, False),
+    Report("quality_2", (), (), quality_2, "date"),
+    Report("quality_3", (), (), quality_3, "date"),
+    Report("quality_4", (), (), quality_4, None),
+    Report("quality_5", (), (), quality_5, None),
 )

@@ -169,15 +169,15 @@ def skill_11(ctx: Context) -> list[Raw]:
 
 _ALL = ("skill_id",)
 REPORTS = (
-    Report("skill_1", _ALL, _ALL, skill_1, False),
-    Report("skill_2", _ALL, _ALL, skill_2, True),
-    Report("skill_3", _ALL, _ALL, skill_3, False),
-    Report("skill_4", _ALL, _ALL, skill_4, False),
-    Report("skill_4_1", _ALL, _ALL, skill_4_1, False),
-    Report("skill_6", _ALL, _ALL, skill_6, False),
-    Report("skill_7", _ALL, _ALL, skill_7, False),
-    Report("skill_8", _ALL, _ALL, skill_8, False),
-    Report("skill_9", _ALL, _ALL, skill_9, False),
-    Report("skill_10", _ALL, (), skill_10, True),
-    Report("skill_11", _ALL, _ALL, skill_11, False),
+    Report("skill_1", _ALL, _ALL, skill_1, None),
+    Report("skill_2", _ALL, _ALL, skill_2, "date"),
+    Report("skill_3", _ALL, _ALL, skill_3, None),
+    Report("skill_4", _ALL, _ALL, skill_4, None),
+    Report("skill_4_1", _ALL, _ALL, skill_4_1, None),
+    Report("skill_6", _ALL, _ALL, skill_6, None),
+    Report("skill_7", _ALL, _ALL, skill_7, None),
+    Report("skill_8", _ALL, _ALL, skill_8, None),
+    Report("skill_9", _ALL, _ALL, skill_9, None),
+    Report("skill_10", _ALL, (), skill_10, "date"),
+    Report("skill_11", _ALL, _ALL, skill_11, None),
 )

@@ -90,9 +90,9 @@ def wizard(ctx: Context, rating: str | None) -> list[Raw]:
 
 
 REPORTS = (
-    Report("speech_1", (), (), speech_1, True),
-    Report("speech_5", (), (), speech_5, True),
-    Report("wizard_1", (), (), lambda ctx: wizard(ctx, None), True),
-    Report("wizard_2", (), (), lambda ctx: wizard(ctx, "positive"), True),
-    Report("wizard_3", (), (), lambda ctx: wizard(ctx, "negative"), True),
+    Report("speech_1", (), (), speech_1, "date"),
+    Report("speech_5", (), (), speech_5, "Date"),
+    Report("wizard_1", (), (), lambda ctx: wizard(ctx, None), "date"),
+    Report("wizard_2", (), (), lambda ctx: wizard(ctx, "positive"), "date"),
+    Report("wizard_3", (), (), lambda ctx: wizard(ctx, "negative"), "date"),
 )
