@@ -3,15 +3,17 @@ truth, and the identities that hold between families because they come from one 
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator, _field_options, main
 from airflow_provider_wolkvox.testing.emulator_families import REPORTS
 from tests.airflow_compat import newest_release_only
 
@@ -371,3 +373,35 @@ def test_fields_can_start_and_stop_coming(token: str) -> None:
         assert requests.post(admin, json={"api": "nope"}, timeout=10).status_code == 400
     with pytest.raises(ValueError, match="skill_id"):
         changing.ground_truth_rows("skill_1", {}, *window)
+
+
+def test_the_docs_list_every_report_with_its_parameters_and_grain() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "emulator.md").read_text(encoding="utf-8")
+    table = page.split("## Every report", 1)[1].split("\n\n## ", 1)[0]
+    listed: dict[str, tuple[str, str]] = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        match = re.fullmatch(r"`(\w+)`( \.\. `(\w+)`)?", cells[0])
+        if not match:
+            continue
+        first, last = match.group(1), match.group(3)
+        apis = [f"campaign_{n}" for n in range(1, 11)] if last else [first]
+        for api in apis:
+            listed[api] = (cells[1], cells[2])
+    assert set(listed) == set(REPORTS)
+    for api, (parameters, grain) in listed.items():
+        report = REPORTS[api]
+        assert re.findall(r"`(\w+)`", parameters.split(" (")[0]) == list(report.required), api
+        if api.startswith("campaign_"):
+            continue
+        date_field = re.match(r"detail \(`(\w+)`\)", grain)
+        assert (date_field.group(1) if date_field else None) == report.date_field, api
+
+
+def test_command_line_field_options() -> None:
+    assert _field_options(["cdr_1:a=1", "cdr_1:b=x=y", "skill_1:c="], ["agent_1:login"]) == (
+        {"cdr_1": {"a": "1", "b": "x=y"}, "skill_1": {"c": ""}},
+        {"agent_1": ["login"]},
+    )
+    with pytest.raises(SystemExit):
+        main(["--token", "t", "--extra-field", "no-colon"])
