@@ -19,6 +19,7 @@ is deterministic from the seed through :func:`mix`. Standard library only, no I/
 from __future__ import annotations
 
 import functools
+import heapq
 import random
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, tzinfo
@@ -340,14 +341,28 @@ class _Team:
             if a % 5:
                 self.pending[a].pop()  # TRAINING for one agent in five
         self.free = dict(self.login)
+        self.heap = [(free, a) for a, free in self.free.items()]  # stale entries are skipped
+        heapq.heapify(self.heap)
         self.states: list[State] = []
+        self.due = self._next_due()
+
+    def _next_due(self) -> int:
+        return min((p[0][0] for p in self.pending.values() if p), default=1 << 62)
 
     def occupy(self, agent: int, status: str, start: int, end: int, call: Call | None) -> None:
         if start > self.free[agent]:
             self.states.append(State(agent, "READY", self.free[agent], start, None))
         if end > start:
             self.states.append(State(agent, status, start, end, call))
-        self.free[agent] = max(self.free[agent], end)
+        if end > self.free[agent]:
+            self.free[agent] = end
+            heapq.heappush(self.heap, (end, agent))
+
+    def first_free(self) -> int:
+        """The agent free first (the lowest number among equals)."""
+        while self.heap[0][0] != self.free[self.heap[0][1]]:
+            heapq.heappop(self.heap)
+        return self.heap[0][1]
 
     def settle(self, agent: int, until: int) -> None:
         """Auxiliary states due by ``until`` are taken as soon as the agent is free."""
@@ -358,9 +373,11 @@ class _Team:
 
     def serve(self, entry: int, offered: Call, patience: int) -> Call:
         """The call queued (inbound) or connected (outbound) at ``entry``, as it ended."""
-        for agent in self.agents:
-            self.settle(agent, entry)
-        agent = min(self.agents, key=lambda a: (self.free[a], a))
+        if entry >= self.due:
+            for agent in self.agents:
+                self.settle(agent, entry)
+            self.due = self._next_due()
+        agent = self.first_free()
         start = max(entry, self.free[agent])
         if offered.inbound and start - entry > patience:
             return offered._replace(wait=patience, ring=0, talk=0, acw=0)
