@@ -405,3 +405,20 @@ def test_command_line_field_options() -> None:
     )
     with pytest.raises(SystemExit):
         main(["--token", "t", "--extra-field", "no-colon"])
+
+
+def test_limits_and_empty_answers_hold_for_every_family(token: str) -> None:
+    whole_day = (DAY, DAY + timedelta(days=1))
+    with WolkvoxEmulator([token], row_cap=25, empty_answer="200") as capped:
+        body = call(capped, token, "agent_14", *whole_day).json()
+        assert body["msg"] == "25 records were found"
+        assert body["data"] == capped.ground_truth_rows("agent_14", {}, *whole_day)[:25]
+        empty = call(capped, token, "chat_8", DAY, DAY + timedelta(hours=3)).json()  # before opening
+        assert empty == {"code": 200, "error": None, "msg": "0 records were found", "data": []}
+        too_long = call(capped, token, "skill_3", DAY, DAY + timedelta(days=32), skill_id="all")
+        assert (too_long.status_code, too_long.json()["error"]) == (400, "THE DATE RANGE EXCEEDS 31 DAYS")
+        backwards = {"api": "cdr_1", "date_ini": "20261128000000", "date_end": "20261127000000"}
+        refused = requests.get(
+            capped.base_url + PATH, params=backwards, headers={"wolkvox-token": token}, timeout=10
+        )
+        assert (refused.status_code, refused.json()["error"]) == (400, "SOME PARAMETERS ARE REQUIRED")
