@@ -596,7 +596,7 @@ class WolkvoxEmulator:
                 rows = self._rows(api, query, spans, limit=self.row_cap)
             except BadParameter:
                 return self._error(400, MSG_PARAMS)
-            count, data = len(rows), json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+            count, data = len(rows), json.dumps(rows, separators=(",", ":"))
         if not count:
             if self.empty_answer == "404":
                 return self._error(404, MSG_EMPTY)

@@ -75,6 +75,7 @@ class Interaction(NamedTuple):
 
 
 class Question(NamedTuple):
+    id: str
     agent: int
     moment: int
     h: int
@@ -124,7 +125,7 @@ class Channels:
 
     def questions(self, window: Window) -> list[Question]:
         found = [q for s in self.shifts(window) for q in s.questions if q.moment in window]
-        return sorted(found, key=lambda q: (q.moment, q.agent, q.h))
+        return sorted(found, key=lambda q: (q.moment, q.id))
 
     def mailings(self, window: Window) -> list[Mail]:
         """Automatic acknowledgements of email cases, sent 30 s after each arrives."""
@@ -189,7 +190,10 @@ class Channels:
         questions = []
         for k in range(int(hours * 6)):
             h = mix(seed, 25, day, n, k)
-            questions.append(Question(n * TEAM + (h >> 8) % TEAM, first + h % (last - first), h))
+            moment = first + h % (last - first)
+            questions.append(
+                Question(f"W{day % 100_000:05d}{n}{k:04d}", n * TEAM + (h >> 8) % TEAM, moment, h)
+            )
         return ShiftChannels(tuple(chats), tuple(interactions), tuple(questions))
 
     def _chat(self, day: int, n: int, k: int, start: int, h: int) -> Chat:
@@ -204,7 +208,7 @@ class Channels:
             source = "post" if (h >> 18) & 1 else "ad"
         return Chat(
             f"C{day % 100_000:05d}{n}{k:05d}",
-            f"S{h % 10**10:010d}",
+            f"S{day % 100_000:05d}{n}{k:05d}",
             channel,
             start,
             20 + (h >> 20) % 280,

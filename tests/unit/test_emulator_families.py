@@ -156,6 +156,7 @@ def test_every_catalogued_report_is_served_as_the_api_sends_it(emu: WolkvoxEmula
         for row in body["data"]:
             assert list(row) == names, api  # every row has the same fields, in the same order
             assert all(isinstance(v, str) for v in row.values()), api
+        assert len({tuple(row.values()) for row in body["data"]}) == len(body["data"]), api  # no repeats
         truth = emu.ground_truth_rows(api, params_of(api), DAY, DAY + timedelta(days=1))
         assert body["data"] == truth, api
 

@@ -143,6 +143,7 @@ def cdr_10(ctx: Context) -> list[Raw]:
                 "telephone": ctx.op.phone(call.phone),
                 "customer_id": customer_id(call.phone),
                 "date": ctx.stamp(moment),
+                "conn_id": call.conn_id,
             }
         )
     return rows

@@ -75,6 +75,7 @@ def wizard(ctx: Context, rating: str | None) -> list[Raw]:
             continue
         question, answer = QUESTIONS[(q.h >> 4) % len(QUESTIONS)]
         row = {
+            "question_id": q.id,
             "agent_id": AGENT[q.agent].id,
             "agent_name": AGENT[q.agent].name,
             "question": question,
