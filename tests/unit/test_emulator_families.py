@@ -369,6 +369,13 @@ def test_fields_can_start_and_stop_coming(token: str) -> None:
             timeout=10,
         ).json()
         assert truth[0] == row
+        span = {"start": window[0].isoformat(), "end": window[1].isoformat()}
+        as_rows = {"api": "campaign_8", "campaign_id": "1", "rows": "1", **span}
+        machine_codes = requests.get(
+            changing.base_url + "/_emulator/ground_truth", params=as_rows, timeout=10
+        )
+        assert machine_codes.json() == changing.ground_truth_rows("campaign_8", {"campaign_id": "1"}, *window)
+        assert machine_codes.json()[0]["telephone"]
         assert requests.post(admin, json={"api": "skill_1"}, timeout=10).status_code == 200
         assert "asa" in rows(changing, token, "skill_1", *window, skill_id="all")[0]
         assert requests.post(admin, json={"api": "nope"}, timeout=10).status_code == 400
