@@ -257,13 +257,16 @@ class ReportSpec:
         """The API's names of the documented fields."""
         return frozenset(f.api_name for f in self.schema if not f.synthetic)
 
-    def request_params(self, given: Mapping[str, str]) -> dict[str, str]:
+    def request_params(self, given: Mapping[str, str], *, complete: bool = True) -> dict[str, str]:
         """The query parameters of one request besides ``api`` and the dates; raise
         :class:`WolkvoxConfigError` naming the report's valid parameters on an unknown, missing,
-        empty or ``all`` value where the report does not take it."""
+        empty or ``all`` value where the report does not take it.
+
+        ``complete=False`` checks what is given without requiring the rest (``airflow wolkvox plan``).
+        """
         valid = {p.name: p for p in self.params}
         unknown = sorted(set(given) - set(valid))
-        missing = [p.name for p in self.params if p.required and p.name not in given]
+        missing = [p.name for p in self.params if p.required and p.name not in given and complete]
         problem = ""
         if unknown:
             problem = f"does not take {', '.join(unknown)}"
@@ -575,7 +578,6 @@ ROW_NUMBER_FIELD = Field(
     synthetic=True,
 )
 ROW_NUMBER_NOTE = (
-    "the vendor documents no id for a row, so rows are numbered in the order the API sends them "
-    "(row_number, from 1) and kept per request window (request_start, request_end in the key): "
-    "nothing is merged or dropped, and a re-load replaces the window's rows whole"
+    "the vendor documents no id for a row: rows are numbered in the order the API sends them, so "
+    "nothing is merged or dropped, and a re-load replaces the request window's rows whole"
 )
