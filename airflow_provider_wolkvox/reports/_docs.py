@@ -69,7 +69,8 @@ def spec_doc(spec: ReportSpec) -> str:
     if spec.key_note:
         key += f": {spec.key_note}"
     lines = [
-        f"- Family: {spec.family}; default table: `{spec.default_table}`",
+        f"- Family: {spec.family}",
+        f"- Default table: `{spec.default_table}`",
         f"- Parameters: {params}",
         f"- Grain: {spec.grain}",
         f"- Combination: {combination(spec)}",
