@@ -393,3 +393,21 @@ def test_docs_describe_every_report_as_its_spec_says() -> None:
     assert combine_table(REPORTS.values()) in doc
     documented = re.findall(r"^### `([a-z0-9_]+)`", doc, re.MULTILINE)
     assert documented == list(REPORTS)
+
+
+def test_plan_refuses_a_parameter_the_report_does_not_take() -> None:
+    import argparse
+
+    from airflow_provider_wolkvox.plan import plan_command
+
+    args = argparse.Namespace(
+        api="cdr_1",
+        params=["campaign_id=42"],
+        conn_id="wolkvox_nowhere",
+        from_date="2026-10-01",
+        to_date="2026-11-01",
+        interval="1h",
+        check_quota=False,
+    )
+    with pytest.raises(SystemExit, match="error: report cdr_1 does not take campaign_id; cdr_1 takes no"):
+        plan_command(args)
