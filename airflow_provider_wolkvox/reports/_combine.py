@@ -18,7 +18,7 @@ def combine_windows(spec: ReportSpec, windows: Sequence[Sequence[Row]]) -> list[
     """The rows one unlimited request over the windows together would give, in first-seen key order.
 
     Raises :class:`ValueError` for reports kept per request window (``per_request``, and detail
-    rows numbered by ``row_number``): their windows are stored side by side, never combined.
+    rows numbered by ``answer_row``): their windows are stored side by side, never combined.
     Raises :class:`WolkvoxRowError` naming the key when a detail report repeats one.
     """
     if spec.keyed_by_request_window:

@@ -18,7 +18,7 @@ How rows of several request windows combine into the rows of one interval (``Rep
 - ``detail``: one row per event; rows of the windows are concatenated. A row belongs to a window
   by its own date (``ReportSpec.date_field``, read in the connection's time zone, stored UTC). Two
   rows with the same key are an error naming the report and the key, never merged or dropped.
-  Where the vendor documents no id for a row, the key is the synthetic ``row_number`` (the row's
+  Where the vendor documents no id for a row, the key is the synthetic ``answer_row`` (the row's
   1-based position in its answer) and, as for ``per_request``, the request window is in the key.
 
 Schema on read: a field the spec does not list is kept as text (:meth:`ReportSpec.parse_table`),
@@ -76,7 +76,7 @@ Row = tuple[Any, ...]
 """A typed row: one value per field of the spec, in the spec's order (then extras, see Table)."""
 
 CENT = Decimal("0.01")
-ROW_NUMBER = "row_number"
+ROW_NUMBER = "answer_row"
 """The synthetic key of detail rows the vendor gives no id: the row's 1-based place in its answer."""
 _NULL_TIMES = frozenset({"", "0000-00-00 00:00:00", "0000-00-00"})
 _HMS = re.compile(r"(\d+):([0-5]\d):([0-5]\d)")
@@ -130,7 +130,7 @@ class Field:
     attribute: bool = False
     """In a ``sum``/``shares`` report: text that depends only on the key, kept from any window."""
     synthetic: bool = False
-    """Not sent by the API: filled by the parser (``row_number``)."""
+    """Not sent by the API: filled by the parser (``answer_row``)."""
 
     @property
     def api_name(self) -> str:
@@ -202,7 +202,7 @@ class ReportSpec:
             if bad:
                 raise ValueError(f"{self.api}: summed fields must be additive or attributes: {bad}")
         if self.combine == DETAIL and self.date_field is None and ROW_NUMBER not in self.key:
-            raise ValueError(f"{self.api}: a detail report needs a date field or the row_number key")
+            raise ValueError(f"{self.api}: a detail report needs a date field or the answer_row key")
 
     @cached_property
     def fields(self) -> tuple[str, ...]:
@@ -235,7 +235,7 @@ class ReportSpec:
     @property
     def keyed_by_request_window(self) -> bool:
         """Whether the fetch layer keeps rows per request window (``request_start``/``request_end``
-        in the key): non-additive aggregates, and detail rows keyed by ``row_number``."""
+        in the key): non-additive aggregates, and detail rows keyed by ``answer_row``."""
         return self.combine == PER_REQUEST or ROW_NUMBER in self.key
 
     @cached_property
@@ -321,7 +321,7 @@ class ReportSpec:
             raise ValueError(f"{self.api} has date fields: parse_rows needs the connection's time zone")
         optional = self.optional_fields
         converters = [(f.api_name, _converter(f, tz, f.name in optional)) for f in self.schema]
-        # How each field is read: 0 required, 1 optional (NULL when absent), 2 synthetic row_number.
+        # How each field is read: 0 required, 1 optional (NULL when absent), 2 synthetic answer_row.
         modes = [2 if f.synthetic else 1 if f.name in optional else 0 for f in self.schema]
         plain = not any(modes)
         steps = list(zip(converters, modes, strict=True))
