@@ -185,12 +185,20 @@ class ReportSpec:
             raise ValueError(f"{self.api}: parameter names must be unique")
         if self.combine == SHARES and self.shares is None:
             object.__setattr__(self, "shares", Shares())
+        if self.combine != SHARES and self.shares is not None:
+            raise ValueError(f"{self.api}: only a shares report names shares fields")
         by_name = {f.name: f for f in self.schema}
+        if self.date_field is not None and self.date_field not in by_name:
+            raise ValueError(f"{self.api}: the date field {self.date_field} is not a field")
         for name in (*self.key, *([self.date_field] if self.date_field else [])):
             if by_name[name].optional or by_name[name].nullable:
                 raise ValueError(f"{self.api}: key and date fields cannot be NULL ({name})")
         if self.date_field and by_name[self.date_field].type not in (TIMESTAMP, DATE):
             raise ValueError(f"{self.api}: the date field {self.date_field} is not a date")
+        self._check_combine(by_name)
+
+    def _check_combine(self, by_name: dict[str, Field]) -> None:
+        """Only additive fields are summed; detail rows have a date or are numbered."""
         values = [f for f in self.schema if f.name not in self.key]
         if self.combine in (SUM, SHARES):
             if not self.fields_complete:
@@ -200,7 +208,7 @@ class ReportSpec:
                 count, percent = by_name.get(self.shares.count), by_name.get(self.shares.percent)
                 if count is None or count.type != INTEGER or percent is None or percent.type != PERCENT:
                     raise ValueError(f"{self.api}: a shares report has an integer count and a percent")
-                bad.remove(percent.name)
+                bad = [name for name in bad if name != percent.name]
             if bad:
                 raise ValueError(f"{self.api}: summed fields must be additive or attributes: {bad}")
         if self.combine == DETAIL and self.date_field is None and ROW_NUMBER not in self.key:
