@@ -83,6 +83,7 @@ def test_request_parameters_follow_the_catalogue() -> None:
     assert all(params[api] == [("skill_id", api != "skill_10")] for api in skills)
     assert params["agent_2"] == [("agent_id", False)]
     assert params["agent_7"] == params["chat_1"] == [("agent_dni", False)]
+    assert not report("agent_7").params[0].required  # public client code calls it without
     assert params["chat_10"] == [("destination", False)]
     assert params["diagram_1"] == [("customer_id", False)]
     assert params["act_3"] == params["act_5"] == [("cod_act", False)]
@@ -363,6 +364,7 @@ def test_detail_rows_have_a_date_or_are_numbered_and_repeated_keys_fail() -> Non
 def test_request_params_are_checked_against_the_report() -> None:
     assert report("skill_3").request_params({"skill_id": "all"}) == {"skill_id": "all"}
     assert report("agent_7").request_params({"agent_dni": " 52123456 "}) == {"agent_dni": "52123456"}
+    assert report("chat_1").request_params({}) == {}  # agent_dni is optional
     assert report("cdr_1").request_params({}) == {}
     cases = [
         ("cdr_1", {"campaign_id": "1"}, "report cdr_1 does not take campaign_id; cdr_1 takes no parameters"),
