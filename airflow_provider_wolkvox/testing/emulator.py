@@ -790,7 +790,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _preload_key(query: Mapping[str, str]) -> tuple[str, ...]:
     api = query.get("api", "")
-    own = REPORTS[api].required if api in REPORTS else ()
+    own = (*REPORTS[api].required, *REPORTS[api].optional) if api in REPORTS else ()
     return (api, *(query.get(name, "") for name in (*own, "date_ini", "date_end")))
 
 

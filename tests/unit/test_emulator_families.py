@@ -107,7 +107,8 @@ SPECIAL = {"act_5": {"cod_act": "cod_act1"}, "skill_10": {"skill_id": "102"}}
 
 
 def params_of(api: str) -> dict[str, str]:
-    return SPECIAL.get(api) or {name: PARAMS[name] for name in REPORTS[api].required}
+    report = REPORTS[api]
+    return SPECIAL.get(api) or {name: PARAMS[name] for name in (*report.required, *report.optional)}
 
 
 @pytest.fixture(scope="module")
@@ -328,6 +329,11 @@ def test_required_parameters_and_all(emu: WolkvoxEmulator, token: str) -> None:
     assert call(emu, token, "skill_1", *window, skill_id="999").status_code == 404  # no such skill
     assert call(emu, token, "act_5", *window, cod_act="cod_act3").status_code == 400
     assert call(emu, token, "agent_1", *window).status_code == 200  # needs nothing else
+    for api, field, me in (("agent_7", "agent_dni", AGENT_DNI), ("chat_1", "agent_id", "1003")):
+        everyone = rows(emu, token, api, *window, agent_dni="")  # agent_dni may be left out
+        assert everyone == rows(emu, token, api, *window, other="x")
+        assert len({r[field] for r in everyone}) > 1
+        assert [r for r in everyone if r[field] == me] == rows(emu, token, api, *window)
     unknown = call(emu, token, "chat_7", *window)
     assert (unknown.status_code, unknown.json()["error"]) == (
         400,
@@ -399,7 +405,9 @@ def test_the_docs_list_every_report_with_its_parameters_and_grain() -> None:
     assert set(listed) == set(REPORTS)
     for api, (parameters, grain) in listed.items():
         report = REPORTS[api]
-        assert re.findall(r"`(\w+)`", parameters.split(" (")[0]) == list(report.required), api
+        names = re.findall(r"`(\w+)`", parameters.split(" (")[0])
+        assert names == [*report.required, *report.optional], api
+        assert ("optional" in parameters) == bool(report.optional), api
         if api.startswith("campaign_"):
             continue
         date_field = re.match(r"detail \(`(\w+)`\)", grain)

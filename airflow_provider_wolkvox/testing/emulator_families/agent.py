@@ -171,7 +171,7 @@ def agent_14(ctx: Context) -> list[Raw]:
 
 
 def agent_7(ctx: Context) -> list[Raw]:
-    wanted = ctx.params["agent_dni"]
+    wanted = ctx.params.get("agent_dni")
     return [
         {
             "agent_name": AGENT[s.agent].name,
@@ -183,7 +183,7 @@ def agent_7(ctx: Context) -> list[Raw]:
             "login_time": str(s.logout - s.login),
         }
         for s in ctx.op.sessions(ctx.window)
-        if AGENT[s.agent].dni == wanted
+        if not wanted or AGENT[s.agent].dni == wanted
     ]
 
 
@@ -255,7 +255,7 @@ REPORTS = (
     Report("agent_4", (), (), agent_4, None),
     Report("agent_5", (), (), agent_5, None),
     Report("agent_6", (), (), agent_6, None),
-    Report("agent_7", ("agent_dni",), (), agent_7, "login"),
+    Report("agent_7", (), (), agent_7, "login", ("agent_dni",)),
     Report("agent_8_1", (), (), agent_8_1, None),
     Report("agent_12", (), (), agent_12, None),
     Report("agent_13", (), (), agent_13, "date"),

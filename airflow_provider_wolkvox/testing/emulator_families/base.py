@@ -49,6 +49,8 @@ class Report(NamedTuple):
     date_field: str | None
     """Detail rows: the field with each row's own date, by which it belongs to a window.
     None: aggregates over exactly the requested window."""
+    optional: tuple[str, ...] = ()
+    """Filters that may be left out (or empty): then every agent, customer..."""
 
 
 def minutes(seconds: int) -> str:

@@ -31,11 +31,11 @@ def attended(ctx: Context) -> list[Chat]:
 
 
 def chat_1(ctx: Context) -> list[Raw]:
-    wanted = ctx.params["agent_dni"]
+    wanted = ctx.params.get("agent_dni")
     rows = []
     for chat in attended(ctx):
         agent = AGENT[chat.agent]
-        if agent.dni != wanted:
+        if wanted and agent.dni != wanted:
             continue
         code = COD_ACTS[chat.h % len(COD_ACTS)]
         rows.append(
@@ -261,7 +261,7 @@ def chat_15(ctx: Context) -> list[Raw]:
 
 
 REPORTS = (
-    Report("chat_1", ("agent_dni",), (), chat_1, "date"),
+    Report("chat_1", (), (), chat_1, "date", ("agent_dni",)),
     Report("chat_2", (), (), chat_2, "date"),
     Report("chat_4", (), (), chat_4, "date_creation"),
     Report("chat_5", (), (), chat_5, None),
