@@ -197,7 +197,7 @@ class Operation:
         self.dials, self.zone, self.seed = dials, zone, dials.seed
         self.calls_per_hour = calls_per_hour
         self.shift = functools.lru_cache(maxsize=96)(self._simulate)
-        self._calls = functools.lru_cache(maxsize=8)(self._calls_of)
+        self._calls = functools.lru_cache(maxsize=4)(self._calls_of)
         self._quarters: dict[int, bool] = {}
 
     # -- time -----------------------------------------------------------------------------
