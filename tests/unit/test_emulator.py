@@ -419,7 +419,13 @@ def test_sequential_requests_are_never_refused(token: str) -> None:
             )
         assert statuses == [200] * 60
         stats = emu.stats()
-        assert stats["tokens"][fp] == {"requests": 60, "max_in_flight": 1, "calls_today": 60}
+        assert stats["tokens"][fp] == {
+            "requests": 60,
+            "max_in_flight": 1,
+            "calls_today": 60,
+            "server_seconds": stats["tokens"][fp]["server_seconds"],
+        }
+        assert stats["tokens"][fp]["server_seconds"] > 0
         assert stats["simultaneous_rejections"] == 0
 
 
