@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_wolkvox.fetch import FetchedInterval
+    from airflow_provider_wolkvox.staging import Staging
 
 
 QUOTA_RESET_MARGIN = timedelta(minutes=1)
@@ -153,7 +154,6 @@ class WolkvoxWindowOperator(BaseOperator):
         from airflow_provider_wolkvox import metrics
         from airflow_provider_wolkvox.fetch import FetchedInterval, fetch_interval
         from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
-        from airflow_provider_wolkvox.staging import Staging
 
         self.figures = None
         start, end = validate_window(self.window_start, self.window_end)
@@ -162,7 +162,7 @@ class WolkvoxWindowOperator(BaseOperator):
             raise WolkvoxConfigError("campaign_id is empty: give a Wolkvox campaign id, or 'all'")
         hook = WolkvoxHook(self.wolkvox_conn_id)
         try:
-            with Staging(spec=self.spec) as staging:
+            with self.open_staging() as staging:
                 summary = fetch_interval(
                     hook,
                     campaign_id,
@@ -202,6 +202,13 @@ class WolkvoxWindowOperator(BaseOperator):
         finally:
             hook.close()
             metrics.calls_sent(self.wolkvox_conn_id, self.spec.api, hook.calls)
+
+    def open_staging(self) -> Staging:
+        """Where the interval's request windows are combined while fetching: a local file here;
+        a warehouse sink may stage them in the warehouse instead."""
+        from airflow_provider_wolkvox.staging import Staging
+
+        return Staging(spec=self.spec)
 
     def deliver(self, fetched: FetchedInterval) -> Any:
         """Put the interval's combined rows where they belong; the return value goes to XCom."""

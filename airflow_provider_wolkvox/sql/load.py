@@ -95,6 +95,11 @@ def load_window(
         ledger=ledger,
     )
     flavor = hook_flavor(db_hook)
+    if flavor is POSTGRES:
+        from airflow_provider_wolkvox.sql.overlap import StagedRows
+
+        if isinstance(rows, StagedRows):  # staged in PostgreSQL while fetching: one INSERT on its connection
+            return rows.staging.load(db_hook, job)
     with closing(db_hook.get_conn()) as conn:
         if flavor is POSTGRES:
             from airflow_provider_wolkvox.sql import postgres

@@ -58,18 +58,15 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     sql = statements(POSTGRES, job.table, placeholder="%s", spec=job.spec)
     kind = copy_kind(conn)
     window = (job.campaign_id, job.window_start, job.window_end)
-    lock_key = (
-        f"wolkvox:{sql.table}:{job.campaign_id}:{job.window_start.isoformat()}:{job.window_end.isoformat()}"
-    )
     ledger = None if job.ledger_table is None else ledger_statements(POSTGRES, job.ledger_table, "%s")
     with transaction(db_hook, conn):
         cursor = conn.cursor()
         try:
             if job.create_table:
-                _create_missing(cursor, sql.table, sql.create)
+                create_missing(cursor, sql.table, sql.create)
                 if ledger is not None:
-                    _create_missing(cursor, ledger.table, ledger.create)
-            cursor.execute(LOCK_SQL, (lock_key,))
+                    create_missing(cursor, ledger.table, ledger.create)
+            cursor.execute(LOCK_SQL, (lock_key(sql.table, job),))
             cursor.execute(sql.delete, window)
             deleted = cursor.rowcount
             oids = binary_types(cursor, sql.table) if kind == "psycopg" and job.spec is CAMPAIGN_8 else None
@@ -88,7 +85,12 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     return inserted
 
 
-def _create_missing(cursor: Any, table: str, create: str) -> None:
+def lock_key(table: str, job: LoadJob) -> str:
+    """The advisory lock's key of one window of ``table`` (``LOCK_SQL``)."""
+    return f"wolkvox:{table}:{job.campaign_id}:{job.window_start.isoformat()}:{job.window_end.isoformat()}"
+
+
+def create_missing(cursor: Any, table: str, create: str) -> None:
     if not _exists(cursor, table):
         # First loads racing each other would both create the table and one would hit
         # pg_type's unique index: they take turns, and the second finds the table there.

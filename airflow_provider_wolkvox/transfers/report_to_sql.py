@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_wolkvox.fetch import FetchedInterval
     from airflow_provider_wolkvox.figures import TaskFigures
+    from airflow_provider_wolkvox.staging import Staging
     from airflow_provider_wolkvox.warehouse import WarehouseTable
 
 
@@ -70,6 +71,10 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
     :param allow_empty: let an empty answer clear a window that has rows (the ledger row says so).
     :param ledger_table: the load ledger, ``name`` or ``schema.name``; an unqualified name lives in
         ``table``'s schema. None writes no ledger.
+    :param stage_in_warehouse: PostgreSQL, summed reports: stage each request window in a temporary
+        table of the warehouse while the next one is fetched, then replace the window with one
+        ``INSERT ... SELECT`` (``docs/warehouse.md``). Off by default: measured here, the final
+        ``INSERT ... SELECT`` costs the server more than the default path's binary COPY.
     """
 
     def __init__(
@@ -81,6 +86,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         create_table: bool = True,
         allow_empty: bool = False,
         ledger_table: str | None = LEDGER_TABLE,
+        stage_in_warehouse: bool = False,
         **kwargs: Any,
     ) -> None:
         table = table or report(api).default_table
@@ -91,8 +97,19 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         self.create_table = create_table
         self.allow_empty = allow_empty
         self.ledger_table = ledger_table
+        self.stage_in_warehouse = stage_in_warehouse
         self.warehouse: WarehouseTable | None = None
         """The table the last load wrote, named by its server and database (set at run time)."""
+
+    def open_staging(self) -> Staging:
+        """With ``stage_in_warehouse``, into PostgreSQL, a summed report's request windows are
+        staged in the warehouse while the next one is fetched
+        (:mod:`~airflow_provider_wolkvox.sql.overlap`)."""
+        if not self.stage_in_warehouse:
+            return super().open_staging()
+        from airflow_provider_wolkvox.sql.overlap import overlap_staging
+
+        return overlap_staging(self._db_hook(), self.spec)
 
     def deliver(self, fetched: FetchedInterval) -> dict[str, Any]:
         from airflow_provider_wolkvox.sql import load_window
