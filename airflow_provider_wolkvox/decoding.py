@@ -2,9 +2,9 @@
 
 Decoding the JSON envelope and typing its rows is the provider's biggest CPU cost. For the answer
 nearly every request gets (HTTP 200, ``code`` 200, a list of rows of a report whose fields are all
-text or integers under the API's own names: campaign_8, campaign_10), :func:`read_rows` decodes the
-body with msgspec straight into the typed rows, about 4x less CPU than ``json.loads`` and
-:meth:`~airflow_provider_wolkvox.reports.ReportSpec.parse_rows`.
+text or integers under the API's own names, none optional: campaign_8, campaign_10, chat_13),
+:func:`read_rows` decodes the body with msgspec straight into the typed rows, about 4x less CPU
+than ``json.loads`` and :meth:`~airflow_provider_wolkvox.reports.ReportSpec.parse_rows`.
 
 It only ever takes an answer it reads exactly as the slow path would. Anything else (another status
 or code, ``data`` null, missing or an object, a field it does not know, a value ``int()`` or the
@@ -24,7 +24,7 @@ from msgspec.structs import astuple
 
 from airflow_provider_wolkvox._gc import paused as gc_paused
 from airflow_provider_wolkvox.envelope import read_answer
-from airflow_provider_wolkvox.reports import INTEGER, TEXT, ReportSpec, Row
+from airflow_provider_wolkvox.reports import INTEGER, TEXT, ReportSpec, Row, Table
 
 # msgspec's lax mode (strict=False) reads "7" and "-3" as int() does, but also "1.0", "1e3" and
 # "10e-1" as integers, where int() raises. Offered a float besides the int, it reads those as floats
@@ -61,6 +61,19 @@ def read_rows(spec: ReportSpec, status: int, body: bytes, *, conn_id: str, tz: s
     return spec.parse_rows(read_answer(status, body, api=spec.api, conn_id=conn_id), tz)
 
 
+def read_table(spec: ReportSpec, status: int, body: bytes, *, conn_id: str, tz: str | None) -> Table:
+    """Like :func:`read_rows`, keeping the fields the spec does not list (schema on read): each row
+    holds the spec's fields, then one text value (or None) per ``Table.extras``.
+
+    The fast path only takes answers with exactly the spec's fields, so it never drops one.
+    """
+    if status == 200:
+        rows = _fast_rows(spec, body)
+        if rows is not None:
+            return Table(rows, ())
+    return spec.parse_table(read_answer(status, body, api=spec.api, conn_id=conn_id), tz)
+
+
 def has_fast_path(spec: ReportSpec) -> bool:
     """Whether :func:`read_rows` can decode answers to ``spec`` without ``json.loads``: every field
     text or integer, under the API's own name."""
@@ -90,7 +103,9 @@ def _fast_rows(spec: ReportSpec, body: bytes) -> list[Row] | None:
 @lru_cache(maxsize=64)
 def _decoder(spec: ReportSpec) -> msgspec.json.Decoder[Any] | None:
     """A decoder of ``spec``'s answers into an envelope Struct, or None when it has no fast path."""
-    if any(f.source or f.type not in (TEXT, INTEGER) for f in spec.schema):
+    if spec.optional_fields or any(
+        f.source or f.synthetic or f.nullable or f.type not in (TEXT, INTEGER) for f in spec.schema
+    ):
         return None
     # Attributes f0, f1, ... (the API's names need not be identifiers), renamed to the API's names;
     # astuple gives the values in the spec's column order.
