@@ -14,6 +14,9 @@ import pytest
 from airflow_provider_wolkvox.exceptions import WolkvoxResponseError, WolkvoxRowError
 from airflow_provider_wolkvox.reports import MachineCodesRow
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.airflow_compat import newest_release_only
+
+pytestmark = newest_release_only("The PostgreSQL overlap load (provider logic, not Airflow compatibility)")
 
 START = pendulum.datetime(2026, 11, 27, 5, tz="UTC")
 END = START.add(hours=4)
@@ -90,7 +93,8 @@ def test_overlap_loads_summed_rows_exactly_and_again_identically_one_request_at_
         first = run()
     # The overlap path, not the local one (Airflow's logging may print instead of propagating).
     assert "staged in PostgreSQL while fetching" in caplog.text + capsys.readouterr().out
-    assert first["requests"] == 4 and first["rows"] == len(truth)
+    assert first["requests"] == 4
+    assert first["rows"] == len(truth)
     assert loaded(pg) == truth
     phone = next(iter(repeated))
     in_windows = [hour[phone] for hour in hours if phone in hour]
@@ -157,7 +161,11 @@ def test_staged_windows_sum_as_local_staging_does_and_come_back_in_key_order(pg:
 
     windows = [
         [row("+57 300", 1, 1, 0, 0, 0, 0), row("0044\t1", 2, 0, 2, 0, 0, 0)],
-        [row("+57 300", 3, 0, 0, 3, 0, 0), row("a\\b\nc", 1, 0, 0, 0, 1, 0), row("+57 300", 1, 0, 0, 0, 0, 1)],
+        [
+            row("+57 300", 3, 0, 0, 3, 0, 0),
+            row("a\\b\nc", 1, 0, 0, 0, 1, 0),
+            row("+57 300", 1, 0, 0, 0, 0, 1),
+        ],
         [row("0044\t1", 5, 1, 1, 1, 1, 1), row("ñ", 2**31 - 1, 0, 0, 0, 0, 0)],
     ]
     with _staging(pg) as staged, Staging() as local:
@@ -185,11 +193,12 @@ def test_a_bad_row_after_two_staged_windows_fails_typed_and_changes_nothing(pg: 
         staged.add([row("1", 1, 1, 0, 0, 0, 0)])
         _load(pg, staged)
     before = dump(pg)
-    with pytest.raises(WolkvoxRowError, match="no_answer"), _staging(pg) as staged:
+    with _staging(pg) as staged:
         staged.add([row("1", 2, 2, 0, 0, 0, 0)])
         staged.add([row("2", 1, 1, 0, 0, 0, 0)])
         staged.add([row("3", 1, "x", 0, 0, 0, 0)])  # the writer thread refuses it
-        _load(pg, staged)
+        with pytest.raises(WolkvoxRowError, match="no_answer"):
+            _load(pg, staged)
     assert dump(pg) == before
     assert query(pg, STAGE_TABLES) == [(0,)]
 
@@ -199,10 +208,11 @@ def test_a_sum_too_large_for_the_column_fails_typed_and_changes_nothing(pg: str)
         staged.add([row("1", 1, 1, 0, 0, 0, 0)])
         _load(pg, staged)
     before = dump(pg)
-    with pytest.raises(WolkvoxRowError, match="make the column bigint"), _staging(pg) as staged:
+    with _staging(pg) as staged:
         staged.add([row("1", 2**31 - 1, 0, 0, 0, 0, 0)])
         staged.add([row("1", 1, 0, 0, 0, 0, 0)])  # summed past the integer column
-        _load(pg, staged)
+        with pytest.raises(WolkvoxRowError, match="make the column bigint"):
+            _load(pg, staged)
     assert dump(pg) == before
     assert query(pg, STAGE_TABLES) == [(0,)]
 
@@ -210,6 +220,7 @@ def test_a_sum_too_large_for_the_column_fails_typed_and_changes_nothing(pg: str)
 def test_one_window_never_opens_a_staging_connection(pg: str) -> None:
     with _staging(pg) as staged:
         staged.add([row("1", 1, 1, 0, 0, 0, 0)])
-        assert staged.staged_rows() is None and staged.conn is None
+        assert staged.staged_rows() is None
+        assert staged.conn is None
         assert _load(pg, staged) == 1
     assert loaded(pg) == {"1": (1, 1, 0, 0, 0, 0)}
