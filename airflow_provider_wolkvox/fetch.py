@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -75,17 +76,28 @@ class FetchSummary:
 class FetchedInterval:
     """One interval's rows, combined per key in ``staging`` (its ``spec`` says how), ready to deliver."""
 
-    campaign_id: str
+    params: Mapping[str, str]
+    """The report's request parameters (a campaign report's campaign id, given as text, is
+    ``{"campaign_id": id}``)."""
     start: DateTime
     end: DateTime
     timezone: str
     staging: Staging
     summary: FetchSummary
 
+    def __post_init__(self) -> None:
+        if isinstance(self.params, str):
+            object.__setattr__(self, "params", {"campaign_id": self.params})
+
+    @property
+    def campaign_id(self) -> str:
+        """The campaign of a campaign report ("" for a report without one)."""
+        return self.params.get("campaign_id", "")
+
 
 def fetch_interval(
     hook: WolkvoxHook,
-    campaign_id: str,
+    params: str | Mapping[str, str],
     start: DateTime,
     end: DateTime,
     staging: Staging,
@@ -98,7 +110,8 @@ def fetch_interval(
     """Fetch ``staging.spec``'s report (campaign_8 unless told) for ``[start, end)`` into ``staging``.
 
     Progress goes to ``logger`` (an operator passes its task logger), else this module's.
-    ``history`` (earlier runs of the same connection, report and campaign) plans the
+    ``params`` are the report's request parameters (or a campaign report's campaign id).
+    ``history`` (earlier runs of the same connection, report and parameters) plans the
     windows; without it they are learnt from this run's answers alone.
     """
     spec = staging.spec
@@ -115,7 +128,7 @@ def fetch_interval(
         span = timedelta(seconds=(stop - cursor).total_seconds())  # plain timedelta: pendulum's mixes badly
         label = describe(cursor, stop, tz)
         try:
-            rows = hook.get_rows(spec, campaign_id, cursor, stop)
+            rows = hook.get_rows(spec, params, cursor, stop)
         except WolkvoxTimeoutError:
             if span <= ONE_SECOND:
                 raise
@@ -143,7 +156,7 @@ def fetch_interval(
                 sizer.size,
             )
             continue
-        staging.add(rows)
+        staging.add(rows, request_window=(cursor, stop))
         windows.append((cursor, stop))
         rows_total += len(rows)
         cursor = stop
@@ -153,11 +166,11 @@ def fetch_interval(
         log.info("request %d/%d %s -> %s rows", done, done + remaining, label, f"{len(rows):,}")
     if not rows_total:
         log.warning(
-            "%s campaign %s: the API answered no rows for any of the %d request window(s) of %s. If this "
+            "%s %s: the API answered no rows for any of the %d request window(s) of %s. If this "
             "report never returns data here, check the connection's server and token, and that %s "
             "exists on that server: the API answers a report it does not have the same way",
             spec.api,
-            campaign_id,
+            f"campaign {params}" if isinstance(params, str) else params_label(params),
             len(windows),
             describe(start, end, tz),
             spec.api,
@@ -172,3 +185,10 @@ def fetch_interval(
         api_seconds=hook.seconds - seconds_before,
         observations=tuple(observations),
     )
+
+
+def params_label(params: Mapping[str, str]) -> str:
+    """``campaign 1``, ``skill_id=all`` or ``(no parameters)``, for log lines."""
+    if list(params) == ["campaign_id"]:
+        return f"campaign {params['campaign_id']}"
+    return " ".join(f"{name}={value}" for name, value in params.items()) or "(no parameters)"

@@ -90,6 +90,19 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Param:
+    """One request parameter of a report besides ``api``, ``date_ini`` and ``date_end``."""
+
+    name: str
+    required: bool = True
+    accepts_all: bool = False
+    description: str = ""
+
+
+CAMPAIGN_ID = Param("campaign_id", accepts_all=True, description="Wolkvox campaign id, or `all`")
+
+
+@dataclass(frozen=True)
 class ReportSpec:
     """How to request, type and combine one Reports Manager report.
 
@@ -111,6 +124,27 @@ class ReportSpec:
     key_note: str = ""
     row_type: type[Row] | None = field(default=None, compare=False)
     """A NamedTuple class for the rows (campaign_8), or None for plain tuples."""
+    params: tuple[Param, ...] = (CAMPAIGN_ID,)
+    """The report's own request parameters."""
+
+    def request_params(self, given: Mapping[str, Any]) -> dict[str, str]:
+        """``given`` checked against :attr:`params`, as the request's text values."""
+        names = [p.name for p in self.params]
+        valid = ", ".join(names) or "none"
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise WolkvoxConfigError(
+                f"{self.api} takes no parameter {', '.join(unknown)}; its parameters: {valid}"
+            )
+        out: dict[str, str] = {}
+        for p in self.params:
+            value = given.get(p.name)
+            text = "" if value is None else str(value).strip()
+            if not text and p.required:
+                raise WolkvoxConfigError(f"{self.api} needs {p.name}; its parameters: {valid}")
+            if text:
+                out[p.name] = text
+        return out
 
     def __post_init__(self) -> None:
         names = self.fields

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, partial
@@ -198,19 +198,25 @@ class WolkvoxHook(BaseHook):
         return self._call(REPORTS_PATH, {"api": api, **params}, label=api, read=self._reader(api))
 
     def get_rows(
-        self, spec: ReportSpec, campaign_id: str, start: DateTime | datetime, end: DateTime | datetime
+        self,
+        spec: ReportSpec,
+        params: str | Mapping[str, str],
+        start: DateTime | datetime,
+        end: DateTime | datetime,
     ) -> list[Row]:
         """Typed rows of report ``spec`` for one request window ``[start, end)`` (aware datetimes).
 
-        The window is sent in the connection's time zone with ``date_end = end - 1 s``;
-        the rows' local dates are read in that zone too.
+        ``params`` are the report's own request parameters (``spec.request_params``), or the
+        campaign id of a campaign report. The window is sent in the connection's time zone with
+        ``date_end = end - 1 s``; the rows' local dates are read in that zone too.
         """
         start_dt, end_dt = validate_window(start, end)
         date_ini, date_end = api_dates(start_dt, end_dt, self.timezone)
-        params = {"campaign_id": str(campaign_id), "date_ini": date_ini, "date_end": date_end}
+        given = {"campaign_id": str(params)} if isinstance(params, str) else dict(params)
+        query = {**given, "date_ini": date_ini, "date_end": date_end}
         # Decoded and typed in one step (decoding.read_rows: a msgspec fast path for plain answers).
         read = partial(read_rows, spec, conn_id=self.wolkvox_conn_id, tz=self.timezone)
-        rows = self._call(REPORTS_PATH, {"api": spec.api, **params}, label=spec.api, read=read)
+        rows = self._call(REPORTS_PATH, {"api": spec.api, **query}, label=spec.api, read=read)
         if not rows:
             self.log.info("%s %s: the window is empty", spec.api, describe(start_dt, end_dt, self.timezone))
         return rows

@@ -56,7 +56,7 @@ def copy_binary(cursor: Any, copy_sql: str, table: str, job: LoadJob, oids: list
     batch is sent.
     """
     ranges = [_INTEGER_RANGES[oid] for oid in oids[4:10]]
-    head = (job.campaign_id, job.window_start, job.window_end)
+    head = (job.params[0], job.window_start, job.window_end)
     loaded_at = job.loaded_at
     done = 0
     with cursor.copy(f"{copy_sql} (FORMAT BINARY)") as copy:

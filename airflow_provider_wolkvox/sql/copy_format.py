@@ -33,7 +33,7 @@ def copy_chunks(job: LoadJob, table: str, size: int = COPY_BATCH_ROWS) -> Iterat
     if job.spec is not CAMPAIGN_8:
         yield from _spec_chunks(job, table, size)
         return
-    head = f"{escape(job.campaign_id)}\t{utc_iso(job.window_start)}\t{utc_iso(job.window_end)}\t"
+    head = f"{escape(job.params[0])}\t{utc_iso(job.window_start)}\t{utc_iso(job.window_end)}\t"
     tail = f"\t{utc_iso(job.loaded_at)}\n"
     done = 0
     for batch in batches(job.rows, size):
@@ -74,7 +74,7 @@ def _spec_chunks(job: LoadJob, table: str, size: int) -> Iterator[tuple[str, int
     spec = job.spec
     formatters = _field_formatters(spec)
     is_valid = validator(spec)
-    head = f"{escape(job.campaign_id)}\t{utc_iso(job.window_start)}\t{utc_iso(job.window_end)}\t"
+    head = "".join(f"{escape(value)}\t" for value in job.window(utc_iso))
     tail = f"\t{utc_iso(job.loaded_at)}\n"
     done = 0
     for batch in batches(job.rows, size):

@@ -57,9 +57,8 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
     spec = job.spec
     sql = load_statements(db_hook, job, flavor)
     adapt = None if spec is CAMPAIGN_8 else adapter(spec, flavor)
-    start, end = flavor.time_value(job.window_start), flavor.time_value(job.window_end)
+    window = job.window(flavor.time_value)
     loaded_at = flavor.time_value(job.loaded_at)
-    campaign = job.campaign_id
     ledger = ledger_sql(db_hook, job, flavor)
     prepare(db_hook, conn, job, flavor, sql, ledger=ledger)
     inserted = 0
@@ -71,14 +70,12 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
                 if ledger is not None:
                     create_if_missing(cursor, ledger)
             # Counted first: DB-API drivers may report rowcount -1, and the empty-answer guard needs it.
-            cursor.execute(
-                sql.delete.replace("DELETE FROM", "SELECT COUNT(*) FROM", 1), (campaign, start, end)
-            )
+            cursor.execute(sql.delete.replace("DELETE FROM", "SELECT COUNT(*) FROM", 1), window)
             deleted = int(cursor.fetchone()[0])
-            cursor.execute(sql.delete, (campaign, start, end))
+            cursor.execute(sql.delete, window)
             for batch in batches(job.rows):
                 check_batch(batch, inserted, sql.table, spec)
-                values = insert_values(batch, (campaign, start, end), loaded_at, adapt)
+                values = insert_values(batch, window, loaded_at, adapt)
                 cursor.executemany(sql.insert, values)
                 inserted += len(batch)
             record_load(cursor.execute, job, flavor, ledger, replaced=deleted, loaded=inserted)

@@ -34,8 +34,9 @@ def values_sql(placeholder: str, width: int, rows: int) -> str:
 
 
 def text_positions(spec: ReportSpec) -> tuple[int, ...]:
-    """Where a stored row (window, fields, loaded_at) holds text: the campaign id and text fields."""
-    return (0, *(3 + i for i, kind in enumerate(spec.types) if kind == TEXT))
+    """Where a stored row (window, fields, loaded_at) holds text: the parameters and text fields."""
+    params = len(spec.params)
+    return (*range(params), *(params + 2 + i for i, kind in enumerate(spec.types) if kind == TEXT))
 
 
 def chunks(
@@ -97,7 +98,7 @@ def insert_job_rows(
     of ``table``, before anything of its batch is sent."""
     spec = job.spec
     adapt = None if spec is CAMPAIGN_8 else adapter(spec, flavor)
-    window = (job.campaign_id, flavor.time_value(job.window_start), flavor.time_value(job.window_end))
+    window = job.window(flavor.time_value)
     loaded_at = flavor.time_value(job.loaded_at)
     head = insert_sql[: insert_sql.index(" VALUES (") + len(" VALUES ")]
     texts = text_positions(spec)

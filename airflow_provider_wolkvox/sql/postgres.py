@@ -57,9 +57,9 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     """Replace the window's rows through COPY; return the number of rows inserted."""
     sql = statements(POSTGRES, job.table, placeholder="%s", spec=job.spec)
     kind = copy_kind(conn)
-    window = (job.campaign_id, job.window_start, job.window_end)
-    lock_key = (
-        f"wolkvox:{sql.table}:{job.campaign_id}:{job.window_start.isoformat()}:{job.window_end.isoformat()}"
+    window = job.window(POSTGRES.time_value)
+    lock_key = ":".join(
+        ["wolkvox", sql.table, *job.params, job.window_start.isoformat(), job.window_end.isoformat()]
     )
     ledger = None if job.ledger_table is None else ledger_statements(POSTGRES, job.ledger_table, "%s")
     with transaction(db_hook, conn):

@@ -52,28 +52,41 @@ __all__ = [
     "flavor_for",
     "key_columns",
     "no_quote",
+    "param_columns",
     "schema_doc",
     "statements",
     "table_parts",
     "utc_aware",
     "utc_iso",
     "utc_naive",
+    "window_columns",
 ]
 """Flavor names and time helpers stay importable from here, where they lived before
 :mod:`~airflow_provider_wolkvox.sql.flavors` (code written against the old module keeps working)."""
 
 WINDOW_COLUMNS: tuple[str, ...] = ("campaign_id", "window_start", "window_end")
-"""The columns every report's table starts with: which (campaign, window) a row belongs to."""
+"""The columns a campaign report's table starts with: which (campaign, window) a row belongs to."""
+
+
+def param_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
+    """The report's request parameters, as columns (campaign reports: ``campaign_id``; many: none)."""
+    return tuple(p.name for p in spec.params)
+
+
+def window_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
+    """The columns every table starts with: the request's parameters and the window. A load
+    replaces exactly the rows with these values."""
+    return (*param_columns(spec), "window_start", "window_end")
 
 
 def key_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
     """The primary key of ``spec``'s table: the window, then the report's natural key."""
-    return (*WINDOW_COLUMNS, *spec.key)
+    return (*window_columns(spec), *spec.key)
 
 
 def columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
     """Column order of ``spec``'s table, of every INSERT and of the COPY data."""
-    return (*WINDOW_COLUMNS, *spec.fields, "loaded_at")
+    return (*window_columns(spec), *spec.fields, "loaded_at")
 
 
 KEY_COLUMNS: tuple[str, ...] = key_columns(CAMPAIGN_8)
@@ -155,7 +168,7 @@ def statements(
     qualified = ".".join(quote(part) for part in parts)
     names = columns(spec)
     listed = ", ".join(quote(column) for column in names)
-    key = " AND ".join(f"{quote(column)} = {placeholder}" for column in WINDOW_COLUMNS)
+    key = " AND ".join(f"{quote(column)} = {placeholder}" for column in window_columns(spec))
     return Statements(
         table=qualified,
         create=_create(flavor, qualified, quote, spec),
@@ -171,7 +184,7 @@ def column_type(flavor: Flavor, column: str, spec: ReportSpec = CAMPAIGN_8) -> s
     """The type of ``column`` of ``spec``'s table in ``flavor``: key text and free text may differ."""
     if column in _TIME_COLUMNS:
         return flavor.time_type
-    if column == "campaign_id":
+    if column in param_columns(spec):
         return flavor.text_type
     kind = spec.types[spec.fields.index(column)]
     return {
@@ -246,7 +259,11 @@ _DESCRIPTIONS = {
 def schema_doc(spec: ReportSpec = CAMPAIGN_8) -> str:
     """``spec``'s table schema as a Markdown table, for the docs."""
     flavors = (POSTGRES, SQLITE, MYSQL)
-    described = {**_DESCRIPTIONS, **{f.name: f.description for f in spec.schema}}
+    described = {
+        **{p.name: p.description or f"request parameter `{p.name}`" for p in spec.params},
+        **_DESCRIPTIONS,
+        **{f.name: f.description for f in spec.schema},
+    }
     if spec is CAMPAIGN_8:
         described["campaign_id"] = "Wolkvox campaign the counts belong to"
     lines = [
