@@ -55,15 +55,22 @@ def _int(value: int) -> str:
     return f"{value:d}"
 
 
+def _iso_date(value: Any) -> str:
+    return str(value.isoformat())
+
+
 def _field_formatters(spec: ReportSpec) -> list[Callable[[Any], str]]:
     formatters: list[Callable[[Any], str]] = []
-    for kind in spec.types:
-        if kind == INTEGER:
+    kinds: tuple[str, ...] = spec.types
+    for kind in kinds:
+        if kind in (INTEGER, "duration"):
             formatters.append(_int)
-        elif kind == PERCENT:
+        elif kind in (PERCENT, "decimal"):
             formatters.append(str)
         elif kind == TIMESTAMP:
             formatters.append(utc_iso)
+        elif kind == "date":
+            formatters.append(_iso_date)
         else:
             formatters.append(escape)
     return formatters

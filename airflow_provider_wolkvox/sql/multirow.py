@@ -47,16 +47,16 @@ def chunks(
     if not values:
         return
     fixed = len(values[0]) * VALUE_BYTES
-    # Text fields are never NULL (only times are nullable): the whole batch's bound, at C speed.
+    # The whole batch's bound, at C speed (filter drops NULLs: fields the API stopped sending).
     total = fixed * len(values) + CHARACTER_BYTES * sum(
-        sum(map(len, map(itemgetter(i), values))) for i in texts
+        sum(map(len, filter(None, map(itemgetter(i), values)))) for i in texts
     )
     if total <= max_bytes and len(values) <= max_rows:
         yield values
         return
     start, size = 0, 0
     for index, row in enumerate(values):
-        row_bytes = fixed + CHARACTER_BYTES * sum(len(row[i]) for i in texts)
+        row_bytes = fixed + CHARACTER_BYTES * sum(len(row[i] or "") for i in texts)
         if index > start and (size + row_bytes > max_bytes or index - start >= max_rows):
             yield values[start:index]
             start, size = index, 0

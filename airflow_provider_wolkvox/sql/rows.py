@@ -7,7 +7,7 @@ time. Checking a row is cheap; explaining a bad one is done only once it failed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
 from typing import Any, TypeVar
@@ -81,11 +81,18 @@ def _is_aware(value: Any) -> bool:
     return isinstance(value, datetime) and value.utcoffset() is not None
 
 
-_CHECKS: dict[FieldType, tuple[Callable[[Any], bool], str]] = {
+def _is_date(value: Any) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+_CHECKS: dict[FieldType | str, tuple[Callable[[Any], bool], str]] = {
     TEXT: (_is_text, "str"),
     INTEGER: (_is_int, "int"),
     PERCENT: (_is_decimal, "Decimal"),
     TIMESTAMP: (_is_aware, "aware datetime"),
+    "decimal": (_is_decimal, "Decimal"),
+    "duration": (_is_int, "int (seconds)"),
+    "date": (_is_date, "date"),
 }
 
 

@@ -96,6 +96,9 @@ COUNT_COLUMNS: tuple[str, ...] = CAMPAIGN_8.fields[1:]
 COLUMNS: tuple[str, ...] = columns(CAMPAIGN_8)
 """Column order of campaign_8's table, of every INSERT and of the COPY data."""
 
+DECIMAL, DURATION, DATE = "decimal", "duration", "date"
+"""Field types of money, seconds and calendar dates (typed by the report specs)."""
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}\Z")
 _TIME_COLUMNS = frozenset({"window_start", "window_end", "loaded_at"})
 
@@ -116,13 +119,17 @@ def table_parts(table: str) -> tuple[str, ...]:
 
 def adapter(spec: ReportSpec, flavor: Flavor) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
     """Turns one of ``spec``'s typed rows into parameter values for ``flavor``: times become the
-    flavor's time values, percentages text for SQLite (its driver binds no ``Decimal``)."""
+    flavor's time values, percentages and money text for SQLite (its driver binds no ``Decimal``),
+    dates ISO text for SQLite."""
     converters: list[Callable[[Any], Any] | None] = []
-    for kind in spec.types:
+    kinds: tuple[str, ...] = spec.types
+    for kind in kinds:
         if kind == TIMESTAMP:
             converters.append(flavor.time_value)
-        elif kind == PERCENT and flavor is SQLITE:
+        elif kind in (PERCENT, DECIMAL) and flavor is SQLITE:
             converters.append(str)
+        elif kind == DATE and flavor is SQLITE:
+            converters.append(_iso_date)
         else:
             converters.append(None)
     pairs = list(enumerate(converters))
@@ -134,6 +141,11 @@ def adapter(spec: ReportSpec, flavor: Flavor) -> Callable[[tuple[Any, ...]], tup
         )
 
     return adapt
+
+
+def _iso_date(value: Any) -> str:
+    """A date as SQLite stores it: ``2026-11-27`` (text order is date order)."""
+    return str(value.isoformat())
 
 
 @dataclass(frozen=True)
@@ -186,12 +198,15 @@ def column_type(flavor: Flavor, column: str, spec: ReportSpec = CAMPAIGN_8) -> s
         return flavor.time_type
     if column in param_columns(spec):
         return flavor.text_type
-    kind = spec.types[spec.fields.index(column)]
+    kind: str = spec.types[spec.fields.index(column)]
     return {
         TEXT: flavor.text_type if column in spec.key else flavor.free_text_type,
         INTEGER: flavor.int_type,
         PERCENT: flavor.numeric_type,
         TIMESTAMP: flavor.time_type,
+        DECIMAL: flavor.money_type,
+        DURATION: flavor.int_type,
+        DATE: flavor.date_type,
     }[kind]
 
 
@@ -295,11 +310,20 @@ _CREATE_DOC = {
 def flavor_doc() -> str:
     """The column types and statement shapes of every flavor as a Markdown table, for the docs."""
     lines = [
-        "| warehouse | key text | free text | integer | percent | time | create if missing | identifiers |",
-        "|---|---|---|---|---|---|---|---|",
+        "| warehouse | key text | free text | integer | percent | money | time | date | create if missing "
+        "| identifiers |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in FLAVORS:
-        types = (f.text_type, f.free_text_type, f.int_type, f.numeric_type, f.time_type)
+        types = (
+            f.text_type,
+            f.free_text_type,
+            f.int_type,
+            f.numeric_type,
+            f.money_type,
+            f.time_type,
+            f.date_type,
+        )
         cells = [f.title, *(f"`{t}`" for t in types), _CREATE_DOC[f.create], f"`` {f.quote('name')} ``"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
