@@ -49,7 +49,7 @@ import threading
 import time
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -59,12 +59,17 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from airflow_provider_wolkvox.testing.emulator_channels import Channels
 from airflow_provider_wolkvox.testing.emulator_data import (
     DialData,
+    Span,
     local_spans,
     render_rows,
     utc_spans,
 )
+from airflow_provider_wolkvox.testing.emulator_families import REPORTS, Context
+from airflow_provider_wolkvox.testing.emulator_families.base import BadParameter
+from airflow_provider_wolkvox.testing.emulator_operation import Operation, Window
 from airflow_provider_wolkvox.testing.emulator_reports import ReportData
 
 __all__ = ["FAULT_KINDS", "WolkvoxEmulator", "main"]
@@ -100,8 +105,8 @@ UNLIMITED = 999_999_999
 _JSON = "application/json; charset=utf-8"
 _HTML = "text/html; charset=UTF-8"
 _PARAMS = ("campaign_id", "date_ini", "date_end")
-REPORT_APIS = tuple(f"campaign_{n}" for n in range(1, 11))
-"""The reports the emulator serves."""
+REPORT_APIS = tuple(REPORTS)
+"""The reports the emulator serves: every catalogued one, plus campaign_2 and campaign_9."""
 _MAX_RANGE = timedelta(days=31)
 _ONE_SECOND = timedelta(seconds=1)
 _LOG_SIZE = 100_000
@@ -160,6 +165,9 @@ class WolkvoxEmulator:
         row_cap: int = 60_000,
         server_limit: float = 60.0,
         missing_reports: Sequence[str] = (),
+        calls_per_hour: int = 60,
+        extra_fields: Mapping[str, Mapping[str, str]] | None = None,
+        dropped_fields: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         if isinstance(tokens, str):
             raise TypeError("tokens must be a sequence of tokens, not a single string")
@@ -189,17 +197,24 @@ class WolkvoxEmulator:
             "simultaneous": self._error(403, MSG_SIMULTANEOUS),
         }
         self._data = DialData(seed=seed, telephones=telephones, dials_per_hour=dials_per_hour)
-        self._reports = ReportData(self._data, self._zone)
+        self._operation = Operation(self._data, self._zone, calls_per_hour)
+        self._reports = ReportData(self._data, self._zone, self._operation)
+        self._channels = Channels(self._operation)
+        self._field_changes: dict[str, tuple[dict[str, str], frozenset[str]]] = {}
         self._tokens = frozenset(tokens)
         self._states = {self.fingerprint(t): _TokenState() for t in self._tokens}
         self._lock = threading.Lock()
         self._clock: datetime | None = None
-        self._preloaded: dict[tuple[str, str, str, str], _Answer] = {}
+        self._preloaded: dict[tuple[str, ...], _Answer] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._base_url: str | None = None
         self.set_faults()
         self.reset_stats()
+        for api in sorted({*(extra_fields or {}), *(dropped_fields or {})}):
+            self.set_fields(
+                api, extra=(extra_fields or {}).get(api), dropped=(dropped_fields or {}).get(api, ())
+            )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -294,6 +309,26 @@ class WolkvoxEmulator:
         with self._lock:
             self._clock = now
 
+    def set_fields(
+        self, api: str, *, extra: Mapping[str, str] | None = None, dropped: Sequence[str] = ()
+    ) -> None:
+        """From now on, send ``extra`` fields (name -> value, in every row) in ``api``'s rows and
+        stop sending the ``dropped`` ones: how a live server's answers change under a client.
+        Replaces earlier changes of ``api``; ``set_fields(api)`` restores its usual fields."""
+        if api not in REPORTS:
+            raise ValueError(f"unknown report {api!r}")
+        extra = dict(extra or {})
+        if isinstance(dropped, str) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in extra.items()
+        ):
+            raise TypeError("extra must map field names to string values, dropped must be a list of names")
+        with self._lock:
+            if extra or dropped:
+                self._field_changes[api] = (extra, frozenset(dropped))
+            else:
+                self._field_changes.pop(api, None)
+            self._preloaded = {k: v for k, v in self._preloaded.items() if k[0] != api}
+
     def reset_stats(self) -> None:
         """Forget request statistics (quota usage is server state and stays)."""
         with self._lock:
@@ -340,14 +375,54 @@ class WolkvoxEmulator:
         unlimited API call would send them (a list of dicts of strings, dates in the
         emulator's time zone).
         """
+        if api == "campaign_8":
+            return dict(self._data.rows(campaign_id, self._utc_spans(start, end)))
+        return self.ground_truth_rows(api, {"campaign_id": campaign_id}, start, end)
+
+    def ground_truth_rows(
+        self, api: str, params: Mapping[str, str], start: datetime, end: datetime
+    ) -> list[dict[str, str]]:
+        """The rows report ``api`` has for ``params`` (its own parameters, e.g. ``{"skill_id":
+        "all"}``) over the half-open aware window ``[start, end)``, exactly as one uncapped
+        API call would send them: dicts of strings, dates in the emulator's zone, with the
+        field changes of :meth:`set_fields`. Bad parameters raise ValueError."""
+        if api not in REPORTS:
+            raise ValueError(f"the emulator serves {', '.join(REPORT_APIS)}, not {api!r}")
+        problem = self._check_params(api, params)
+        if problem:
+            raise ValueError(f"{api} needs {problem}")
+        try:
+            return self._rows(api, params, self._utc_spans(start, end))
+        except BadParameter as err:
+            raise ValueError(f"{api}: {err}") from None
+
+    def _utc_spans(self, start: datetime, end: datetime) -> list[Span]:
         _require_aware(start, "start")
         _require_aware(end, "end")
-        spans = utc_spans(math.ceil(start.timestamp()), math.ceil(end.timestamp()))
-        if api == "campaign_8":
-            return dict(self._data.rows(campaign_id, spans))
-        if api not in REPORT_APIS:
-            raise ValueError(f"the emulator serves {', '.join(REPORT_APIS)}, not {api!r}")
-        return self._reports.rows(api, campaign_id, spans)
+        return utc_spans(math.ceil(start.timestamp()), math.ceil(end.timestamp()))
+
+    def _check_params(self, api: str, params: Mapping[str, str]) -> str | None:
+        """What is wrong with ``api``'s own parameters, or None."""
+        report = REPORTS[api]
+        for name in report.required:
+            value = params.get(name)
+            if not isinstance(value, str) or not value.strip():
+                return f"parameter {name}"
+            if name in report.accepts_all and not (value == "all" or (value.isdigit() and value.isascii())):
+                return f"{name} as digits or 'all'"
+        return None
+
+    def _rows(
+        self, api: str, params: Mapping[str, str], spans: list[Span], limit: int | None = None
+    ) -> list[dict[str, str]]:
+        context = Context(self._operation, self._reports, self._channels, Window(spans), spans, params)
+        rows = REPORTS[api].rows(context)[:limit]
+        with self._lock:
+            change = self._field_changes.get(api)
+        if change:
+            extra, dropped = change
+            rows = [{**{k: v for k, v in row.items() if k not in dropped}, **extra} for row in rows]
+        return rows
 
     def api_dates(self, start: datetime, end: datetime) -> tuple[str, str]:
         """``date_ini`` and inclusive ``date_end`` of ``[start, end)`` in the emulator's zone."""
@@ -359,9 +434,10 @@ class WolkvoxEmulator:
     def preload(self, campaign_id: str, start: datetime, end: datetime, api: str = "campaign_8") -> None:
         """Render the answer for ``[start, end)`` now, so requests for it are served from memory."""
         date_ini, date_end = self.api_dates(start, end)
-        answer = self._render_report(campaign_id, date_ini, date_end, api)
+        query = {"api": api, "campaign_id": campaign_id, "date_ini": date_ini, "date_end": date_end}
+        answer = self._render_report(query)
         with self._lock:
-            self._preloaded[(api, campaign_id, date_ini, date_end)] = answer
+            self._preloaded[_preload_key(query)] = answer
 
     # -- request handling (called by _Handler) -----------------------------------------------
 
@@ -379,7 +455,10 @@ class WolkvoxEmulator:
         entry: dict[str, Any] = {
             "token": None,
             "api": query.get("api"),
-            "params": {k: query.get(k) for k in _PARAMS},
+            "params": {
+                **{k: query.get(k) for k in _PARAMS},
+                **{k: v for k, v in query.items() if k != "api"},
+            },
             "status": 0,
             "rows": 0,
             "started": time.time(),
@@ -483,34 +562,36 @@ class WolkvoxEmulator:
         if self.latency:
             self._work(self.latency)
         api = query.get("api")
-        if api not in REPORT_APIS:
+        if api not in REPORTS:
             return self._error(400, MSG_NO_API)
         if api in self.missing_reports:
             return self._error(404, MSG_EMPTY)
-        key = (query.get("campaign_id", ""), query.get("date_ini", ""), query.get("date_end", ""))
-        return self._preloaded.get((api, *key)) or self._render_report(*key, api=api)
+        return self._preloaded.get(_preload_key(query)) or self._render_report(query)
 
     def _work(self, seconds: float) -> None:
         """Time a request spends on the server, client or not; cut short only by :meth:`stop`."""
         self._stopping.wait(seconds)
 
-    def _render_report(
-        self, campaign_id: str, date_ini: str, date_end: str, api: str = "campaign_8"
-    ) -> _Answer:
-        first, last = _parse_api_date(date_ini), _parse_api_date(date_end)
-        valid_campaign = campaign_id == "all" or (campaign_id.isdigit() and campaign_id.isascii())
-        if not valid_campaign or first is None or last is None or last < first:
+    def _render_report(self, query: Mapping[str, str]) -> _Answer:
+        api = query["api"]
+        first, last = _parse_api_date(query.get("date_ini", "")), _parse_api_date(query.get("date_end", ""))
+        if self._check_params(api, query) or first is None or last is None or last < first:
             return self._error(400, MSG_PARAMS)
         if last - first >= _MAX_RANGE:
             return self._error(400, MSG_RANGE)
         spans = local_spans(self._zone, first, last)
         # Over row_cap rows are cut silently, like the real API.
-        if api == "campaign_8":
-            machine_codes = self._data.rows(campaign_id, spans, limit=self.row_cap)
+        with self._lock:
+            plain = api not in self._field_changes
+        if api == "campaign_8" and plain:  # the fast path: benchmarks serve 600k rows of it
+            machine_codes = self._data.rows(query["campaign_id"], spans, limit=self.row_cap)
             count, data = len(machine_codes), render_rows(machine_codes)
         else:
-            rows = self._reports.rows(api, campaign_id, spans, limit=self.row_cap)
-            count, data = len(rows), json.dumps(rows, separators=(",", ":"))
+            try:
+                rows = self._rows(api, query, spans, limit=self.row_cap)
+            except BadParameter:
+                return self._error(400, MSG_PARAMS)
+            count, data = len(rows), json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
         if not count:
             if self.empty_answer == "404":
                 return self._error(404, MSG_EMPTY)
@@ -576,13 +657,18 @@ class WolkvoxEmulator:
                 spec = _json_object(body)
                 start, end = _parse_iso(spec.get("start"), "start"), _parse_iso(spec.get("end"), "end")
                 self.preload(str(spec["campaign_id"]), start, end, str(spec.get("api", "campaign_8")))
+            elif (method, path) == ("POST", "/_emulator/fields"):
+                spec = _json_object(body)
+                self.set_fields(str(spec["api"]), extra=spec.get("extra"), dropped=spec.get("dropped") or ())
             elif (method, path) == ("GET", "/_emulator/ground_truth"):
                 start, end = _parse_iso(query.get("start"), "start"), _parse_iso(query.get("end"), "end")
                 api = query.get("api", "campaign_8")
-                rows = self.ground_truth(query["campaign_id"], start, end, api)
-                result = (
-                    {phone: list(counts) for phone, counts in rows.items()} if api == "campaign_8" else rows
-                )
+                if api == "campaign_8" and "rows" not in query:
+                    truth = self.ground_truth(query["campaign_id"], start, end)
+                    result = {phone: list(counts) for phone, counts in truth.items()}
+                else:
+                    params = {k: v for k, v in query.items() if k not in ("api", "start", "end", "rows")}
+                    result = self.ground_truth_rows(api, params, start, end)
             else:
                 return _not_found()
         except (ValueError, TypeError, KeyError) as err:
@@ -695,6 +781,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         if answer.action == "truncate":
             self.close_connection = True
+
+
+def _preload_key(query: Mapping[str, str]) -> tuple[str, ...]:
+    api = query.get("api", "")
+    own = REPORTS[api].required if api in REPORTS else ()
+    return (api, *(query.get(name, "") for name in (*own, "date_ini", "date_end")))
 
 
 def _not_found() -> _Answer:

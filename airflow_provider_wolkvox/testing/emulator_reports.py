@@ -32,6 +32,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from airflow_provider_wolkvox.testing.emulator_data import DialData, Event, Span, telephone
+from airflow_provider_wolkvox.testing.emulator_operation import COD_ACTS, LAST_NAMES, NAMES, Operation, mix
 
 Raw = dict[str, str]
 """One row as the API sends it: every value a string."""
@@ -43,24 +44,10 @@ MACHINE_CODES = RESULT_NAMES[:5]
 HUMAN = 5
 AMD = 1
 NO_ANSWER = 0
-COD_ACTS = ("01 VENTA", "02 NO INTERESADO", "03 VOLVER A LLAMAR", "04 NUMERO EQUIVOCADO", "05 YA ES CLIENTE")
-NAMES = ("Ana", "Luis", "Camila", "Jorge", "Valentina", "Andres", "Sofia", "Carlos")
-LAST_NAMES = ("Gomez", "Rodriguez", "Martinez", "Lopez", "Garcia", "Perez", "Ramirez")
 CITIES = ("Bogota", "Medellin", "Cali", "Barranquilla", "Cartagena")
 WHATSAPP_STATUSES = ("sent", "delivered", "read", "failed")
-_MASK = (1 << 64) - 1
 _EPOCH = datetime(1970, 1, 1)
 _CENT = Decimal("0.01")
-
-
-def mix(*values: int) -> int:
-    """A 64-bit hash of small integers (splitmix64 steps): same in every process."""
-    x = 0x9E3779B97F4A7C15
-    for value in values:
-        x = (x ^ (value & _MASK)) * 0xBF58476D1CE4E5B9 & _MASK
-        x = (x ^ (x >> 31)) * 0x94D049BB133111EB & _MASK
-        x ^= x >> 29
-    return x
 
 
 def share(records: int, total: int) -> str:
@@ -71,9 +58,10 @@ def share(records: int, total: int) -> str:
 class ReportData:
     """Renders every campaign report of ``data`` in the local time zone ``zone``."""
 
-    def __init__(self, data: DialData, zone: tzinfo) -> None:
+    def __init__(self, data: DialData, zone: tzinfo, operation: Operation | None = None) -> None:
         self.data = data
         self.zone = zone
+        self.operation = operation or Operation(data, zone)
         self._offsets: dict[int, int | None] = {}
 
     # -- event attributes ----------------------------------------------------------------
@@ -138,7 +126,8 @@ class ReportData:
         def attempt(event: Event) -> str:
             if event[2] != HUMAN:
                 return RESULT_NAMES[event[2]]
-            return "ANSWER - ABANDONED" if (self.hash(event) >> 8) % 4 == 0 else "ANSWER - AGENT"
+            connected = self.operation.outbound_call(event).answered
+            return "ANSWER - AGENT" if connected else "ANSWER - ABANDONED"
 
         return _shares("result", Counter(map(attempt, events)), " %")
 
@@ -167,9 +156,10 @@ class ReportData:
         rows = []
         for event in sorted((e for e in events if e[2] == HUMAN), key=_order):
             campaign, _, _, _, moment, index = event
-            h = self.hash(event)
+            call = self.operation.outbound_call(event)
+            h = call.h
             cod_act = COD_ACTS[h % len(COD_ACTS)]
-            duration = 20 + (h >> 16) % 600
+            duration = call.talk
             rows.append(
                 {
                     "type_of_row": "CALL",
@@ -180,10 +170,10 @@ class ReportData:
                     "last_code_act": cod_act,
                     "comments_customer_reg": "",
                     "customer_id": self.customer_id(index),
-                    "agent_id": str(1000 + (h >> 24) % 40),
+                    "agent_id": str(1000 + call.agent) if call.answered else "",
                     "conn_id": self.conn_id(event),
                     "telephone": self.phone(index),
-                    "hang_up": "AGENT" if (h >> 32) & 1 else "CUSTOMER",
+                    "hang_up": call.hang_up,
                     "type_interaction": "PREVIEW",
                     "call_result": "ANSWER",
                     "date": self.local(moment),
