@@ -2,9 +2,9 @@
 
 Decoding the JSON envelope and typing its rows is the provider's biggest CPU cost. For the answer
 nearly every request gets (HTTP 200, ``code`` 200, a list of rows of a report whose fields are all
-text or integers under the API's own names: campaign_8, campaign_10), :func:`read_rows` decodes the
-body with msgspec straight into the typed rows, about 4x less CPU than ``json.loads`` and
-:meth:`~airflow_provider_wolkvox.reports.ReportSpec.parse_rows`.
+text or integers under the API's own names, none optional: campaign_8, campaign_10, chat_13),
+:func:`read_rows` decodes the body with msgspec straight into the typed rows, about 4x less CPU
+than ``json.loads`` and :meth:`~airflow_provider_wolkvox.reports.ReportSpec.parse_rows`.
 
 It only ever takes an answer it reads exactly as the slow path would. Anything else (another status
 or code, ``data`` null, missing or an object, a field it does not know, a value ``int()`` or the
@@ -90,7 +90,9 @@ def _fast_rows(spec: ReportSpec, body: bytes) -> list[Row] | None:
 @lru_cache(maxsize=64)
 def _decoder(spec: ReportSpec) -> msgspec.json.Decoder[Any] | None:
     """A decoder of ``spec``'s answers into an envelope Struct, or None when it has no fast path."""
-    if any(f.source or f.type not in (TEXT, INTEGER) for f in spec.schema):
+    if spec.optional_fields or any(
+        f.source or f.synthetic or f.nullable or f.type not in (TEXT, INTEGER) for f in spec.schema
+    ):
         return None
     # Attributes f0, f1, ... (the API's names need not be identifiers), renamed to the API's names;
     # astuple gives the values in the spec's column order.

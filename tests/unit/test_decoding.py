@@ -54,6 +54,7 @@ def test_only_text_and_integer_reports_under_the_apis_names_have_a_fast_path() -
     assert sorted(api for api, spec in REPORTS.items() if has_fast_path(spec)) == [
         "campaign_10",
         "campaign_8",
+        "chat_13",
     ]
 
 

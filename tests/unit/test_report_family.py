@@ -26,11 +26,13 @@ from airflow_provider_wolkvox.reports import (
     CAMPAIGN_9,
     DETAIL,
     PERCENT,
-    REPORTS,
     SHARES,
     SUM,
     TIMESTAMP,
     ReportSpec,
+)
+from airflow_provider_wolkvox.reports import (
+    CAMPAIGN_REPORTS as REPORTS,
 )
 from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql.flavors import utc_iso

@@ -17,7 +17,8 @@ import sqlglot
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 from sqlglot import exp
 
-from airflow_provider_wolkvox.reports import CAMPAIGN_8, REPORTS, ReportSpec
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec
+from airflow_provider_wolkvox.reports import CAMPAIGN_REPORTS as REPORTS
 from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql import staged as staged_path
 from airflow_provider_wolkvox.sql.flavors import (

@@ -9,7 +9,7 @@ from airflow.sdk import DAG
 
 from airflow_provider_wolkvox.operators.machine_codes import MachineCodesOperator
 from airflow_provider_wolkvox.operators.report import WolkvoxReportOperator
-from airflow_provider_wolkvox.reports import REPORTS
+from airflow_provider_wolkvox.reports import CAMPAIGN_REPORTS as REPORTS
 from airflow_provider_wolkvox.transfers.report_to_sql import WolkvoxReportToSqlOperator
 
 START = pendulum.datetime(2026, 11, 1, tz="UTC")
