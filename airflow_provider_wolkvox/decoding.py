@@ -24,7 +24,7 @@ from msgspec.structs import astuple
 
 from airflow_provider_wolkvox._gc import paused as gc_paused
 from airflow_provider_wolkvox.envelope import read_answer
-from airflow_provider_wolkvox.reports import INTEGER, TEXT, ReportSpec, Row
+from airflow_provider_wolkvox.reports import INTEGER, TEXT, ReportSpec, Row, Table
 
 # msgspec's lax mode (strict=False) reads "7" and "-3" as int() does, but also "1.0", "1e3" and
 # "10e-1" as integers, where int() raises. Offered a float besides the int, it reads those as floats
@@ -59,6 +59,19 @@ def read_rows(spec: ReportSpec, status: int, body: bytes, *, conn_id: str, tz: s
         if rows is not None:
             return rows
     return spec.parse_rows(read_answer(status, body, api=spec.api, conn_id=conn_id), tz)
+
+
+def read_table(spec: ReportSpec, status: int, body: bytes, *, conn_id: str, tz: str | None) -> Table:
+    """Like :func:`read_rows`, keeping the fields the spec does not list (schema on read): each row
+    holds the spec's fields, then one text value (or None) per ``Table.extras``.
+
+    The fast path only takes answers with exactly the spec's fields, so it never drops one.
+    """
+    if status == 200:
+        rows = _fast_rows(spec, body)
+        if rows is not None:
+            return Table(rows, ())
+    return spec.parse_table(read_answer(status, body, api=spec.api, conn_id=conn_id), tz)
 
 
 def has_fast_path(spec: ReportSpec) -> bool:

@@ -23,14 +23,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_wolkvox.exceptions import WolkvoxTimeoutError, WolkvoxTruncatedError
 from airflow_provider_wolkvox.history import Observation
+from airflow_provider_wolkvox.reports import TIMESTAMP
 from airflow_provider_wolkvox.sizing import WindowSizer
 from airflow_provider_wolkvox.windows import API_MAX_WINDOW, ONE_SECOND, ROW_CAP, describe, window_end
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pendulum import DateTime
 
     from airflow_provider_wolkvox.history import DensityHistory
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+    from airflow_provider_wolkvox.reports import ReportSpec, Row
     from airflow_provider_wolkvox.staging import Staging
 
 _log = logging.getLogger(__name__)
@@ -119,7 +123,7 @@ def fetch_interval(
     tz = hook.timezone
     sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW), history)
     calls_before, retries_before, seconds_before = hook.calls, hook.retries, hook.seconds
-    cursor, rows_total, capped, split_retries = start, 0, 0, 0
+    cursor, rows_total, capped, split_retries, outside = start, 0, 0, 0, 0
     windows: list[tuple[DateTime, DateTime]] = []
     observations: list[Observation] = []
     limit = int(end.timestamp())
@@ -128,7 +132,7 @@ def fetch_interval(
         span = timedelta(seconds=(stop - cursor).total_seconds())  # plain timedelta: pendulum's mixes badly
         label = describe(cursor, stop, tz)
         try:
-            rows = hook.get_rows(spec, params, cursor, stop)
+            table = hook.get_table(spec, params, cursor, stop)
         except WolkvoxTimeoutError:
             if span <= ONE_SECOND:
                 raise
@@ -138,6 +142,7 @@ def fetch_interval(
                 "%s keeps timing out on the server: asking for windows of %s instead", label, sizer.size
             )
             continue
+        rows = table.rows
         observations.append(
             Observation(int(cursor.timestamp()), int(stop.timestamp()), len(rows), len(rows) >= row_cap)
         )
@@ -156,7 +161,8 @@ def fetch_interval(
                 sizer.size,
             )
             continue
-        staging.add(rows, request_window=(cursor, stop))
+        outside += _dated_outside(spec, rows, cursor, stop)
+        staging.add(rows, request_window=(cursor, stop), extras=table.extras)
         windows.append((cursor, stop))
         rows_total += len(rows)
         cursor = stop
@@ -164,6 +170,16 @@ def fetch_interval(
         remaining = math.ceil((end - cursor).total_seconds() / sizer.size.total_seconds())
         done = len(windows)
         log.info("request %d/%d %s -> %s rows", done, done + remaining, label, f"{len(rows):,}")
+    if outside:
+        log.warning(
+            "%s: %s row(s) are dated outside the request window that answered them, read in the "
+            "connection's time zone %s; they were kept as answered. Check that %s is the operation's "
+            "time zone (the connection's timezone extra)",
+            spec.api,
+            f"{outside:,}",
+            tz,
+            tz,
+        )
     if not rows_total:
         log.warning(
             "%s %s: the API answered no rows for any of the %d request window(s) of %s. If this "
@@ -192,3 +208,14 @@ def params_label(params: Mapping[str, str]) -> str:
     if list(params) == ["campaign_id"]:
         return f"campaign {params['campaign_id']}"
     return " ".join(f"{name}={value}" for name, value in params.items()) or "(no parameters)"
+
+
+def _dated_outside(spec: ReportSpec, rows: Sequence[Row], start: DateTime, end: DateTime) -> int:
+    """How many detail rows carry a date (``spec.date_field``) outside ``[start, end)``. The API
+    answers a window with the rows dated in it, so any is a sign of a wrong time zone."""
+    if spec.date_field is None or not rows:
+        return 0
+    at = spec.fields.index(spec.date_field)
+    if spec.types[at] != TIMESTAMP:
+        return 0
+    return sum(1 for row in rows if not start <= row[at] < end)

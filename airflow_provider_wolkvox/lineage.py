@@ -40,9 +40,11 @@ def report_name(report: str, params: str | Mapping[str, str]) -> str:
 
 def window_fields(spec: ReportSpec) -> tuple[Field, ...]:
     """The table's window columns as schema fields: the request's parameters, start and end."""
+    from airflow_provider_wolkvox.sql.schema import param_columns
+
     params = tuple(
-        CAMPAIGN_FIELD if p.name == "campaign_id" else Field(p.name, description=p.description)
-        for p in spec.params
+        CAMPAIGN_FIELD if column == "campaign_id" else Field(column, description=p.description)
+        for column, p in zip(param_columns(spec), spec.params, strict=True)
     )
     return (*params, *WINDOW_FIELDS[1:])
 

@@ -219,7 +219,7 @@ class WolkvoxWindowOperator(BaseOperator):
         if given is not None and not isinstance(given, Mapping):
             raise WolkvoxConfigError(
                 f"report_params rendered to {type(given).__name__}, not a mapping of parameter names "
-                f"to values; {self.api}'s parameters: {', '.join(p.name for p in self.spec.params) or 'none'}"
+                f"to values; {self.spec.params_help}"
             )
         campaign_id = self.campaign_id
         if campaign_id is not None and (not str(campaign_id).strip() or str(campaign_id).strip() == "None"):
@@ -241,8 +241,9 @@ class WolkvoxWindowOperator(BaseOperator):
 
 def _given(report_params: Mapping[str, Any], campaign_id: Any) -> dict[str, Any]:
     """``report_params`` with ``campaign_id`` in it when given apart (it must not say otherwise)."""
-    given = dict(report_params)
+    given = {name: value if isinstance(value, str) else str(value) for name, value in report_params.items()}
     if campaign_id is not None:
+        campaign_id = str(campaign_id)
         if given.get("campaign_id", campaign_id) != campaign_id:
             raise WolkvoxConfigError(
                 f"campaign_id={campaign_id!r} and report_params campaign_id={given['campaign_id']!r} "

@@ -11,6 +11,7 @@ from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
 from airflow_provider_wolkvox.fetch import params_label
 from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 from airflow_provider_wolkvox.reports import PERCENT, TIMESTAMP, Row
+from airflow_provider_wolkvox.sql.job import window_values
 
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.fetch import FetchedInterval
@@ -71,7 +72,7 @@ class WolkvoxReportOperator(WolkvoxWindowOperator):
                 self.sql_operator_name,
             )
         bounds = {
-            **{p.name: fetched.params.get(p.name, "") for p in self.spec.params},
+            **window_values(self.spec, fetched.params),
             "window_start": fetched.start.isoformat(),
             "window_end": fetched.end.isoformat(),
         }

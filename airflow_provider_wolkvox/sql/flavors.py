@@ -112,6 +112,8 @@ class Flavor:
     replace: Replace = "transaction"
     """``transaction``: DELETE and INSERT in one transaction. ``staging_merge``: rows into a staging
     table, then one MERGE statement (for warehouses with no DB-API transaction)."""
+    add_column: str = "ALTER TABLE {table} ADD COLUMN {column}"
+    """Adds a column (schema on read): ``{table}`` qualified and quoted, ``{column}`` name and type."""
     session_sql: tuple[str, ...] = ()
     """Run on the connection before anything else (e.g. MySQL strict mode: never truncate silently)."""
     dialects: tuple[str, ...] = ()
@@ -187,6 +189,7 @@ MSSQL = Flavor(
     decimal_type="DECIMAL(20,6)",
     quote=bracket,
     create="if_object_id",
+    add_column="ALTER TABLE {table} ADD {column}",
     dialects=("mssql", "tsql", "sqlserver"),
     sqlglot_dialect="tsql",
 )
@@ -245,6 +248,7 @@ ORACLE = Flavor(
     decimal_type="NUMBER",
     quote=upper_quote,
     create="catalog",
+    add_column="ALTER TABLE {table} ADD ({column})",
     exists_sql="SELECT COUNT(*) FROM all_tables WHERE owner = {schema} AND table_name = {name}",
     ddl_commits=True,
     dialects=("oracle",),

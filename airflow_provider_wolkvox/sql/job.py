@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,6 +58,16 @@ class LoadJob:
 
 def _is_campaign(spec: ReportSpec) -> bool:
     return [p.name for p in spec.params] == ["campaign_id"]
+
+
+def window_values(spec: ReportSpec, params: Mapping[str, str]) -> dict[str, str]:
+    """The window's parameter columns (``sql.schema.param_columns``) and their values ("" for a
+    parameter not given): what XCom rows and load results carry."""
+    from airflow_provider_wolkvox.sql.schema import param_columns
+
+    return {
+        column: params.get(p.name, "") for column, p in zip(param_columns(spec), spec.params, strict=True)
+    }
 
 
 def params_label(spec: ReportSpec, values: tuple[str, ...]) -> str:

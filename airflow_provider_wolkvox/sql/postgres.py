@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.copy_binary import binary_types, copy_binary
 from airflow_provider_wolkvox.sql.copy_format import copy_chunks
+from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import POSTGRES
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
 from airflow_provider_wolkvox.sql.schema import Statements, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
+from airflow_provider_wolkvox.stored import extra_fields
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -69,6 +71,10 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
                 _create_missing(cursor, sql.table, sql.create)
                 if ledger is not None:
                     _create_missing(cursor, ledger.table, ledger.create)
+            if extra_fields(job.spec):
+                # New columns: one load at a time looks and adds (schema on read).
+                cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))
+                add_missing_columns(cursor, job, POSTGRES, sql.table, POSTGRES.quote)
             cursor.execute(LOCK_SQL, (lock_key,))
             cursor.execute(sql.delete, window)
             deleted = cursor.rowcount

@@ -96,12 +96,19 @@ _CHECKS: dict[FieldType | str, tuple[Callable[[Any], bool], str]] = {
 }
 
 
+def nullable_fields(spec: ReportSpec) -> frozenset[str]:
+    """The fields of ``spec`` that may be NULL: empty values it allows, and fields a row may lack
+    (optional ones, every field of a cut-off list besides key and date, fields kept on read)."""
+    return frozenset(f.name for f in spec.schema if f.nullable or f.optional) | spec.optional_fields
+
+
 def validator(spec: ReportSpec) -> Callable[[Any], bool]:
     """A check that a row is ``spec``'s: one value of the right type per field."""
     if spec is CAMPAIGN_8:
         return valid
+    nullable = nullable_fields(spec)
     checks = [
-        (lambda v, ok=_CHECKS[f.type][0]: v is None or ok(v)) if f.nullable else _CHECKS[f.type][0]
+        (lambda v, ok=_CHECKS[f.type][0]: v is None or ok(v)) if f.name in nullable else _CHECKS[f.type][0]
         for f in spec.schema
     ]
     width = len(checks)
@@ -170,9 +177,10 @@ def _spec_row_error(row: Any, where: str, spec: ReportSpec) -> WolkvoxRowError:
         return WolkvoxRowError(
             f"{where} is {type(row).__name__} {_short(row)}, not a {spec.api} row of {width} fields"
         )
+    nullable = nullable_fields(spec)
     for f, value in zip(spec.schema, row, strict=True):
         ok, expected = _CHECKS[f.type]
-        if not (ok(value) or (f.nullable and value is None)):
+        if not (ok(value) or (f.name in nullable and value is None)):
             return WolkvoxRowError(
                 f"{where}: {f.name} is {_short(value)} ({type(value).__name__}), expected {expected}"
             )

@@ -29,6 +29,7 @@ from airflow_provider_wolkvox.sql.flavors import (
     utc_iso,
     utc_naive,
 )
+from airflow_provider_wolkvox.sql.rows import nullable_fields
 
 __all__ = [
     "COLUMNS",
@@ -69,8 +70,13 @@ WINDOW_COLUMNS: tuple[str, ...] = ("campaign_id", "window_start", "window_end")
 
 
 def param_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
-    """The report's request parameters, as columns (campaign reports: ``campaign_id``; many: none)."""
-    return tuple(p.name for p in spec.params)
+    """The report's request parameters, as columns (campaign reports: ``campaign_id``; many: none).
+
+    A parameter named like one of the report's fields (skill_4 takes ``skill_id`` and answers a
+    ``skill_id`` per row) becomes ``requested_<name>``: the value asked for (maybe ``all``) beside
+    the row's own."""
+    fields = set(spec.fields)
+    return tuple(f"requested_{p.name}" if p.name in fields else p.name for p in spec.params)
 
 
 def window_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
@@ -211,7 +217,7 @@ def column_type(flavor: Flavor, column: str, spec: ReportSpec = CAMPAIGN_8) -> s
 
 
 def _nullable(column: str, spec: ReportSpec) -> bool:
-    return column in spec.fields and spec.schema[spec.fields.index(column)].nullable
+    return column in nullable_fields(spec)
 
 
 def _create(flavor: Flavor, qualified: str, quote: Quote, spec: ReportSpec = CAMPAIGN_8) -> str:
@@ -275,7 +281,10 @@ def schema_doc(spec: ReportSpec = CAMPAIGN_8) -> str:
     """``spec``'s table schema as a Markdown table, for the docs."""
     flavors = (POSTGRES, SQLITE, MYSQL)
     described = {
-        **{p.name: p.description or f"request parameter `{p.name}`" for p in spec.params},
+        **{
+            column: p.description or f"request parameter `{p.name}` asked for"
+            for column, p in zip(param_columns(spec), spec.params, strict=True)
+        },
         **_DESCRIPTIONS,
         **{f.name: f.description for f in spec.schema},
     }
@@ -288,7 +297,7 @@ def schema_doc(spec: ReportSpec = CAMPAIGN_8) -> str:
     for column in columns(spec):
         types = " | ".join(f"`{column_type(flavor, column, spec)}`" for flavor in flavors)
         lines.append(f"| `{column}` | {types} | {described[column]} |")
-    nullable = [f.name for f in spec.schema if f.nullable]
+    nullable = [f.name for f in spec.schema if f.name in nullable_fields(spec)]
     lines += [
         "",
         f"Every column is `NOT NULL`{' except ' + ', '.join(nullable) if nullable else ''}; "

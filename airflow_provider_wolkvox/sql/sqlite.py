@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
+from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import SQLITE, utc_iso
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
@@ -38,6 +39,7 @@ def load(conn: sqlite3.Connection, job: LoadJob) -> int:
             conn.execute(sql.create)
             if ledger is not None:
                 conn.execute(ledger.create)
+        add_missing_columns(conn.cursor(), job, SQLITE, sql.table, SQLITE.quote)
         deleted = conn.execute(sql.delete, window).rowcount
         for batch in batches(job.rows):
             check_batch(batch, inserted, sql.table, spec)

@@ -16,8 +16,9 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec
+from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import Flavor
-from airflow_provider_wolkvox.sql.generic import execute, ledger_sql, load_statements
+from airflow_provider_wolkvox.sql.generic import execute, ledger_sql, load_quote, load_statements
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import record_load
 from airflow_provider_wolkvox.sql.multirow import insert_job_rows
@@ -64,6 +65,11 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor) -> int:
         execute(conn, sql.create)
         if ledger is not None:
             execute(conn, ledger.create)
+    cursor = conn.cursor()
+    try:
+        add_missing_columns(cursor, job, flavor, sql.table, load_quote(db_hook, flavor))
+    finally:
+        cursor.close()
     execute(conn, stage.create + STAGING_OPTIONS)
     try:
         cursor = conn.cursor()

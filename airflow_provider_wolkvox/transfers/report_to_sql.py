@@ -96,6 +96,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
 
     def deliver(self, fetched: FetchedInterval) -> dict[str, Any]:
         from airflow_provider_wolkvox.sql import load_window
+        from airflow_provider_wolkvox.sql.job import window_values
         from airflow_provider_wolkvox.sql.ledger import LedgerEntry
         from airflow_provider_wolkvox.warehouse import warehouse_table
 
@@ -117,7 +118,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         )
         self.log.info("loaded %s rows into %s (%s)", f"{loaded:,}", self.table, self.sql_conn_id)
         return {
-            **{p.name: fetched.params.get(p.name, "") for p in self.spec.params},
+            **window_values(self.spec, fetched.params),
             "window_start": fetched.start.isoformat(),
             "window_end": fetched.end.isoformat(),
             "table": self.table,
