@@ -114,7 +114,15 @@ def get_cli_commands() -> list[CLICommand]:
         func=_lazy_plan_command,
         args=(
             Arg(("--conn-id",), help="Wolkvox connection id", default="wolkvox_default"),
-            Arg(("--api",), help="Report, e.g. campaign_8", default="campaign_8"),
+            Arg(("--api",), help="Report, e.g. campaign_8, cdr_1, skill_3", default="campaign_8"),
+            Arg(
+                ("--param",),
+                dest="params",
+                metavar="NAME=VALUE",
+                action="append",
+                help="A request parameter of the report, e.g. campaign_id=42 or skill_id=all; repeat for "
+                "several. Checked against the report's parameters (see docs/reports.md)",
+            ),
             Arg(("--from",), dest="from_date", help="Start, ISO-8601 (UTC if no offset)", required=True),
             Arg(("--to",), dest="to_date", help="End (excluded), ISO-8601 (UTC if no offset)", required=True),
             Arg(("--interval",), help="Data interval of the DAG: 1h, 1d, ...", default="1h"),

@@ -3,7 +3,9 @@
 Every data interval costs at least one call per request window the API's limits
 allow (31 days, measured in the operation's wall-clock time). An interval whose
 answer reaches the 60,000-row cap costs more, which no one can know in advance:
-the plan is a floor, and says so.
+the plan is a floor, and says so. ``--param NAME=VALUE`` names the report's request
+parameters (``skill_id=all``); a parameter the report does not take is refused with the list
+of those it does.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +21,7 @@ import pendulum
 from pendulum import DateTime
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxError
-from airflow_provider_wolkvox.reports import REPORTS
+from airflow_provider_wolkvox.reports import REPORTS, ReportSpec
 from airflow_provider_wolkvox.windows import API_MAX_WINDOW, split_window
 
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -92,11 +95,14 @@ def _print_plan(args: argparse.Namespace) -> None:
 
     if args.api not in REPORTS:
         raise WolkvoxConfigError(f"report {args.api!r} is not known; known: {', '.join(sorted(REPORTS))}")
+    spec = REPORTS[args.api]
+    query = spec.request_params(parse_params(getattr(args, "params", None) or ()), complete=False)
     hook = WolkvoxHook(args.conn_id)
     tz = hook.timezone
     start, end = parse_moment(args.from_date, "--from"), parse_moment(args.to_date, "--to")
     plan = plan_backfill(start, end, parse_interval(args.interval), tz)
     print(f"Backfill of {args.api} on connection {args.conn_id} (dates sent in {tz}):")
+    print(f"  {_params_line(spec, query)}")
     span = f"{plan.start.isoformat()} to {plan.end.isoformat()}"
     print(f"  {span}: {plan.intervals:,} intervals of {plan.interval}")
     print(
@@ -116,6 +122,29 @@ def _print_plan(args: argparse.Namespace) -> None:
         days = 0 if plan.calls <= left else math.ceil((plan.calls - left) / info.token_limit)
         verdict = "fits in what is left today" if days == 0 else f"needs about {days} more day(s) of quota"
         print(f"  The backfill {verdict}; use wait_for_quota=True so tasks wait for the reset.")
+
+
+def parse_params(pairs: Iterable[str]) -> dict[str, str]:
+    """``["skill_id=all"]`` -> ``{"skill_id": "all"}``; a pair without ``=`` or given twice is refused."""
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise WolkvoxConfigError(f"--param {pair!r} is not NAME=VALUE, e.g. skill_id=all")
+        if name in params:
+            raise WolkvoxConfigError(f"--param {name} is given twice")
+        params[name] = value
+    return params
+
+
+def _params_line(spec: ReportSpec, query: dict[str, str]) -> str:
+    given = ", ".join(f"{name}={value}" for name, value in query.items())
+    missing = [p.name for p in spec.params if p.required and p.name not in query]
+    line = f"Parameters: {given or 'none'}"
+    if missing:
+        line += f" (loads also need {', '.join(missing)}; {spec.params_help})"
+    return line
 
 
 def _figure(value: int | None) -> str:

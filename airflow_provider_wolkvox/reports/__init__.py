@@ -19,6 +19,7 @@ from airflow_provider_wolkvox.reports import (
     speech,
     wizard,
 )
+from airflow_provider_wolkvox.reports._combine import combine_windows
 from airflow_provider_wolkvox.reports._spec import (
     ADDITIVE,
     CENT,
@@ -102,6 +103,7 @@ __all__ = [
     "Row",
     "Shares",
     "Table",
+    "combine_windows",
     "parse_date",
     "parse_decimal",
     "parse_duration",

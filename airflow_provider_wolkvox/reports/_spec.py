@@ -18,7 +18,7 @@ How rows of several request windows combine into the rows of one interval (``Rep
 - ``detail``: one row per event; rows of the windows are concatenated. A row belongs to a window
   by its own date (``ReportSpec.date_field``, read in the connection's time zone, stored UTC). Two
   rows with the same key are an error naming the report and the key, never merged or dropped.
-  Where the vendor documents no id for a row, the key is the synthetic ``row_number`` (the row's
+  Where the vendor documents no id for a row, the key is the synthetic ``answer_row`` (the row's
   1-based position in its answer) and, as for ``per_request``, the request window is in the key.
 
 Schema on read: a field the spec does not list is kept as text (:meth:`ReportSpec.parse_table`),
@@ -76,8 +76,10 @@ Row = tuple[Any, ...]
 """A typed row: one value per field of the spec, in the spec's order (then extras, see Table)."""
 
 CENT = Decimal("0.01")
-ROW_NUMBER = "row_number"
+ROW_NUMBER = "answer_row"
 """The synthetic key of detail rows the vendor gives no id: the row's 1-based place in its answer."""
+TABLE_COLUMNS = ("window_start", "window_end", "request_start", "request_end", "loaded_at", "campaign_id")
+"""Columns a warehouse table has besides the report's fields (and its request parameters)."""
 _NULL_TIMES = frozenset({"", "0000-00-00 00:00:00", "0000-00-00"})
 _HMS = re.compile(r"(\d+):([0-5]\d):([0-5]\d)")
 
@@ -130,7 +132,7 @@ class Field:
     attribute: bool = False
     """In a ``sum``/``shares`` report: text that depends only on the key, kept from any window."""
     synthetic: bool = False
-    """Not sent by the API: filled by the parser (``row_number``)."""
+    """Not sent by the API: filled by the parser (``answer_row``)."""
 
     @property
     def api_name(self) -> str:
@@ -183,12 +185,20 @@ class ReportSpec:
             raise ValueError(f"{self.api}: parameter names must be unique")
         if self.combine == SHARES and self.shares is None:
             object.__setattr__(self, "shares", Shares())
+        if self.combine != SHARES and self.shares is not None:
+            raise ValueError(f"{self.api}: only a shares report names shares fields")
         by_name = {f.name: f for f in self.schema}
+        if self.date_field is not None and self.date_field not in by_name:
+            raise ValueError(f"{self.api}: the date field {self.date_field} is not a field")
         for name in (*self.key, *([self.date_field] if self.date_field else [])):
             if by_name[name].optional or by_name[name].nullable:
                 raise ValueError(f"{self.api}: key and date fields cannot be NULL ({name})")
         if self.date_field and by_name[self.date_field].type not in (TIMESTAMP, DATE):
             raise ValueError(f"{self.api}: the date field {self.date_field} is not a date")
+        self._check_combine(by_name)
+
+    def _check_combine(self, by_name: dict[str, Field]) -> None:
+        """Only additive fields are summed; detail rows have a date or are numbered."""
         values = [f for f in self.schema if f.name not in self.key]
         if self.combine in (SUM, SHARES):
             if not self.fields_complete:
@@ -198,11 +208,11 @@ class ReportSpec:
                 count, percent = by_name.get(self.shares.count), by_name.get(self.shares.percent)
                 if count is None or count.type != INTEGER or percent is None or percent.type != PERCENT:
                     raise ValueError(f"{self.api}: a shares report has an integer count and a percent")
-                bad.remove(percent.name)
+                bad = [name for name in bad if name != percent.name]
             if bad:
                 raise ValueError(f"{self.api}: summed fields must be additive or attributes: {bad}")
         if self.combine == DETAIL and self.date_field is None and ROW_NUMBER not in self.key:
-            raise ValueError(f"{self.api}: a detail report needs a date field or the row_number key")
+            raise ValueError(f"{self.api}: a detail report needs a date field or the answer_row key")
 
     @cached_property
     def fields(self) -> tuple[str, ...]:
@@ -235,7 +245,7 @@ class ReportSpec:
     @property
     def keyed_by_request_window(self) -> bool:
         """Whether the fetch layer keeps rows per request window (``request_start``/``request_end``
-        in the key): non-additive aggregates, and detail rows keyed by ``row_number``."""
+        in the key): non-additive aggregates, and detail rows keyed by ``answer_row``."""
         return self.combine == PER_REQUEST or ROW_NUMBER in self.key
 
     @cached_property
@@ -257,13 +267,38 @@ class ReportSpec:
         """The API's names of the documented fields."""
         return frozenset(f.api_name for f in self.schema if not f.synthetic)
 
-    def request_params(self, given: Mapping[str, str]) -> dict[str, str]:
+    def extra_columns(self, extras: Iterable[str]) -> tuple[str, ...]:
+        """Column names for fields the spec does not list (``Table.extras``), in the same order.
+
+        The API's name lower-cased, with anything but ASCII letters, digits and ``_`` made ``_``,
+        at most 55 characters; prefixed ``api_`` where it would start with a digit or clash with a
+        column the table already has (the spec's fields, its parameters, the window and load
+        columns), then numbered while it still clashes: ``Date`` -> ``api_date`` in a report with
+        ``date``. Every name is a plain SQL identifier.
+        """
+        taken = {*self.fields, *(p.name for p in self.params), *TABLE_COLUMNS}
+        columns: list[str] = []
+        for name in extras:
+            base = re.sub(r"[^a-z0-9_]", "_", name.lower())[:55] or "_"
+            if base[0].isdigit() or base in taken:
+                base = f"api_{base}"[:55]
+            column, n = base, 1
+            while column in taken:
+                column, n = f"{base}_{n}", n + 1
+            taken.add(column)
+            columns.append(column)
+        return tuple(columns)
+
+    def request_params(self, given: Mapping[str, str], *, complete: bool = True) -> dict[str, str]:
         """The query parameters of one request besides ``api`` and the dates; raise
         :class:`WolkvoxConfigError` naming the report's valid parameters on an unknown, missing,
-        empty or ``all`` value where the report does not take it."""
+        empty or ``all`` value where the report does not take it.
+
+        ``complete=False`` checks what is given without requiring the rest (``airflow wolkvox plan``).
+        """
         valid = {p.name: p for p in self.params}
         unknown = sorted(set(given) - set(valid))
-        missing = [p.name for p in self.params if p.required and p.name not in given]
+        missing = [p.name for p in self.params if p.required and p.name not in given and complete]
         problem = ""
         if unknown:
             problem = f"does not take {', '.join(unknown)}"
@@ -318,7 +353,7 @@ class ReportSpec:
             raise ValueError(f"{self.api} has date fields: parse_rows needs the connection's time zone")
         optional = self.optional_fields
         converters = [(f.api_name, _converter(f, tz, f.name in optional)) for f in self.schema]
-        # How each field is read: 0 required, 1 optional (NULL when absent), 2 synthetic row_number.
+        # How each field is read: 0 required, 1 optional (NULL when absent), 2 synthetic answer_row.
         modes = [2 if f.synthetic else 1 if f.name in optional else 0 for f in self.schema]
         plain = not any(modes)
         steps = list(zip(converters, modes, strict=True))
@@ -575,7 +610,6 @@ ROW_NUMBER_FIELD = Field(
     synthetic=True,
 )
 ROW_NUMBER_NOTE = (
-    "the vendor documents no id for a row, so rows are numbered in the order the API sends them "
-    "(row_number, from 1) and kept per request window (request_start, request_end in the key): "
-    "nothing is merged or dropped, and a re-load replaces the window's rows whole"
+    "the vendor documents no id for a row: rows are numbered in the order the API sends them, so "
+    "nothing is merged or dropped, and a re-load replaces the request window's rows whole"
 )

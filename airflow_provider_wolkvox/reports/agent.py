@@ -24,6 +24,11 @@ from airflow_provider_wolkvox.reports._spec import (
     fld,
 )
 
+AGENT_DNI = Param(
+    "agent_dni",
+    required=False,
+    description="the agent's national id; public client code leaves it out and gets every agent",
+)
 _ID = fld("agent_id", TEXT, "agent's id (extension)")
 _DNI = fld("agent_dni", TEXT, "agent's national id")
 _NAME = fld("agent_name", TEXT, "agent's name")
@@ -147,7 +152,7 @@ AGENT_7 = ReportSpec(
     api="agent_7",
     title="login and logout time",
     family="agent",
-    params=(Param("agent_dni", description="the agent's national id"),),
+    params=(AGENT_DNI,),
     grain="one row per session (login to logout)",
     schema=(
         _NAME,

@@ -16,12 +16,9 @@ from airflow_provider_wolkvox.reports._spec import (
     fld,
 )
 
-CAMPAIGN_ID = Param(
-    "campaign_id",
-    accepts_all=True,
-    description="the campaign, or all (confirmed for campaign_10, seen for campaign_7 in public code, "
-    "and served for every campaign report by this provider's emulator)",
-)
+CAMPAIGN_ID = Param("campaign_id", accepts_all=True, description="the campaign's id, or all")
+"""``all`` is confirmed for campaign_10 and the family (FACTS.md), and used for campaign_7 by
+public client code."""
 
 _ROW_CAMPAIGN = (
     "campaign the row belongs to, as the API sent it (differs from campaign_id when that is 'all')"

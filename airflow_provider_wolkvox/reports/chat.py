@@ -18,6 +18,11 @@ from airflow_provider_wolkvox.reports._spec import (
     fld,
 )
 
+AGENT_DNI = Param(
+    "agent_dni",
+    required=False,
+    description="the agent's national id; public client code leaves it out and gets every agent",
+)
 _DATE = fld("date", TIMESTAMP, "when it happened (API: local time of the connection's zone), UTC")
 _CONN = fld("conn_id", TEXT, "id of the chat or interaction")
 _CHANNEL = fld("channel", TEXT, "channel (web, whatsapp, facebook, instagram, ...)")
@@ -33,7 +38,7 @@ CHAT_1 = ReportSpec(
     api="chat_1",
     title="chats",
     family="chat",
-    params=(Param("agent_dni", description="the agent's national id"),),
+    params=(AGENT_DNI,),
     grain="one row per chat attended by an agent",
     schema=(
         _CONN,
@@ -291,7 +296,8 @@ CHAT_15 = ReportSpec(
     note="the vendor documents chat_15 twice: '15. WhatsApp Click Summary' (the fields here) and "
     "'16. Agent productivity' (fields cut off). The spec types the click summary's counts when "
     "they come; an answer of the other kind loads with these columns NULL and its own fields "
-    "kept as text by schema on read",
+    "kept as text by schema on read. Public client code asks api=chat_16 for agent productivity, "
+    "so the '16.' page may show a wrong api value",
 )
 
 REPORTS = (

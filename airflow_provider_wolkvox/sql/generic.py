@@ -13,7 +13,7 @@ cannot split the load transaction; elsewhere it runs inside it.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.evolve import add_missing_columns
@@ -146,7 +146,16 @@ def _create_tables(
                 _create_with_cursor(conn, table)
 
 
-def create_if_missing(cursor: Any, sql: Statements | LedgerSql) -> None:
+class Creatable(Protocol):
+    """A table's "create if missing" in one flavor: a statement, and the catalog look before it."""
+
+    @property
+    def create(self) -> str: ...
+    @property
+    def exists(self) -> str: ...
+
+
+def create_if_missing(cursor: Any, sql: Creatable) -> None:
     """Run the flavor's "create if missing": one statement, or a catalog look then CREATE TABLE."""
     if sql.exists:
         cursor.execute(sql.exists)

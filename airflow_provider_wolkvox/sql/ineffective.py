@@ -2,19 +2,77 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.sql.flavors import GENERIC, double_quote, hook_flavor
-from airflow_provider_wolkvox.sql.schema import table_parts
+from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, double_quote, hook_flavor
+from airflow_provider_wolkvox.sql.generic import create_if_missing
+from airflow_provider_wolkvox.sql.schema import create_head, exists_look, table_parts
 from airflow_provider_wolkvox.sql.transaction import transaction
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
 
 MACHINE_RESULTS = "no_answer + answer_machine + busy + congestion + failed"
-_SHARE_TYPE = {"postgresql": "double precision", "sqlite": "REAL"}
+_SHARE_TYPE = {
+    "postgresql": "double precision",
+    "redshift": "double precision",
+    "sqlite": "REAL",
+    "mysql": "DOUBLE",
+    "bigquery": "FLOAT64",
+}
+"""A binary floating point of double precision in each flavor ("FLOAT" elsewhere)."""
+
+
+@dataclass(frozen=True)
+class IneffectiveSql:
+    """The statements of one rebuild, in one flavor."""
+
+    table: str
+    create: str
+    exists: str
+    """The flavor's catalog look before ``create`` ("" when ``create`` says "if missing" itself)."""
+    delete: str
+    insert: str
+    count: str
+
+
+def ineffective_statements(
+    flavor: Flavor, *, source_table: str, target_table: str, placeholder: str
+) -> IneffectiveSql:
+    """The rebuild's SQL: the table created the flavor's way (T-SQL and Oracle have no
+    ``CREATE TABLE IF NOT EXISTS``), then delete and insert-select."""
+    quote = double_quote if flavor is GENERIC else flavor.quote
+    source = ".".join(quote(p) for p in table_parts(source_table))
+    parts = table_parts(target_table)
+    target = ".".join(quote(p) for p in parts)
+    share_type = _SHARE_TYPE.get(flavor.name, "FLOAT")
+    ph = placeholder
+    create = (
+        f"{create_head(flavor, target)} (telephone {flavor.text_type} NOT NULL, "
+        f"dials {flavor.int_type} NOT NULL, machine_results {flavor.int_type} NOT NULL, "
+        f"machine_share {share_type} NOT NULL, since {flavor.time_type} NOT NULL, "
+        f"built_at {flavor.time_type} NOT NULL, {flavor.key_clause.format('telephone')})"
+        f"{flavor.table_options}"
+    )
+    insert = (
+        f"INSERT INTO {target} (telephone, dials, machine_results, machine_share, since, built_at) "
+        f"SELECT telephone, SUM(total_machine_recognitions), SUM({MACHINE_RESULTS}), "
+        f"1.0 * SUM({MACHINE_RESULTS}) / SUM(total_machine_recognitions), {ph}, {ph} "
+        f"FROM {source} WHERE window_start >= {ph} GROUP BY telephone "
+        f"HAVING SUM(total_machine_recognitions) >= {ph} "
+        f"AND SUM({MACHINE_RESULTS}) >= {ph} * SUM(total_machine_recognitions)"
+    )
+    return IneffectiveSql(
+        target,
+        create,
+        exists_look(flavor, parts),
+        f"DELETE FROM {target}",
+        insert,
+        f"SELECT COUNT(*) FROM {target}",
+    )
 
 
 def build_ineffective_numbers(
@@ -37,24 +95,8 @@ def build_ineffective_numbers(
     if min_dials < 1 or not 0 <= min_machine_share <= 1:
         raise WolkvoxConfigError("min_dials must be >= 1 and min_machine_share between 0 and 1")
     flavor = hook_flavor(db_hook)
-    quote = double_quote if flavor is GENERIC else flavor.quote
-    source = ".".join(quote(p) for p in table_parts(source_table))
-    target = ".".join(quote(p) for p in table_parts(target_table))
-    share_type = _SHARE_TYPE.get(flavor.name, "FLOAT")
-    ph = db_hook.placeholder
-    create = (
-        f"CREATE TABLE IF NOT EXISTS {target} (telephone {flavor.text_type} PRIMARY KEY, "
-        f"dials {flavor.int_type} NOT NULL, machine_results {flavor.int_type} NOT NULL, "
-        f"machine_share {share_type} NOT NULL, since {flavor.time_type} NOT NULL, "
-        f"built_at {flavor.time_type} NOT NULL)"
-    )
-    insert = (
-        f"INSERT INTO {target} (telephone, dials, machine_results, machine_share, since, built_at) "
-        f"SELECT telephone, SUM(total_machine_recognitions), SUM({MACHINE_RESULTS}), "
-        f"1.0 * SUM({MACHINE_RESULTS}) / SUM(total_machine_recognitions), {ph}, {ph} "
-        f"FROM {source} WHERE window_start >= {ph} GROUP BY telephone "
-        f"HAVING SUM(total_machine_recognitions) >= {ph} "
-        f"AND SUM({MACHINE_RESULTS}) >= {ph} * SUM(total_machine_recognitions)"
+    sql = ineffective_statements(
+        flavor, source_table=source_table, target_table=target_table, placeholder=db_hook.placeholder
     )
     since_value = flavor.time_value(since)
     built_at = flavor.time_value(datetime.now(timezone.utc).replace(microsecond=0))
@@ -62,10 +104,12 @@ def build_ineffective_numbers(
     try:
         with transaction(db_hook, conn):
             cursor = conn.cursor()
-            cursor.execute(create)
-            cursor.execute(f"DELETE FROM {target}")
-            cursor.execute(insert, (since_value, built_at, since_value, min_dials, float(min_machine_share)))
-            cursor.execute(f"SELECT COUNT(*) FROM {target}")
+            create_if_missing(cursor, sql)
+            cursor.execute(sql.delete)
+            cursor.execute(
+                sql.insert, (since_value, built_at, since_value, min_dials, float(min_machine_share))
+            )
+            cursor.execute(sql.count)
             return int(cursor.fetchone()[0])
     finally:
         conn.close()

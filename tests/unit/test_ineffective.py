@@ -10,22 +10,32 @@ from typing import Any
 
 import pendulum
 import pytest
+from sqlglot import exp as sqlglot_exp
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.reports import MachineCodesRow as Row
 from airflow_provider_wolkvox.sql import load_window
-from airflow_provider_wolkvox.sql.ineffective import build_ineffective_numbers
+from airflow_provider_wolkvox.sql.flavors import Flavor
+from airflow_provider_wolkvox.sql.ineffective import build_ineffective_numbers, ineffective_statements
+
+from ..conftest import mysql_connection_json
+from .test_sql_dialects import PARSED, PLACEHOLDER, parse
 
 T0 = pendulum.datetime(2026, 11, 1, tz="UTC")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", "mariadb"])
 def db_hook(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from airflow_provider_wolkvox._compat import BaseHook
 
     if request.param == "sqlite":
         conn = json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "w.db")})
         monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", conn)
+        yield BaseHook.get_connection("warehouse").get_hook()
+        return
+    if request.param == "mariadb":
+        database = request.getfixturevalue("mariadb_database")
+        monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", mysql_connection_json(database))
         yield BaseHook.get_connection("warehouse").get_hook()
         return
     import psycopg
@@ -79,3 +89,30 @@ def test_bad_arguments_are_refused_before_any_sql(db_hook: Any) -> None:
         )
     with pytest.raises(WolkvoxConfigError, match="between 0 and 1"):
         build_ineffective_numbers(db_hook, since=T0, min_dials=3, min_machine_share=80)
+
+
+@pytest.mark.parametrize("flavor", PARSED, ids=lambda f: f.name)
+def test_rebuild_statements_parse_in_every_flavors_dialect(flavor: Flavor) -> None:
+    """T-SQL and Oracle have no CREATE TABLE IF NOT EXISTS: the list is created their way."""
+    sql = ineffective_statements(
+        flavor,
+        source_table="analytics.wolkvox_machine_codes",
+        target_table="analytics.wolkvox_ineffective_numbers",
+        placeholder=PLACEHOLDER.get(flavor.sqlglot_dialect, "?"),
+    )
+    create_tree = parse(flavor, sql.create)
+    create = create_tree.find(sqlglot_exp.Create)
+    assert create is not None
+    assert bool(create.args.get("exists")) is (flavor.create == "if_not_exists")
+    assert [c.name for c in create.find_all(sqlglot_exp.ColumnDef)] == [
+        "telephone",
+        "dials",
+        "machine_results",
+        "machine_share",
+        "since",
+        "built_at",
+    ]
+    if flavor.create == "catalog":
+        assert isinstance(parse(flavor, sql.exists), sqlglot_exp.Select)
+    assert isinstance(parse(flavor, sql.delete), sqlglot_exp.Delete)
+    assert isinstance(parse(flavor, sql.insert), sqlglot_exp.Insert)
