@@ -1,7 +1,8 @@
 """Local emulator of the Wolkvox Reports Manager API: no Wolkvox account needed.
 
-Serves the campaign report family (``campaign_1`` .. ``campaign_10``, all made of
-the same dial events so their figures agree) and ``token_info`` over real HTTP with the vendor's envelope,
+Serves every report of the catalogue (cdr, agent, skill, campaign, chat, diagram, act,
+quality, speech and wizard families: :data:`REPORT_APIS`), all made of one synthetic
+operation so their figures agree, and ``token_info`` over real HTTP with the vendor's envelope,
 error answers and limits (31 days per request, 60,000 rows per answer, a daily
 quota and simultaneous requests per token), deterministic synthetic data whose
 exact answer for any window is :meth:`WolkvoxEmulator.ground_truth`, scriptable
@@ -21,9 +22,10 @@ Admin endpoints (no token), for tests in another process: ``POST /_emulator/faul
 ``{rate, kinds, seed, script, fault_sleep}``, ``GET /_emulator/stats``,
 ``POST /_emulator/reset``, ``POST /_emulator/clock {"now": ISO | null}``,
 ``POST /_emulator/preload {campaign_id, start, end}`` and
-``GET /_emulator/ground_truth?campaign_id=&start=ISO&end=ISO[&api=campaign_N]``
+``GET /_emulator/ground_truth?start=ISO&end=ISO[&api=NAME][&its own parameters]``
 (campaign_8: ``{telephone: [total, no_answer, answer_machine, busy, congestion, failed]}``;
-any other report: its rows as the API sends them).
+any other report: its rows as the API sends them) and ``POST /_emulator/fields
+{api, extra, dropped}`` (:meth:`WolkvoxEmulator.set_fields`).
 
 The emulator never logs a request, and identifies tokens only by
 :meth:`WolkvoxEmulator.fingerprint`. Standard library only.
@@ -166,6 +168,7 @@ class WolkvoxEmulator:
         server_limit: float = 60.0,
         missing_reports: Sequence[str] = (),
         calls_per_hour: int = 60,
+        chats_per_hour: int = 20,
         extra_fields: Mapping[str, Mapping[str, str]] | None = None,
         dropped_fields: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
@@ -199,7 +202,9 @@ class WolkvoxEmulator:
         self._data = DialData(seed=seed, telephones=telephones, dials_per_hour=dials_per_hour)
         self._operation = Operation(self._data, self._zone, calls_per_hour)
         self._reports = ReportData(self._data, self._zone, self._operation)
-        self._channels = Channels(self._operation)
+        if chats_per_hour < 0:
+            raise ValueError(f"chats_per_hour must be >= 0, got {chats_per_hour}")
+        self._channels = Channels(self._operation, chats_per_hour)
         self._field_changes: dict[str, tuple[dict[str, str], frozenset[str]]] = {}
         self._tokens = frozenset(tokens)
         self._states = {self.fingerprint(t): _TokenState() for t in self._tokens}
@@ -562,10 +567,10 @@ class WolkvoxEmulator:
         if self.latency:
             self._work(self.latency)
         api = query.get("api")
+        if api in self.missing_reports:  # before the check below: it need not be one we serve
+            return self._error(404, MSG_EMPTY)
         if api not in REPORTS:
             return self._error(400, MSG_NO_API)
-        if api in self.missing_reports:
-            return self._error(404, MSG_EMPTY)
         return self._preloaded.get(_preload_key(query)) or self._render_report(query)
 
     def _work(self, seconds: float) -> None:
@@ -591,7 +596,7 @@ class WolkvoxEmulator:
                 rows = self._rows(api, query, spans, limit=self.row_cap)
             except BadParameter:
                 return self._error(400, MSG_PARAMS)
-            count, data = len(rows), json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+            count, data = len(rows), json.dumps(rows, separators=(",", ":"))
         if not count:
             if self.empty_answer == "404":
                 return self._error(404, MSG_EMPTY)
@@ -785,7 +790,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _preload_key(query: Mapping[str, str]) -> tuple[str, ...]:
     api = query.get("api", "")
-    own = REPORTS[api].required if api in REPORTS else ()
+    own = (*REPORTS[api].required, *REPORTS[api].optional) if api in REPORTS else ()
     return (api, *(query.get(name, "") for name in (*own, "date_ini", "date_end")))
 
 
@@ -863,6 +868,22 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise _Stop
 
 
+def _field_options(
+    extra_fields: Sequence[str], drop_fields: Sequence[str]
+) -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
+    """``API:FIELD=VALUE`` and ``API:FIELD`` options as set_fields' arguments, per report."""
+    extra: dict[str, dict[str, str]] = {}
+    dropped: dict[str, list[str]] = {}
+    for item in extra_fields:
+        api, field = item.split(":", 1)
+        name, value = field.split("=", 1)
+        extra.setdefault(api, {})[name] = value
+    for item in drop_fields:
+        api, name = item.split(":", 1)
+        dropped.setdefault(api, []).append(name)
+    return extra, dropped
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``wolkvox-emulator``: serve until SIGTERM or SIGINT, then exit 0."""
     parser = argparse.ArgumentParser(
@@ -896,7 +917,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--missing-report", action="append", default=[], help="a report this server answers as empty"
     )
     parser.add_argument("--empty-answer", choices=("404", "200"), default="404")
+    parser.add_argument("--calls-per-hour", type=int, default=60, help="inbound calls per opening hour (60)")
+    parser.add_argument("--chats-per-hour", type=int, default=20, help="chats per opening hour (20)")
+    parser.add_argument(
+        "--extra-field",
+        action="append",
+        default=[],
+        metavar="API:FIELD=VALUE",
+        help="send one more field in every row of a report (repeatable)",
+    )
+    parser.add_argument(
+        "--drop-field",
+        action="append",
+        default=[],
+        metavar="API:FIELD",
+        help="stop sending a field (repeatable)",
+    )
     args = parser.parse_args(argv)
+    try:
+        extra, dropped = _field_options(args.extra_field, args.drop_field)
+    except ValueError:
+        parser.error("write --extra-field API:FIELD=VALUE and --drop-field API:FIELD")
     tokens = args.token or [t for t in os.environ.get("WOLKVOX_EMULATOR_TOKENS", "").split(",") if t]
     if not tokens:
         parser.error("give at least one --token (or WOLKVOX_EMULATOR_TOKENS)")
@@ -917,6 +958,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             row_cap=args.row_cap,
             server_limit=args.server_limit,
             missing_reports=args.missing_report,
+            calls_per_hour=args.calls_per_hour,
+            chats_per_hour=args.chats_per_hour,
+            extra_fields=extra,
+            dropped_fields=dropped,
         )
         emulator.set_faults(args.fault_rate, args.fault_kinds, args.fault_seed, fault_sleep=args.fault_sleep)
     except (ValueError, TypeError) as err:

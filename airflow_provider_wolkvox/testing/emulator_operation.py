@@ -19,6 +19,7 @@ is deterministic from the seed through :func:`mix`. Standard library only, no I/
 from __future__ import annotations
 
 import functools
+import heapq
 import random
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, tzinfo
@@ -171,8 +172,13 @@ class Window:
             self.hours.setdefault(hour, []).append((first, last))
         self.lo = min((h * 3600 + f for h, f, _ in spans), default=0)
         self.hi = max((h * 3600 + lst for h, _, lst in spans), default=-1)
+        self.key = tuple(sorted(spans))
+        covered = sum(lst - f + 1 for _, f, lst in set(spans))
+        self.contiguous = covered == self.hi - self.lo + 1
 
     def __contains__(self, moment: int) -> bool:
+        if self.contiguous:
+            return self.lo <= moment <= self.hi
         pieces = self.hours.get(moment // 3600)
         second = moment % 3600
         return pieces is not None and any(f <= second <= lst for f, lst in pieces)
@@ -191,6 +197,8 @@ class Operation:
         self.dials, self.zone, self.seed = dials, zone, dials.seed
         self.calls_per_hour = calls_per_hour
         self.shift = functools.lru_cache(maxsize=96)(self._simulate)
+        self._calls = functools.lru_cache(maxsize=4)(self._calls_of)
+        self._quarters: dict[int, bool] = {}
 
     # -- time -----------------------------------------------------------------------------
 
@@ -218,13 +226,17 @@ class Operation:
 
     def calls(self, window: Window) -> list[Call]:
         """Every voice call starting in ``window``, by start then conn_id."""
+        return list(self._calls(window.key))
+
+    def _calls_of(self, key: tuple[Span, ...]) -> tuple[Call, ...]:
+        window = Window(key)
         found = [c for s in self.shifts(window) for c in s.calls if c.start in window]
         spans = [(h, f, lst) for h, pieces in window.hours.items() for f, lst in pieces]
         for campaign in CAMPAIGNS:  # human answers outside opening hours: abandoned by the dialer
             for event in self.dials.events(campaign, spans):
                 if event[2] == HUMAN and not self._open(event[4]):
                     found.append(self._outbound(event, -1))
-        return sorted(found, key=lambda c: (c.start, c.conn_id))
+        return tuple(sorted(found, key=lambda c: (c.start, c.conn_id)))
 
     def states(self, window: Window) -> list[State]:
         found = [st for s in self.shifts(window) for st in s.states if st.start in window]
@@ -245,8 +257,14 @@ class Operation:
         return self._outbound(event, -1)
 
     def _open(self, moment: int) -> bool:
-        hour = self.local(moment).hour
-        return SHIFTS[0][0] <= hour < SHIFTS[-1][1]
+        """Within opening hours (zone offsets are whole quarter hours: one look-up per quarter)."""
+        quarter = moment // 900
+        if quarter not in self._quarters:
+            if len(self._quarters) > 100_000:
+                self._quarters.clear()
+            hour = self.local(quarter * 900).hour
+            self._quarters[quarter] = SHIFTS[0][0] <= hour < SHIFTS[-1][1]
+        return self._quarters[quarter]
 
     # -- simulation ------------------------------------------------------------------------
 
@@ -323,14 +341,28 @@ class _Team:
             if a % 5:
                 self.pending[a].pop()  # TRAINING for one agent in five
         self.free = dict(self.login)
+        self.heap = [(free, a) for a, free in self.free.items()]  # stale entries are skipped
+        heapq.heapify(self.heap)
         self.states: list[State] = []
+        self.due = self._next_due()
+
+    def _next_due(self) -> int:
+        return min((p[0][0] for p in self.pending.values() if p), default=1 << 62)
 
     def occupy(self, agent: int, status: str, start: int, end: int, call: Call | None) -> None:
         if start > self.free[agent]:
             self.states.append(State(agent, "READY", self.free[agent], start, None))
         if end > start:
             self.states.append(State(agent, status, start, end, call))
-        self.free[agent] = max(self.free[agent], end)
+        if end > self.free[agent]:
+            self.free[agent] = end
+            heapq.heappush(self.heap, (end, agent))
+
+    def first_free(self) -> int:
+        """The agent free first (the lowest number among equals)."""
+        while self.heap[0][0] != self.free[self.heap[0][1]]:
+            heapq.heappop(self.heap)
+        return self.heap[0][1]
 
     def settle(self, agent: int, until: int) -> None:
         """Auxiliary states due by ``until`` are taken as soon as the agent is free."""
@@ -341,9 +373,11 @@ class _Team:
 
     def serve(self, entry: int, offered: Call, patience: int) -> Call:
         """The call queued (inbound) or connected (outbound) at ``entry``, as it ended."""
-        for agent in self.agents:
-            self.settle(agent, entry)
-        agent = min(self.agents, key=lambda a: (self.free[a], a))
+        if entry >= self.due:
+            for agent in self.agents:
+                self.settle(agent, entry)
+            self.due = self._next_due()
+        agent = self.first_free()
         start = max(entry, self.free[agent])
         if offered.inbound and start - entry > patience:
             return offered._replace(wait=patience, ring=0, talk=0, acw=0)

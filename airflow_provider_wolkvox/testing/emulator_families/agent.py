@@ -171,7 +171,7 @@ def agent_14(ctx: Context) -> list[Raw]:
 
 
 def agent_7(ctx: Context) -> list[Raw]:
-    wanted = ctx.params["agent_dni"]
+    wanted = ctx.params.get("agent_dni")
     return [
         {
             "agent_name": AGENT[s.agent].name,
@@ -183,7 +183,7 @@ def agent_7(ctx: Context) -> list[Raw]:
             "login_time": str(s.logout - s.login),
         }
         for s in ctx.op.sessions(ctx.window)
-        if AGENT[s.agent].dni == wanted
+        if not wanted or AGENT[s.agent].dni == wanted
     ]
 
 
@@ -228,32 +228,37 @@ def agent_13(ctx: Context) -> list[Raw]:
 
 def agent_13_1(ctx: Context) -> list[Raw]:
     # The catalogue has no field names here: these follow the page's description.
+    found = []
+    for shift in ctx.op.shifts(ctx.window):
+        for call in shift.calls:
+            if call.transfer and call.start + call.ring + call.transfer[2] in ctx.window:
+                found.append((call.start + call.ring + call.transfer[2], call, *call.transfer))
     return [
         {
             "transfer_id": f"{call.conn_id}-1",
             "conn_id": call.conn_id,
-            "date": ctx.stamp(call.start + call.ring + second),
+            "date": ctx.stamp(moment),
             "agent_origin": AGENT[call.agent].id,
             "agent_destination": AGENT[other].id,
             "duration": str(call.talk - second),
             "type_interaction": "inbound",
             "type": kind,
         }
-        for call, other, kind, second in transfers(ctx)
+        for moment, call, other, kind, second in sorted(found, key=lambda f: (f[0], f[1].conn_id))
     ]
 
 
 REPORTS = (
-    Report("agent_1", (), (), agent_1, False),
-    Report("agent_2", ("agent_id",), (), agent_2, True),
-    Report("agent_3", (), (), agent_3, False),
-    Report("agent_4", (), (), agent_4, False),
-    Report("agent_5", (), (), agent_5, False),
-    Report("agent_6", (), (), agent_6, False),
-    Report("agent_7", ("agent_dni",), (), agent_7, True),
-    Report("agent_8_1", (), (), agent_8_1, False),
-    Report("agent_12", (), (), agent_12, False),
-    Report("agent_13", (), (), agent_13, True),
-    Report("agent_13_1", (), (), agent_13_1, True),
-    Report("agent_14", (), (), agent_14, True),
+    Report("agent_1", (), (), agent_1, None),
+    Report("agent_2", ("agent_id",), (), agent_2, "date_ini"),
+    Report("agent_3", (), (), agent_3, None),
+    Report("agent_4", (), (), agent_4, None),
+    Report("agent_5", (), (), agent_5, None),
+    Report("agent_6", (), (), agent_6, None),
+    Report("agent_7", (), (), agent_7, "login", ("agent_dni",)),
+    Report("agent_8_1", (), (), agent_8_1, None),
+    Report("agent_12", (), (), agent_12, None),
+    Report("agent_13", (), (), agent_13, "date"),
+    Report("agent_13_1", (), (), agent_13_1, "date"),
+    Report("agent_14", (), (), agent_14, "date_ini"),
 )

@@ -46,8 +46,11 @@ class Report(NamedTuple):
     accepts_all: tuple[str, ...]
     """Of ``required``, those that take digits or ``all`` (anything else -> 400)."""
     rows: Callable[[Context], list[Raw]]
-    detail: bool
-    """Detail rows (each with its own date) rather than aggregates over the window."""
+    date_field: str | None
+    """Detail rows: the field with each row's own date, by which it belongs to a window.
+    None: aggregates over exactly the requested window."""
+    optional: tuple[str, ...] = ()
+    """Filters that may be left out (or empty): then every agent, customer..."""
 
 
 def minutes(seconds: int) -> str:

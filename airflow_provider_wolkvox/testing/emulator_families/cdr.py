@@ -143,16 +143,17 @@ def cdr_10(ctx: Context) -> list[Raw]:
                 "telephone": ctx.op.phone(call.phone),
                 "customer_id": customer_id(call.phone),
                 "date": ctx.stamp(moment),
+                "conn_id": call.conn_id,
             }
         )
     return rows
 
 
 REPORTS = (
-    Report("cdr_1", (), (), cdr_1, True),
-    Report("cdr_2", (), (), cdr_2, False),
-    Report("cdr_3", (), (), cdr_3, True),
-    Report("cdr_4", (), (), cdr_4, False),
-    Report("cdr_9", (), (), cdr_9, True),
-    Report("cdr_10", (), (), cdr_10, True),
+    Report("cdr_1", (), (), cdr_1, "date"),
+    Report("cdr_2", (), (), cdr_2, None),
+    Report("cdr_3", (), (), cdr_3, "date"),
+    Report("cdr_4", (), (), cdr_4, None),
+    Report("cdr_9", (), (), cdr_9, "date"),
+    Report("cdr_10", (), (), cdr_10, "date"),
 )

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from airflow_provider_wolkvox.testing.emulator_channels import Chat
 from airflow_provider_wolkvox.testing.emulator_families.base import Context, Raw, Report, average
 from airflow_provider_wolkvox.testing.emulator_operation import AGENT, DNIS, SKILLS, Call, share
 
@@ -25,7 +26,7 @@ def selected(ctx: Context) -> list[Call]:
     ]
 
 
-def figures(calls: Iterable[Call]) -> Raw:
+def figures(calls: Iterable[Call | Chat]) -> Raw:
     calls = list(calls)
     answered = [c for c in calls if c.answered]
     waits = sum(c.wait for c in answered)
@@ -42,8 +43,8 @@ def figures(calls: Iterable[Call]) -> Raw:
     return row
 
 
-def grouped(calls: Iterable[Call], key: Callable[[Call], Any]) -> list[tuple[Any, Raw]]:
-    groups: dict[Any, list[Call]] = defaultdict(list)
+def grouped(calls: Iterable[Call | Chat], key: Callable[[Any], Any]) -> list[tuple[Any, Raw]]:
+    groups: dict[Any, list[Call | Chat]] = defaultdict(list)
     for call in calls:
         groups[key(call)].append(call)
     return [(k, figures(groups[k])) for k in sorted(groups)]
@@ -160,21 +161,23 @@ def skill_10(ctx: Context) -> list[Raw]:
 
 def skill_11(ctx: Context) -> list[Raw]:
     voice = [("inbound", f) for _, f in grouped(selected(ctx), lambda c: 0)]
-    chats = ctx.channels.skill_interactions(ctx)
+    chats = grouped(
+        ctx.channels.skill_chats(ctx.window, ctx.params["skill_id"]), lambda c: f"chat-{c.channel}"
+    )
     return [{"type_interaction": kind, **f} for kind, f in sorted(voice + chats, key=lambda kf: kf[0])]
 
 
 _ALL = ("skill_id",)
 REPORTS = (
-    Report("skill_1", _ALL, _ALL, skill_1, False),
-    Report("skill_2", _ALL, _ALL, skill_2, True),
-    Report("skill_3", _ALL, _ALL, skill_3, False),
-    Report("skill_4", _ALL, _ALL, skill_4, False),
-    Report("skill_4_1", _ALL, _ALL, skill_4_1, False),
-    Report("skill_6", _ALL, _ALL, skill_6, False),
-    Report("skill_7", _ALL, _ALL, skill_7, False),
-    Report("skill_8", _ALL, _ALL, skill_8, False),
-    Report("skill_9", _ALL, _ALL, skill_9, False),
-    Report("skill_10", _ALL, (), skill_10, True),
-    Report("skill_11", _ALL, _ALL, skill_11, False),
+    Report("skill_1", _ALL, _ALL, skill_1, None),
+    Report("skill_2", _ALL, _ALL, skill_2, "date"),
+    Report("skill_3", _ALL, _ALL, skill_3, None),
+    Report("skill_4", _ALL, _ALL, skill_4, None),
+    Report("skill_4_1", _ALL, _ALL, skill_4_1, None),
+    Report("skill_6", _ALL, _ALL, skill_6, None),
+    Report("skill_7", _ALL, _ALL, skill_7, None),
+    Report("skill_8", _ALL, _ALL, skill_8, None),
+    Report("skill_9", _ALL, _ALL, skill_9, None),
+    Report("skill_10", _ALL, (), skill_10, "date"),
+    Report("skill_11", _ALL, _ALL, skill_11, None),
 )
