@@ -88,7 +88,8 @@ def load_window(
         if not isinstance(campaign_id, str) or not campaign_id.strip():
             raise WolkvoxConfigError(f"campaign_id must be a non-empty string, got {campaign_id!r}")
         given["campaign_id"] = campaign_id
-    params = spec.request_params(given)
+    # Checked as a request's would be, but stored exactly as given (a campaign id is kept byte for byte).
+    params = {name: given[name] for name in spec.request_params(given)}
     start, end = validate_window(window_start, window_end)
     job = LoadJob(
         table=table,
