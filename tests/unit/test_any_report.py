@@ -350,3 +350,16 @@ class _Summary:
 def _windows(result: Mapping[str, Any]) -> _Summary:
     assert result["requests"] == 4
     return _Summary(tuple((START + HOUR * i, START + HOUR * (i + 1)) for i in range(4)))
+
+
+def test_detail_rows_dated_outside_their_request_window_are_counted() -> None:
+    """Rows belong to a window by their own date; the emulator answers exactly those (the
+    every-report test checks it at each edge), and fetch counts any the API would not."""
+    from airflow_provider_wolkvox.fetch import _dated_outside
+
+    spec = REPORTS["cdr_1"]
+    at = spec.fields.index("date")
+    row = [None] * len(spec.fields)
+    dated = [(*row[:at], moment, *row[at + 1 :]) for moment in (START, END - timedelta(seconds=1), END)]
+    assert _dated_outside(spec, dated, START, END) == 1  # the end is the next window's
+    assert _dated_outside(REPORTS["agent_3"], dated, START, END) == 0  # no date of its own
