@@ -26,6 +26,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import closing
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
@@ -35,7 +36,7 @@ from airflow_provider_wolkvox.sql.flavors import POSTGRES, hook_flavor
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
 from airflow_provider_wolkvox.sql.rows import check_batch, plain_columns
-from airflow_provider_wolkvox.sql.schema import statements
+from airflow_provider_wolkvox.sql.schema import statements, window_columns
 from airflow_provider_wolkvox.sql.transaction import transaction
 from airflow_provider_wolkvox.staging import Staging
 
@@ -123,17 +124,33 @@ class PostgresOverlapStaging(Staging):
         self._closed = False
 
     # -- fetching ---------------------------------------------------------------------------
-    def add(self, rows: Any) -> None:
+    def add(
+        self,
+        rows: Any,
+        request_window: tuple[datetime, datetime] | None = None,
+        extras: tuple[str, ...] = (),
+    ) -> None:
         """Stage one request window: the first stays in memory; from the second on, every window
-        goes to the PostgreSQL staging table while the caller asks for the next one."""
+        goes to the PostgreSQL staging table while the caller asks for the next one.
+
+        Fields beyond the spec's (schema on read) are staged locally: before the staging table
+        exists, the interval simply stays local; once it exists, the load stops with advice."""
         self._raise_writer_error()
+        if extras and not self._remote:
+            self._local = True
         if self._local or (not self._remote and self.rows_added == 0):
-            super().add(rows)
+            super().add(rows, request_window, extras)
             return
+        if extras:
+            raise WolkvoxRowError(
+                f"{self.spec.api} began sending fields {', '.join(extras)} midway through an interval "
+                "staged in PostgreSQL; nothing was loaded. Run it again: the next run stages them "
+                "locally (or set stage_in_warehouse=False)"
+            )
         if not self._remote:
             first = list(super().rows())  # combined as Staging combines it, at most one window
             if not self._open():
-                super().add(rows)
+                super().add(rows, request_window, extras)
                 return
             self._send(first)
         self._send(rows if isinstance(rows, list) else list(rows))
@@ -271,11 +288,12 @@ class PostgresOverlapStaging(Staging):
         conn, spec = self.conn, self.spec
         sql = statements(POSTGRES, job.table, placeholder="%s", spec=spec)
         ledger = None if job.ledger_table is None else ledger_statements(POSTGRES, job.ledger_table, "%s")
-        window = (job.campaign_id, job.window_start, job.window_end)
-        names = ", ".join(f'"{name}"' for name in ("campaign_id", "window_start", "window_end", *spec.fields))
+        window = job.window(POSTGRES.time_value)
+        names = ", ".join(f'"{name}"' for name in (*window_columns(spec), *spec.fields))
+        marks = ", ".join(["%s"] * len(window))
         insert = (
             f'INSERT INTO {sql.table} ({names}, "loaded_at") '
-            f"SELECT %s, %s, %s, s.*, %s FROM ({self.summed_sql()}) AS s"
+            f"SELECT {marks}, s.*, %s FROM ({self.summed_sql()}) AS s"
         )
         with transaction(db_hook, conn):
             cursor = conn.cursor()

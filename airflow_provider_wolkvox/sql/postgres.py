@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.copy_binary import binary_types, copy_binary
 from airflow_provider_wolkvox.sql.copy_format import copy_chunks
+from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import POSTGRES
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
 from airflow_provider_wolkvox.sql.schema import Statements, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
+from airflow_provider_wolkvox.stored import extra_fields
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -57,7 +59,7 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     """Replace the window's rows through COPY; return the number of rows inserted."""
     sql = statements(POSTGRES, job.table, placeholder="%s", spec=job.spec)
     kind = copy_kind(conn)
-    window = (job.campaign_id, job.window_start, job.window_end)
+    window = job.window(POSTGRES.time_value)
     ledger = None if job.ledger_table is None else ledger_statements(POSTGRES, job.ledger_table, "%s")
     with transaction(db_hook, conn):
         cursor = conn.cursor()
@@ -66,6 +68,10 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
                 create_missing(cursor, sql.table, sql.create)
                 if ledger is not None:
                     create_missing(cursor, ledger.table, ledger.create)
+            if extra_fields(job.spec):
+                # New columns: one load at a time looks and adds (schema on read).
+                cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))
+                add_missing_columns(cursor, job, POSTGRES, sql.table, POSTGRES.quote)
             cursor.execute(LOCK_SQL, (lock_key(sql.table, job),))
             cursor.execute(sql.delete, window)
             deleted = cursor.rowcount
@@ -87,7 +93,7 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
 
 def lock_key(table: str, job: LoadJob) -> str:
     """The advisory lock's key of one window of ``table`` (``LOCK_SQL``)."""
-    return f"wolkvox:{table}:{job.campaign_id}:{job.window_start.isoformat()}:{job.window_end.isoformat()}"
+    return ":".join(["wolkvox", table, *job.params, job.window_start.isoformat(), job.window_end.isoformat()])
 
 
 def create_missing(cursor: Any, table: str, create: str) -> None:

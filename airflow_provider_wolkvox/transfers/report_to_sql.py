@@ -1,4 +1,4 @@
-"""WolkvoxReportToSqlOperator: any campaign report for one data interval into any common-sql warehouse."""
+"""WolkvoxReportToSqlOperator: any report for one data interval into any common-sql warehouse."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
 
     Every request window is fetched first, into a temporary staging file where
     rows combine the way the report says (summed, shares recomputed, detail rows
-    concatenated); then one database transaction deletes the rows of
-    (campaign_id, window_start, window_end) and inserts the new ones. Re-runs and
+    concatenated, or kept per request window); then one database transaction deletes the rows of
+    (the report's parameters, window_start, window_end) and inserts the new ones. Re-runs and
     backfills never duplicate rows, and a failure anywhere leaves the table as it
     was. PostgreSQL loads through COPY, SQLite in one transaction, any other
     common-sql warehouse through its DB-API driver. The table's schema is the
@@ -63,10 +63,10 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
 
     Takes every argument of :class:`~airflow_provider_wolkvox.operators.base.WolkvoxWindowOperator`.
 
-    :param api: the report, ``campaign_1`` .. ``campaign_10``.
+    :param api: the report (any of ``reports.REPORTS``).
     :param sql_conn_id: connection of any warehouse whose hook is a common-sql ``DbApiHook``.
     :param table: target table, ``name`` or ``schema.name``; default the report's own
-        (``wolkvox_campaign_<n>``; campaign_8: ``wolkvox_machine_codes``).
+        (``wolkvox_<api>``; campaign_8: ``wolkvox_machine_codes``).
     :param create_table: create the table (and the ledger table) when missing.
     :param allow_empty: let an empty answer clear a window that has rows (the ledger row says so).
     :param ledger_table: the load ledger, ``name`` or ``schema.name``; an unqualified name lives in
@@ -113,6 +113,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
 
     def deliver(self, fetched: FetchedInterval) -> dict[str, Any]:
         from airflow_provider_wolkvox.sql import load_window
+        from airflow_provider_wolkvox.sql.job import window_values
         from airflow_provider_wolkvox.sql.ledger import LedgerEntry
         from airflow_provider_wolkvox.warehouse import warehouse_table
 
@@ -122,19 +123,19 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         loaded = load_window(
             db_hook,
             table=self.table,
-            campaign_id=fetched.campaign_id,
+            report_params=fetched.params,
             window_start=fetched.start,
             window_end=fetched.end,
             rows=fetched.staging.rows(),
             create_table=self.create_table,
-            spec=self.spec,
+            spec=fetched.staging.stored_spec,
             allow_empty=self.allow_empty,
             ledger_table=self.ledger_table,
             ledger=ledger,
         )
         self.log.info("loaded %s rows into %s (%s)", f"{loaded:,}", self.table, self.sql_conn_id)
         return {
-            "campaign_id": fetched.campaign_id,
+            **window_values(self.spec, fetched.params),
             "window_start": fetched.start.isoformat(),
             "window_end": fetched.end.isoformat(),
             "table": self.table,
