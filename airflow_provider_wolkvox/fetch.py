@@ -16,20 +16,25 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_wolkvox.exceptions import WolkvoxTimeoutError, WolkvoxTruncatedError
 from airflow_provider_wolkvox.history import Observation
+from airflow_provider_wolkvox.reports import TIMESTAMP
 from airflow_provider_wolkvox.sizing import WindowSizer
 from airflow_provider_wolkvox.windows import API_MAX_WINDOW, ONE_SECOND, ROW_CAP, describe, window_end
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pendulum import DateTime
 
     from airflow_provider_wolkvox.history import DensityHistory
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+    from airflow_provider_wolkvox.reports import ReportSpec, Row
     from airflow_provider_wolkvox.staging import Staging
 
 _log = logging.getLogger(__name__)
@@ -75,17 +80,28 @@ class FetchSummary:
 class FetchedInterval:
     """One interval's rows, combined per key in ``staging`` (its ``spec`` says how), ready to deliver."""
 
-    campaign_id: str
+    params: Mapping[str, str]
+    """The report's request parameters (a campaign report's campaign id, given as text, is
+    ``{"campaign_id": id}``)."""
     start: DateTime
     end: DateTime
     timezone: str
     staging: Staging
     summary: FetchSummary
 
+    def __post_init__(self) -> None:
+        if isinstance(self.params, str):
+            object.__setattr__(self, "params", {"campaign_id": self.params})
+
+    @property
+    def campaign_id(self) -> str:
+        """The campaign of a campaign report ("" for a report without one)."""
+        return self.params.get("campaign_id", "")
+
 
 def fetch_interval(
     hook: WolkvoxHook,
-    campaign_id: str,
+    params: str | Mapping[str, str],
     start: DateTime,
     end: DateTime,
     staging: Staging,
@@ -98,7 +114,8 @@ def fetch_interval(
     """Fetch ``staging.spec``'s report (campaign_8 unless told) for ``[start, end)`` into ``staging``.
 
     Progress goes to ``logger`` (an operator passes its task logger), else this module's.
-    ``history`` (earlier runs of the same connection, report and campaign) plans the
+    ``params`` are the report's request parameters (or a campaign report's campaign id).
+    ``history`` (earlier runs of the same connection, report and parameters) plans the
     windows; without it they are learnt from this run's answers alone.
     """
     spec = staging.spec
@@ -106,7 +123,7 @@ def fetch_interval(
     tz = hook.timezone
     sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW), history)
     calls_before, retries_before, seconds_before = hook.calls, hook.retries, hook.seconds
-    cursor, rows_total, capped, split_retries = start, 0, 0, 0
+    cursor, rows_total, capped, split_retries, outside = start, 0, 0, 0, 0
     windows: list[tuple[DateTime, DateTime]] = []
     observations: list[Observation] = []
     limit = int(end.timestamp())
@@ -115,7 +132,7 @@ def fetch_interval(
         span = timedelta(seconds=(stop - cursor).total_seconds())  # plain timedelta: pendulum's mixes badly
         label = describe(cursor, stop, tz)
         try:
-            rows = hook.get_rows(spec, campaign_id, cursor, stop)
+            table = hook.get_table(spec, params, cursor, stop)
         except WolkvoxTimeoutError:
             if span <= ONE_SECOND:
                 raise
@@ -125,6 +142,7 @@ def fetch_interval(
                 "%s keeps timing out on the server: asking for windows of %s instead", label, sizer.size
             )
             continue
+        rows = table.rows
         observations.append(
             Observation(int(cursor.timestamp()), int(stop.timestamp()), len(rows), len(rows) >= row_cap)
         )
@@ -143,7 +161,8 @@ def fetch_interval(
                 sizer.size,
             )
             continue
-        staging.add(rows)
+        outside += _dated_outside(spec, rows, cursor, stop)
+        staging.add(rows, request_window=(cursor, stop), extras=table.extras)
         windows.append((cursor, stop))
         rows_total += len(rows)
         cursor = stop
@@ -151,13 +170,22 @@ def fetch_interval(
         remaining = math.ceil((end - cursor).total_seconds() / sizer.size.total_seconds())
         done = len(windows)
         log.info("request %d/%d %s -> %s rows", done, done + remaining, label, f"{len(rows):,}")
+    if outside:
+        log.warning(
+            "%s: %s row(s) are dated outside the request window that answered them (dates read in %s); "
+            "they were kept whole, as answered. The API is expected to answer a window with the rows "
+            "dated in it: rows of adjacent windows may now overlap",
+            spec.api,
+            f"{outside:,}",
+            tz,
+        )
     if not rows_total:
         log.warning(
-            "%s campaign %s: the API answered no rows for any of the %d request window(s) of %s. If this "
+            "%s %s: the API answered no rows for any of the %d request window(s) of %s. If this "
             "report never returns data here, check the connection's server and token, and that %s "
             "exists on that server: the API answers a report it does not have the same way",
             spec.api,
-            campaign_id,
+            f"campaign {params}" if isinstance(params, str) else params_label(params),
             len(windows),
             describe(start, end, tz),
             spec.api,
@@ -172,3 +200,21 @@ def fetch_interval(
         api_seconds=hook.seconds - seconds_before,
         observations=tuple(observations),
     )
+
+
+def params_label(params: Mapping[str, str]) -> str:
+    """``campaign 1``, ``skill_id=all`` or ``(no parameters)``, for log lines."""
+    if list(params) == ["campaign_id"]:
+        return f"campaign {params['campaign_id']}"
+    return " ".join(f"{name}={value}" for name, value in params.items()) or "(no parameters)"
+
+
+def _dated_outside(spec: ReportSpec, rows: Sequence[Row], start: DateTime, end: DateTime) -> int:
+    """How many detail rows carry a date (``spec.date_field``) outside ``[start, end)``: none when
+    the API answers a window with the rows dated in it, as it is expected to (and the emulator does)."""
+    if spec.date_field is None or not rows:
+        return 0
+    at = spec.fields.index(spec.date_field)
+    if spec.types[at] != TIMESTAMP:
+        return 0
+    return sum(1 for row in rows if not start <= row[at] < end)

@@ -7,6 +7,7 @@ connections by their ids).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,8 @@ class TaskFigures:
     wolkvox_conn_id: str
     server: str
     """The API's host, ``wv0032.wolkvox.com`` (or the ``base_url`` extra's host)."""
-    campaign_id: str
+    params: Mapping[str, str]
+    """The report's request parameters (campaign reports: ``campaign_id``)."""
     start: DateTime
     end: DateTime
     summary: FetchSummary
@@ -37,12 +39,22 @@ class TaskFigures:
     """The table a SQL load wrote; None for XCom operators."""
     sql_conn_id: str | None = None
 
+    @property
+    def campaign_id(self) -> str:
+        """The campaign of a campaign report ("" for a report without one)."""
+        return self.params.get("campaign_id", "")
+
     def asset_extra(self) -> dict[str, Any]:
         """The ``extra`` of the load's asset events: JSON values, no token."""
         summary = self.summary
         extra: dict[str, Any] = {
             "report": self.report,
-            "campaign_id": self.campaign_id,
+            # Campaign reports say their campaign as they always have; others their parameters.
+            **(
+                {"campaign_id": self.campaign_id}
+                if list(self.params) == ["campaign_id"]
+                else {"report_params": dict(self.params)}
+            ),
             "window_start": self.start.isoformat(),
             "window_end": self.end.isoformat(),
             "rows_received": summary.rows,

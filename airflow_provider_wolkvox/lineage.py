@@ -4,33 +4,49 @@ Called by the OpenLineage provider (``apache-airflow-providers-openlineage``, th
 ``openlineage`` extra) through the operators' ``get_openlineage_facets_on_complete``;
 without that provider nothing calls this module and nothing imports it. The input
 is the Wolkvox report, namespace ``wolkvox://<server>`` and name
-``<report>/campaign_id=<id>``; the output is the warehouse table, named the way
-the SQL hook's own OpenLineage database info names it. No token is in either.
+``<report>/campaign_id=<id>`` (the report's parameters as ``name=value`` parts); the output
+is the warehouse table, named the way the SQL hook's own OpenLineage database info names
+it. No token is in either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_wolkvox.reports import Field
+from airflow_provider_wolkvox.reports import Field, ReportSpec
+from airflow_provider_wolkvox.stored import stored_spec
 
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.figures import TaskFigures
     from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
     from airflow_provider_wolkvox.warehouse import WarehouseTable
 
+CAMPAIGN_FIELD = Field("campaign_id", description="The campaign asked for, or 'all'.")
 WINDOW_FIELDS = (
-    Field("campaign_id", description="The campaign asked for, or 'all'."),
+    CAMPAIGN_FIELD,
     Field("window_start", "timestamp", "Start of the loaded window (UTC, inclusive)."),
     Field("window_end", "timestamp", "End of the loaded window (UTC, exclusive)."),
 )
 LOADED_AT = Field("loaded_at", "timestamp", "When the row was written.")
 
 
-def report_name(report: str, campaign_id: str) -> str:
-    """The input dataset's name: the report and the parameters that select its rows."""
-    return f"{report}/campaign_id={campaign_id}"
+def report_name(report: str, params: str | Mapping[str, str]) -> str:
+    """The input dataset's name: the report and the parameters that select its rows
+    (``campaign_8/campaign_id=1``, ``skill_1/skill_id=all``, ``cdr_1``)."""
+    given = {"campaign_id": params} if isinstance(params, str) else params
+    return "/".join([report, *(f"{name}={value}" for name, value in given.items())])
+
+
+def window_fields(spec: ReportSpec) -> tuple[Field, ...]:
+    """The table's window columns as schema fields: the request's parameters, start and end."""
+    from airflow_provider_wolkvox.sql.schema import param_columns
+
+    params = tuple(
+        CAMPAIGN_FIELD if column == "campaign_id" else Field(column, description=p.description)
+        for column, p in zip(param_columns(spec), spec.params, strict=True)
+    )
+    return (*params, *WINDOW_FIELDS[1:])
 
 
 def operator_lineage(operator: WolkvoxWindowOperator) -> Any:
@@ -42,13 +58,13 @@ def operator_lineage(operator: WolkvoxWindowOperator) -> Any:
         output_statistics_output_dataset,
     )
 
-    figures = operator.figures
+    figures, spec = operator.figures, operator.spec
     if figures is None:
         return None
     source = InputDataset(
         namespace=f"wolkvox://{figures.server}",
-        name=report_name(figures.report, figures.campaign_id),
-        facets={"schema": _schema(operator.spec.schema)},
+        name=report_name(figures.report, figures.params),
+        facets={"schema": _schema(spec.schema)},
         inputFacets={
             "inputStatistics": input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
                 rowCount=figures.summary.rows
@@ -61,7 +77,7 @@ def operator_lineage(operator: WolkvoxWindowOperator) -> Any:
     table = OutputDataset(
         namespace=namespace,
         name=name,
-        facets={"schema": _schema((*WINDOW_FIELDS, *operator.spec.schema, LOADED_AT))},
+        facets={"schema": _schema((*window_fields(spec), *stored_spec(spec).schema, LOADED_AT))},
         outputFacets={
             "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
                 rowCount=figures.rows_delivered

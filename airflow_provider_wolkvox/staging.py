@@ -5,7 +5,8 @@ window arrives, and come back out as a stream ordered by key. How rows combine
 is the report's (:attr:`~airflow_provider_wolkvox.reports.ReportSpec.combine`):
 ``sum`` adds the counts of a key already staged, ``shares`` adds ``records``
 and recomputes ``percent`` from the sums on the way out, ``detail`` keeps every
-row and refuses a second row with the same key.
+row and refuses a second row with the same key, ``per_request`` keeps every
+request window's rows apart, the window in front (:mod:`~airflow_provider_wolkvox.stored`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
@@ -28,16 +29,18 @@ from airflow_provider_wolkvox.decoding import PlainRows
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
 from airflow_provider_wolkvox.reports import (
     CAMPAIGN_8,
-    DETAIL,
     INTEGER,
     PERCENT,
     SHARES,
     SUM,
+    TEXT,
     TIMESTAMP,
     ReportSpec,
     Row,
+    Table,
     share,
 )
+from airflow_provider_wolkvox.stored import stored_spec, utc_second, with_extras
 
 
 class Staging:
@@ -45,25 +48,48 @@ class Staging:
 
     def __init__(self, directory: str | None = None, spec: ReportSpec = CAMPAIGN_8) -> None:
         self.spec = spec
-        self._plan = _plan(spec)
+        self.stored_spec = stored_spec(spec)
+        """The rows' shape out of :meth:`rows`: per_request reports have the request window first,
+        and fields the API sent beyond the spec's (:attr:`extras`) come last."""
+        self._per_request = self.stored_spec is not spec
+        self.extras: tuple[str, ...] = ()
+        """The API's names of the fields kept beyond the spec's, in the order they first came."""
+        self._plan = _plan(self.stored_spec)
         fd, self.path = tempfile.mkstemp(prefix="wolkvox-staging-", suffix=".sqlite", dir=directory)
         os.close(fd)
         self._db = sqlite3.connect(self.path, isolation_level=None)
         # A throwaway file: durability would only cost time.
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
+        self._db.create_function("wolkvox_decimal_sum", 2, _decimal_sum, deterministic=True)
         self._db.execute(self._plan.create)
         self.rows_added = 0
         self._pending: list[Row] | None = None
         """A first window of campaign_8 kept as it came (see :meth:`add`); None once anything is stored."""
         self._stored = False
 
-    def add(self, rows: Iterable[Row]) -> None:
+    def add(
+        self,
+        rows: Iterable[Row],
+        request_window: tuple[datetime, datetime] | None = None,
+        extras: tuple[str, ...] = (),
+    ) -> None:
         """Add rows of one request window, combined with what is staged already.
 
         Detail reports raise :class:`WolkvoxRowError` naming the key when a row repeats a key
         staged already or earlier in ``rows``; nothing of ``rows`` is staged then.
+        ``request_window`` is the request window ``[start, end)`` the rows answer: per_request reports
+        need it, and keep it in front of each row. ``extras`` names the fields the rows carry after
+        the spec's (``Table.extras``): a field new to this staging becomes a column, NULL in the
+        rows staged before it came (schema on read).
         """
+        if extras or self.extras:
+            rows = self._widened(rows, extras)
+        if self._per_request:
+            if request_window is None:
+                raise ValueError(f"{self.spec.api} keeps rows per request window: add() needs it")
+            head = (utc_second(request_window[0]), utc_second(request_window[1]))
+            rows = [(*head, *row) for row in rows]
         if self.spec is CAMPAIGN_8 and not self._stored and self._pending is None:
             # The first window of campaign_8 is kept in memory when it is already what the table
             # would give back: an interval of one request window (the usual hourly run) then
@@ -81,7 +107,7 @@ class Staging:
         self._stored = True
         before = self._db.total_changes
         plan = self._plan
-        if self.spec.combine == DETAIL and not isinstance(rows, (list, tuple)):
+        if self.spec.combine not in (SUM, SHARES) and not isinstance(rows, (list, tuple)):
             rows = list(rows)  # read again to name the repeated key
         self._db.execute("BEGIN")
         try:
@@ -91,6 +117,20 @@ class Staging:
             raise self._duplicate(rows) from None
         self._db.execute("COMMIT")
         self.rows_added += self._db.total_changes - before
+
+    def _widened(self, rows: Iterable[Row], extras: tuple[str, ...]) -> list[Row]:
+        """``rows`` laid out with every extra field staged so far, new ones added as columns."""
+        new = tuple(name for name in extras if name not in self.extras)
+        if new:
+            self._store_pending()  # written with the columns it has, before the table grows
+            self._stored = True
+            self.extras += new
+            widened = with_extras(stored_spec(self.spec), self.extras)
+            for f in widened.schema[len(self.stored_spec.schema) :]:
+                self._db.execute(f"ALTER TABLE staged ADD COLUMN {_q(f.name)} TEXT")
+            self.stored_spec = widened
+            self._plan = _plan(widened)
+        return Table(list(rows), extras).widened(self.extras)
 
     def _store_pending(self) -> None:
         pending, self._pending = self._pending, None
@@ -112,21 +152,23 @@ class Staging:
             return
         plan = self._plan
         if plan.shares_total:
-            total = int(self._db.execute("SELECT coalesce(sum(records), 0) FROM staged").fetchone()[0])
+            total_sql = f"SELECT coalesce(sum({_q(plan.count)}), 0) FROM staged"
+            total = int(self._db.execute(total_sql).fetchone()[0])
+            at, count_at = plan.percent_at, plan.count_at
         cursor = self._db.execute(plan.select)
         while True:
             with gc_paused():  # building rows in bulk sets off collections that walk every row alive
                 chunk = cursor.fetchmany(batch)
-                if plan.shares_total:
-                    chunk = [(*head, records, share(records, total)) for *head, records in chunk]
-                elif plan.from_db is not None:
+                if plan.from_db is not None:
                     chunk = list(map(plan.from_db, chunk))
+                if plan.shares_total:
+                    chunk = [(*row[:at], share(row[count_at], total), *row[at:]) for row in chunk]
             if not chunk:
                 return
             yield from chunk
 
     def _duplicate(self, rows: Iterable[Row]) -> WolkvoxRowError:
-        spec = self.spec
+        spec = self.stored_spec
         at = [spec.fields.index(name) for name in spec.key]
         keys = ", ".join(_q(name) for name in spec.key)
         staged = {tuple(r) for r in self._db.execute(f"SELECT {keys} FROM staged")}
@@ -175,22 +217,25 @@ class _Plan:
     ) -> None:
         self.create, self.insert, self.select = create, insert, select
         self.to_db, self.from_db, self.shares_total = to_db, from_db, shares_total
+        self.percent_at = self.count_at = 0
+        """Shares: where the recomputed percentage goes in a row, and where its count is staged."""
+        self.count = ""
 
 
 def _plan(spec: ReportSpec) -> _Plan:
     key = [_q(name) for name in spec.key]
-    values = [_q(f.name) for f in spec.schema if f.name not in spec.key]
-    if spec.combine == SUM:
-        staged = [_q(name) for name in spec.fields]
-        columns = [f"{_q(f.name)} {'INTEGER NOT NULL' if f.type == INTEGER else 'TEXT'}" for f in spec.schema]
-        conflict = ", ".join(f"{name} = {name} + excluded.{name}" for name in values)
-    elif spec.combine == SHARES:
-        staged = [*key, "records"]
-        columns = [*(f"{name} TEXT" for name in key), "records INTEGER NOT NULL"]
-        conflict = "records = records + excluded.records"
+    percent = spec.shares.percent if spec.combine == SHARES and spec.shares else None
+    if spec.combine in (SUM, SHARES):
+        # Shares: the percentage is not staged but recomputed from the summed counts on the way out.
+        kept = [f for f in spec.schema if f.name != percent]
+        staged = [_q(f.name) for f in kept]
+        columns = [f"{_q(f.name)} {'INTEGER NOT NULL' if f.type in _WHOLE else 'TEXT'}" for f in kept]
+        conflict = ", ".join(
+            _summed(_q(f.name), TEXT if f.attribute else f.type) for f in kept if f.name not in spec.key
+        )
     else:
         staged = [_q(name) for name in spec.fields]
-        columns = [f"{_q(f.name)} {'INTEGER' if f.type == INTEGER else 'TEXT'}" for f in spec.schema]
+        columns = [f"{_q(f.name)} {'INTEGER' if f.type in _WHOLE else 'TEXT'}" for f in spec.schema]
         conflict = ""
     if len(key) == 1:
         columns[staged.index(key[0])] = f"{key[0]} TEXT PRIMARY KEY"
@@ -201,17 +246,47 @@ def _plan(spec: ReportSpec) -> _Plan:
     if conflict:
         insert += f" ON CONFLICT({', '.join(key)}) DO UPDATE SET {conflict}"
     select = f"SELECT {', '.join(staged)} FROM staged ORDER BY {', '.join(key)}"
-    plan = _Plan(create, insert, select, shares_total=spec.combine == SHARES)
-    if spec.combine == SHARES:
-        n = len(key)
-        plan.to_db = lambda row: row[: n + 1]
+    plan = _Plan(create, insert, select)
+    if percent is not None and spec.shares is not None:
+        at = spec.fields.index(percent)
+        kinds = tuple(f.type for f in kept)
+        plan.shares_total = True
+        plan.percent_at, plan.count = at, spec.shares.count
+        plan.count_at = [f.name for f in kept].index(spec.shares.count)
+        encode, plan.from_db = _codec(kinds) if _CODED & set(kinds) else (None, None)
+        if encode is None:
+            plan.to_db = lambda row: (*row[:at], *row[at + 1 :])
+        else:
+            plan.to_db = lambda row: encode((*row[:at], *row[at + 1 :]))
     elif spec.row_type is not None:
         # The table has exactly the row's columns: tuple.__new__ makes the same row as _make
         # without a Python-level call per row.
         plan.from_db = functools.partial(tuple.__new__, spec.row_type)
-    elif spec.combine == DETAIL and ({TIMESTAMP, PERCENT} & set(spec.types)):
-        plan.to_db, plan.from_db = _codec(spec)
+    elif _CODED & set(spec.types):
+        plan.to_db, plan.from_db = _codec(spec.types)
     return plan
+
+
+_WHOLE = frozenset({INTEGER, "duration"})
+"""Types staged as SQLite integers (counts, seconds): summed exactly by SQLite itself."""
+_CODED = frozenset({TIMESTAMP, PERCENT, "decimal", "date"})
+"""Types staged as text and read back typed."""
+
+
+def _summed(name: str, kind: str) -> str:
+    """How a summed report's value column combines with a staged one: whole numbers add in SQLite,
+    decimals (money) add exactly in Python, anything else (a name riding along) takes the latest."""
+    if kind in _WHOLE:
+        return f"{name} = {name} + excluded.{name}"
+    if kind == "decimal":
+        return f"{name} = wolkvox_decimal_sum({name}, excluded.{name})"
+    return f"{name} = coalesce(excluded.{name}, {name})"
+
+
+def _decimal_sum(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return str(Decimal(a) + Decimal(b))
 
 
 _SQLITE_INTEGERS = (-(2**63), 2**63 - 1)
@@ -259,23 +334,25 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
-def _codec(spec: ReportSpec) -> tuple[Callable[[Row], Row], Callable[[Row], Row]]:
-    """Store times as ISO text and percentages as decimal text; read them back typed."""
-    kinds = spec.types
+def _codec(types: Sequence[str]) -> tuple[Callable[[Row], Row], Callable[[Row], Row]]:
+    """Store times and dates as ISO text and percentages and money as decimal text; read them back typed."""
+    kinds: tuple[str, ...] = tuple(types)
 
     def to_db(row: Row) -> Row:
         return tuple(
-            v.isoformat() if k == TIMESTAMP and v is not None else str(v) if k == PERCENT else v
+            v if v is None or k not in _CODED else v.isoformat() if k in (TIMESTAMP, "date") else str(v)
             for k, v in zip(kinds, row, strict=True)
         )
 
     def from_db(row: Row) -> Row:
         return tuple(
-            datetime.fromisoformat(v)
-            if k == TIMESTAMP and v is not None
+            v
+            if v is None or k not in _CODED
+            else datetime.fromisoformat(v)
+            if k == TIMESTAMP
+            else date.fromisoformat(v)
+            if k == "date"
             else Decimal(v)
-            if k == PERCENT
-            else v
             for k, v in zip(kinds, row, strict=True)
         )
 

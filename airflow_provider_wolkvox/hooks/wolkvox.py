@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, partial
@@ -25,7 +25,7 @@ from tenacity import (
 from airflow_provider_wolkvox import __version__
 from airflow_provider_wolkvox._compat import BaseHook, mask_secret
 from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID, WolkvoxSettings
-from airflow_provider_wolkvox.decoding import read_rows
+from airflow_provider_wolkvox.decoding import read_rows, read_table
 from airflow_provider_wolkvox.envelope import TransientAnswer, read_answer
 from airflow_provider_wolkvox.exceptions import (
     WolkvoxError,
@@ -33,7 +33,7 @@ from airflow_provider_wolkvox.exceptions import (
     WolkvoxTimeoutError,
     WolkvoxTransientError,
 )
-from airflow_provider_wolkvox.reports import CAMPAIGN_8, MachineCodesRow, ReportSpec, Row
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, MachineCodesRow, ReportSpec, Row, Table
 from airflow_provider_wolkvox.windows import api_dates, describe, validate_window
 
 if TYPE_CHECKING:
@@ -198,22 +198,50 @@ class WolkvoxHook(BaseHook):
         return self._call(REPORTS_PATH, {"api": api, **params}, label=api, read=self._reader(api))
 
     def get_rows(
-        self, spec: ReportSpec, campaign_id: str, start: DateTime | datetime, end: DateTime | datetime
+        self,
+        spec: ReportSpec,
+        params: str | Mapping[str, str],
+        start: DateTime | datetime,
+        end: DateTime | datetime,
     ) -> list[Row]:
         """Typed rows of report ``spec`` for one request window ``[start, end)`` (aware datetimes).
 
-        The window is sent in the connection's time zone with ``date_end = end - 1 s``;
-        the rows' local dates are read in that zone too.
+        ``params`` are the report's own request parameters (``spec.request_params``), or the
+        campaign id of a campaign report. The window is sent in the connection's time zone with
+        ``date_end = end - 1 s``; the rows' local dates are read in that zone too.
         """
-        start_dt, end_dt = validate_window(start, end)
-        date_ini, date_end = api_dates(start_dt, end_dt, self.timezone)
-        params = {"campaign_id": str(campaign_id), "date_ini": date_ini, "date_end": date_end}
         # Decoded and typed in one step (decoding.read_rows: a msgspec fast path for plain answers).
         read = partial(read_rows, spec, conn_id=self.wolkvox_conn_id, tz=self.timezone)
-        rows = self._call(REPORTS_PATH, {"api": spec.api, **params}, label=spec.api, read=read)
-        if not rows:
+        return self._report(spec, params, start, end, read)
+
+    def get_table(
+        self,
+        spec: ReportSpec,
+        params: str | Mapping[str, str],
+        start: DateTime | datetime,
+        end: DateTime | datetime,
+    ) -> Table:
+        """Like :meth:`get_rows`, keeping the fields the spec does not list (schema on read): each
+        row is the spec's fields, then one text value (or None) per ``Table.extras``."""
+        read = partial(read_table, spec, conn_id=self.wolkvox_conn_id, tz=self.timezone)
+        return self._report(spec, params, start, end, read)
+
+    def _report(
+        self,
+        spec: ReportSpec,
+        params: str | Mapping[str, str],
+        start: DateTime | datetime,
+        end: DateTime | datetime,
+        read: Callable[[int, bytes], _T],
+    ) -> _T:
+        start_dt, end_dt = validate_window(start, end)
+        date_ini, date_end = api_dates(start_dt, end_dt, self.timezone)
+        given = {"campaign_id": str(params)} if isinstance(params, str) else dict(params)
+        query = {**given, "date_ini": date_ini, "date_end": date_end}
+        answer = self._call(REPORTS_PATH, {"api": spec.api, **query}, label=spec.api, read=read)
+        if not (answer.rows if isinstance(answer, Table) else answer):
             self.log.info("%s %s: the window is empty", spec.api, describe(start_dt, end_dt, self.timezone))
-        return rows
+        return answer
 
     def get_machine_codes(
         self, campaign_id: str, start: DateTime | datetime, end: DateTime | datetime

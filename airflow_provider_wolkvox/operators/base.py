@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from airflow_provider_wolkvox.history import DensityHistory
     from airflow_provider_wolkvox.history_store import HistoryStore
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+    from airflow_provider_wolkvox.staging import Staging
 
 
 QUOTA_RESET_MARGIN = timedelta(minutes=1)
@@ -36,15 +37,20 @@ QUOTA_RESET_MARGIN = timedelta(minutes=1)
 
 
 class WolkvoxWindowOperator(BaseOperator):
-    """Fetch one campaign's report ``api`` for the window ``[window_start, window_end)``.
+    """Fetch report ``api`` with its parameters for the window ``[window_start, window_end)``.
 
     Subclasses decide where the rows go (:meth:`deliver`). Unless ``pool`` is
     given (here or in ``default_args``) the task runs in the one-slot pool
     ``wolkvox_<wolkvox_conn_id>``, so one token serves one request at a time.
 
-    :param api: the report, ``campaign_1`` .. ``campaign_10`` (see ``reports.REPORTS``); not templated,
-        since it decides the rows' shape and the table's schema.
-    :param campaign_id: Wolkvox campaign id, or ``all``. Templated.
+    :param api: the report (see ``reports.REPORTS``); not templated, since it decides the rows'
+        shape and the table's schema.
+    :param report_params: the report's own request parameters, e.g. ``{"skill_id": "all"}``
+        (``docs/reports.md`` lists each report's). Templated. A parameter the report does not take,
+        or a required one missing, is a :class:`WolkvoxConfigError` naming the valid ones, raised
+        when the DAG is parsed.
+    :param campaign_id: Wolkvox campaign id, or ``all``, for campaign reports (the same as
+        ``report_params={"campaign_id": ...}``). Templated.
     :param wolkvox_conn_id: Airflow connection of type ``wolkvox``.
     :param window_start: aware start, datetime or ISO-8601. Templated; defaults to the data interval.
     :param window_end: aware end (exclusive). Templated; defaults to the data interval.
@@ -59,13 +65,14 @@ class WolkvoxWindowOperator(BaseOperator):
         Variable; see ``docs/backfills.md``). False: every run starts blind and stores nothing.
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "window_start", "window_end")
+    template_fields: Sequence[str] = ("campaign_id", "report_params", "window_start", "window_end")
     ui_color = "#e8f4fd"
 
     def __init__(
         self,
         *,
-        campaign_id: str,
+        campaign_id: str | None = None,
+        report_params: Mapping[str, Any] | None = None,
         api: str = CAMPAIGN_8.api,
         wolkvox_conn_id: str = DEFAULT_CONN_ID,
         window_start: Any = "{{ data_interval_start }}",
@@ -83,9 +90,15 @@ class WolkvoxWindowOperator(BaseOperator):
                 f"got {max_request_window}"
             )
         self.spec: ReportSpec = report(api)
+        if isinstance(report_params, Mapping):
+            # Names are checked now, at parse time; values may still be templates.
+            self.spec.request_params(_given(report_params, campaign_id))
+        elif report_params is None:
+            self.spec.request_params(_given({}, campaign_id))
         super().__init__(pool=pool or pool_name(wolkvox_conn_id), pool_slots=pool_slots, **kwargs)
         self.api = api
         self.campaign_id = campaign_id
+        self.report_params = report_params
         self.wolkvox_conn_id = wolkvox_conn_id
         self.window_start = window_start
         self.window_end = window_end
@@ -160,23 +173,20 @@ class WolkvoxWindowOperator(BaseOperator):
 
     def _run(self) -> Any:
         from airflow_provider_wolkvox import metrics
-        from airflow_provider_wolkvox.fetch import FetchedInterval, fetch_interval
+        from airflow_provider_wolkvox.fetch import FetchedInterval, fetch_interval, params_label
         from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
-        from airflow_provider_wolkvox.staging import Staging
 
         self.figures = None
         start, end = validate_window(self.window_start, self.window_end)
-        campaign_id = str(self.campaign_id).strip()
-        if not campaign_id or campaign_id == "None":
-            raise WolkvoxConfigError("campaign_id is empty: give a Wolkvox campaign id, or 'all'")
+        params = self.request_params()
         hook = WolkvoxHook(self.wolkvox_conn_id)
         try:
-            store = self.history_store(campaign_id) if self.learn_density else None
+            store = self.history_store(params) if self.learn_density else None
             history = self._read_history(store, hook) if store else None
-            with Staging(spec=self.spec) as staging:
+            with self.open_staging() as staging:
                 summary = fetch_interval(
                     hook,
-                    campaign_id,
+                    params,
                     start,
                     end,
                     staging,
@@ -185,9 +195,9 @@ class WolkvoxWindowOperator(BaseOperator):
                     history=history,
                 )
                 self.log.info(
-                    "%s campaign %s %s: %s rows from %d request(s), %s %s, %d API call(s)",
+                    "%s %s %s: %s rows from %d request(s), %s %s, %d API call(s)",
                     self.spec.api,
-                    campaign_id,
+                    params_label(params),
                     describe(start, end, hook.timezone),
                     f"{summary.rows:,}",
                     summary.requests,
@@ -195,14 +205,14 @@ class WolkvoxWindowOperator(BaseOperator):
                     "telephones" if self.spec.key == ("telephone",) else "rows after combining",
                     summary.api_calls,
                 )
-                fetched = FetchedInterval(campaign_id, start, end, hook.timezone, staging, summary)
+                fetched = FetchedInterval(params, start, end, hook.timezone, staging, summary)
                 started = time.monotonic()
                 result = self.deliver(fetched)
                 self.figures = TaskFigures(
                     report=self.spec.api,
                     wolkvox_conn_id=self.wolkvox_conn_id,
                     server=hook.server_host,
-                    campaign_id=campaign_id,
+                    params=params,
                     start=start,
                     end=end,
                     summary=summary,
@@ -217,17 +227,31 @@ class WolkvoxWindowOperator(BaseOperator):
             hook.close()
             metrics.calls_sent(self.wolkvox_conn_id, self.spec.api, hook.calls)
 
-    def history_store(self, campaign_id: str) -> HistoryStore:
+    def open_staging(self) -> Staging:
+        """Where the interval's request windows are combined while fetching: a local file here;
+        a warehouse sink may stage them in the warehouse instead."""
+        from airflow_provider_wolkvox.staging import Staging
+
+        return Staging(spec=self.spec)
+
+    def request_params(self) -> dict[str, str]:
+        """The rendered parameters, checked against the report's (:class:`WolkvoxConfigError`)."""
+        given = self.report_params
+        if given is not None and not isinstance(given, Mapping):
+            raise WolkvoxConfigError(
+                f"report_params rendered to {type(given).__name__}, not a mapping of parameter names "
+                f"to values; {self.spec.params_help}"
+            )
+        campaign_id = self.campaign_id
+        if campaign_id is not None and (not str(campaign_id).strip() or str(campaign_id).strip() == "None"):
+            raise WolkvoxConfigError("campaign_id is empty: give a Wolkvox campaign id, or 'all'")
+        return self.spec.request_params(_given(given or {}, campaign_id))
+
+    def history_store(self, params: Mapping[str, str]) -> HistoryStore:
         """Where this task's density history lives: an Airflow Variable (SQL operators: the warehouse)."""
-        from airflow_provider_wolkvox.history_store import VariableStore
+        from airflow_provider_wolkvox.history_store import VariableStore, history_scope
 
-        return VariableStore(self.wolkvox_conn_id, self.spec.api, self.history_scope(campaign_id))
-
-    def history_scope(self, campaign_id: str) -> str:
-        """The scope of this task's history: the report's request parameters."""
-        from airflow_provider_wolkvox.history_store import history_scope
-
-        return history_scope({"campaign_id": campaign_id})
+        return VariableStore(self.wolkvox_conn_id, self.spec.api, history_scope(params))
 
     def _read_history(self, store: HistoryStore, hook: WolkvoxHook) -> DensityHistory:
         """The stored history, or an empty one (with a warning when it could not be read)."""
@@ -275,6 +299,20 @@ class WolkvoxWindowOperator(BaseOperator):
     def destination(self) -> dict[str, Any]:
         """Where :meth:`deliver` put the rows, as :class:`TaskFigures` fields (none for XCom)."""
         return {}
+
+
+def _given(report_params: Mapping[str, Any], campaign_id: Any) -> dict[str, Any]:
+    """``report_params`` with ``campaign_id`` in it when given apart (it must not say otherwise)."""
+    given = {name: value if isinstance(value, str) else str(value) for name, value in report_params.items()}
+    if campaign_id is not None:
+        campaign_id = str(campaign_id)
+        if given.get("campaign_id", campaign_id) != campaign_id:
+            raise WolkvoxConfigError(
+                f"campaign_id={campaign_id!r} and report_params campaign_id={given['campaign_id']!r} "
+                "disagree: give it once"
+            )
+        given["campaign_id"] = campaign_id
+    return given
 
 
 def _inherited_default_args(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -1,30 +1,33 @@
-"""WolkvoxReportOperator: any campaign report for one data interval, combined per key, to XCom."""
+"""WolkvoxReportOperator: any report for one data interval, combined per key, to XCom."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
+from airflow_provider_wolkvox.fetch import params_label
 from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 from airflow_provider_wolkvox.reports import PERCENT, TIMESTAMP, Row
+from airflow_provider_wolkvox.sql.job import window_values
 
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.fetch import FetchedInterval
 
 
 class WolkvoxReportOperator(WolkvoxWindowOperator):
-    """Return the interval's rows of report ``api`` (``campaign_1`` .. ``campaign_10``) as a list of dicts.
+    """Return the interval's rows of report ``api`` (any of ``reports.REPORTS``) as a list of dicts.
 
-    Each row has ``campaign_id``, ``window_start`` and ``window_end`` (ISO-8601 UTC)
-    and the report's fields, typed: counts as integers, percentages as floats,
-    dates as ISO-8601 UTC text, everything else as text. The rows are what one
-    unlimited API call for the whole interval would return: request windows are
-    combined the way the report says (summed, shares recomputed, detail rows
-    concatenated). XCom is for small results: above ``xcom_warn_rows`` rows it
-    warns; load big intervals with
+    Each row has the report's parameters (campaign reports: ``campaign_id``), ``window_start``
+    and ``window_end`` (ISO-8601 UTC) and the report's fields, typed: counts and seconds as
+    integers, percentages and money as floats, times as ISO-8601 UTC text, everything else as
+    text. The rows are what one unlimited API call for the whole interval would return: request
+    windows are combined the way the report says (summed, shares recomputed, detail rows
+    concatenated); reports that cannot be combined (averages, service levels) keep each request
+    window's rows, with its ``request_start`` and ``request_end``. XCom is for small results:
+    above ``xcom_warn_rows`` rows it warns; load big intervals with
     :class:`~airflow_provider_wolkvox.transfers.report_to_sql.WolkvoxReportToSqlOperator`.
 
     Takes every argument of :class:`~airflow_provider_wolkvox.operators.base.WolkvoxWindowOperator`.
@@ -54,7 +57,7 @@ class WolkvoxReportOperator(WolkvoxWindowOperator):
         staging = fetched.staging
         if not len(staging) and not self.allow_empty:
             raise WolkvoxEmptyAnswerError(
-                f"{self.api} campaign {fetched.campaign_id} [{fetched.start.isoformat()}, "
+                f"{self.api} {params_label(fetched.params)} [{fetched.start.isoformat()}, "
                 f"{fetched.end.isoformat()}): the API answered no rows, and allow_empty=False, so nothing "
                 "is pushed to XCom. An empty answer also comes from a server that does not have "
                 f"{self.api}, a wrong server number or base_url, or a token of another operation: check "
@@ -69,24 +72,24 @@ class WolkvoxReportOperator(WolkvoxWindowOperator):
                 self.sql_operator_name,
             )
         bounds = {
-            "campaign_id": fetched.campaign_id,
+            **window_values(self.spec, fetched.params),
             "window_start": fetched.start.isoformat(),
             "window_end": fetched.end.isoformat(),
         }
-        names = self.spec.fields
-        to_json = _json_values(self.spec.types)
+        names = staging.stored_spec.fields
+        to_json = _json_values(staging.stored_spec.types)
         if to_json is None:
             return [{**bounds, **dict(zip(names, row, strict=True))} for row in staging.rows()]
         return [{**bounds, **dict(zip(names, to_json(row), strict=True))} for row in staging.rows()]
 
 
 def _json_values(types: tuple[str, ...]) -> Callable[[Row], Row] | None:
-    """Turns times and percentages into JSON values; None when a row has neither."""
-    if TIMESTAMP not in types and PERCENT not in types:
+    """Turns times, dates and decimals into JSON values; None when a row has none."""
+    if not {TIMESTAMP, PERCENT, "decimal", "date"} & set(types):
         return None
 
     def convert(value: Any) -> Any:
-        if isinstance(value, datetime):
+        if isinstance(value, (datetime, date)):
             return value.isoformat()
         if isinstance(value, Decimal):
             return float(value)

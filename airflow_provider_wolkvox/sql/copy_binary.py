@@ -11,8 +11,11 @@ against its column's range before it is written; anything else goes as text.
 
 from __future__ import annotations
 
+import struct
+from datetime import datetime, timezone
 from typing import Any
 
+from airflow_provider_wolkvox._gc import paused as gc_paused
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
 from airflow_provider_wolkvox.sql.copy_format import COPY_BATCH_ROWS
 from airflow_provider_wolkvox.sql.job import LoadJob
@@ -56,18 +59,66 @@ def copy_binary(cursor: Any, copy_sql: str, table: str, job: LoadJob, oids: list
     batch is sent.
     """
     ranges = [_INTEGER_RANGES[oid] for oid in oids[4:10]]
-    head = (job.campaign_id, job.window_start, job.window_end)
-    loaded_at = job.loaded_at
+    encode = _encoder(job, oids)
     done = 0
     with cursor.copy(f"{copy_sql} (FORMAT BINARY)") as copy:
-        copy.set_types(oids)
-        write = copy.write_row
+        copy.write(_SIGNATURE)
         for batch in batches(job.rows, COPY_BATCH_ROWS):
             _check(batch, done, table, ranges)
-            for row in batch:
-                write((*head, *row, loaded_at))
+            copy.write(encode(batch))
             done += len(batch)
+        copy.write(_TRAILER)
     return done
+
+
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+"""Binary COPY's header: signature, flags, no header extension."""
+_TRAILER = struct.pack(">h", -1)
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_LENGTH = struct.Struct(">i")
+
+
+def _timestamptz(moment: datetime) -> bytes:
+    """A timestamptz field: its length, then microseconds since 2000-01-01 UTC."""
+    delta = moment - _EPOCH
+    return struct.pack(">iq", 8, (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
+
+
+def _encoder(job: LoadJob, oids: list[int]) -> Any:
+    """Encodes a checked batch of campaign_8 rows as binary COPY tuples, a batch at a time.
+
+    The campaign, window and load time are the same on every row and are encoded once; each
+    row adds its telephone and six counts in one ``struct`` call (psycopg's ``write_row`` spends
+    about five times as long per row, adapting every value on its own).
+    """
+    campaign = job.campaign_id.encode()
+    head = (
+        struct.pack(">h", len(COLUMNS))
+        + _LENGTH.pack(len(campaign))
+        + campaign
+        + _timestamptz(job.window_start)
+        + _timestamptz(job.window_end)
+    )
+    tail = _timestamptz(job.loaded_at)
+    counts = struct.Struct(">" + "".join("iq" if oid == 20 else "ii" for oid in oids[4:10]))
+    widths = [8 if oid == 20 else 4 for oid in oids[4:10]]
+    w1, w2, w3, w4, w5, w6 = widths
+    pack_counts, pack_length = counts.pack, _LENGTH.pack
+
+    def encode(batch: list[Any]) -> bytes:
+        with gc_paused():
+            return b"".join(
+                [
+                    head
+                    + pack_length(len(phone := t.encode()))
+                    + phone
+                    + pack_counts(w1, a, w2, b, w3, c, w4, d, w5, e, w6, f)
+                    + tail
+                    for t, a, b, c, d, e, f in batch
+                ]
+            )
+
+    return encode
 
 
 def _check(batch: list[Any], done: int, table: str, ranges: list[tuple[int, int]]) -> None:

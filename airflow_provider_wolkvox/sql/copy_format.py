@@ -33,7 +33,7 @@ def copy_chunks(job: LoadJob, table: str, size: int = COPY_BATCH_ROWS) -> Iterat
     if job.spec is not CAMPAIGN_8:
         yield from _spec_chunks(job, table, size)
         return
-    head = f"{escape(job.campaign_id)}\t{utc_iso(job.window_start)}\t{utc_iso(job.window_end)}\t"
+    head = f"{escape(job.params[0])}\t{utc_iso(job.window_start)}\t{utc_iso(job.window_end)}\t"
     tail = f"\t{utc_iso(job.loaded_at)}\n"
     done = 0
     for batch in batches(job.rows, size):
@@ -55,15 +55,22 @@ def _int(value: int) -> str:
     return f"{value:d}"
 
 
+def _iso_date(value: Any) -> str:
+    return str(value.isoformat())
+
+
 def _field_formatters(spec: ReportSpec) -> list[Callable[[Any], str]]:
     formatters: list[Callable[[Any], str]] = []
-    for kind in spec.types:
-        if kind == INTEGER:
+    kinds: tuple[str, ...] = spec.types
+    for kind in kinds:
+        if kind in (INTEGER, "duration"):
             formatters.append(_int)
-        elif kind == PERCENT:
+        elif kind in (PERCENT, "decimal"):
             formatters.append(str)
         elif kind == TIMESTAMP:
             formatters.append(utc_iso)
+        elif kind == "date":
+            formatters.append(_iso_date)
         else:
             formatters.append(escape)
     return formatters
@@ -74,7 +81,7 @@ def _spec_chunks(job: LoadJob, table: str, size: int) -> Iterator[tuple[str, int
     spec = job.spec
     formatters = _field_formatters(spec)
     is_valid = validator(spec)
-    head = f"{escape(job.campaign_id)}\t{utc_iso(job.window_start)}\t{utc_iso(job.window_end)}\t"
+    head = "".join(f"{escape(value)}\t" for value in job.window(utc_iso))
     tail = f"\t{utc_iso(job.loaded_at)}\n"
     done = 0
     for batch in batches(job.rows, size):

@@ -94,6 +94,10 @@ class Flavor:
     """Free text outside the key (comments); ``text_type`` when empty."""
     numeric_type: str = "NUMERIC"
     """Type of percentages (exact decimals)."""
+    decimal_type: str = ""
+    """Type of money and other decimals (``numeric_type`` when empty): wider than a percentage."""
+    date_type: str = "DATE"
+    """Type of a calendar date (no time of day)."""
     quote: Quote = double_quote
     table_options: str = ""
     key_clause: str = "PRIMARY KEY ({})"
@@ -108,6 +112,8 @@ class Flavor:
     replace: Replace = "transaction"
     """``transaction``: DELETE and INSERT in one transaction. ``staging_merge``: rows into a staging
     table, then one MERGE statement (for warehouses with no DB-API transaction)."""
+    add_column: str = "ALTER TABLE {table} ADD COLUMN {column}"
+    """Adds a column (schema on read): ``{table}`` qualified and quoted, ``{column}`` name and type."""
     session_sql: tuple[str, ...] = ()
     """Run on the connection before anything else (e.g. MySQL strict mode: never truncate silently)."""
     dialects: tuple[str, ...] = ()
@@ -119,6 +125,10 @@ class Flavor:
     def free_text_type(self) -> str:
         return self.long_text_type or self.text_type
 
+    @property
+    def money_type(self) -> str:
+        return self.decimal_type or self.numeric_type
+
 
 POSTGRES = Flavor(
     "postgresql",
@@ -128,6 +138,7 @@ POSTGRES = Flavor(
     "integer",
     utc_aware,
     numeric_type="numeric",
+    date_type="date",
     dialects=("postgresql", "postgres"),
     sqlglot_dialect="postgres",
 )
@@ -138,6 +149,7 @@ SQLITE = Flavor(
     "TEXT",
     "INTEGER",
     utc_iso,
+    date_type="TEXT",
     table_options=" WITHOUT ROWID",
     dialects=("sqlite",),
     sqlglot_dialect="sqlite",
@@ -153,6 +165,7 @@ MYSQL = Flavor(
     utc_naive,
     long_text_type="MEDIUMTEXT",
     numeric_type="DECIMAL(9,2)",
+    decimal_type="DECIMAL(20,6)",
     quote=backtick,
     # InnoDB: transactional (MyISAM would leave half a load). utf8mb4_bin: keys compare exactly
     # (the default collations fold case and accents, which would merge distinct ids).
@@ -173,8 +186,10 @@ MSSQL = Flavor(
     utc_naive,
     long_text_type="NVARCHAR(MAX)",
     numeric_type="DECIMAL(9,2)",
+    decimal_type="DECIMAL(20,6)",
     quote=bracket,
     create="if_object_id",
+    add_column="ALTER TABLE {table} ADD {column}",
     dialects=("mssql", "tsql", "sqlserver"),
     sqlglot_dialect="tsql",
 )
@@ -186,6 +201,7 @@ SNOWFLAKE = Flavor(
     "NUMBER(10,0)",
     utc_naive,
     numeric_type="NUMBER(9,2)",
+    decimal_type="NUMBER(20,6)",
     quote=upper_quote,
     ddl_commits=True,
     dialects=("snowflake",),
@@ -216,6 +232,7 @@ REDSHIFT = Flavor(
     utc_aware,
     long_text_type="VARCHAR(65535)",
     numeric_type="DECIMAL(9,2)",
+    decimal_type="DECIMAL(20,6)",
     dialects=("redshift",),
     sqlglot_dialect="redshift",
 )
@@ -228,8 +245,10 @@ ORACLE = Flavor(
     utc_naive,
     long_text_type="CLOB",
     numeric_type="NUMBER(9,2)",
+    decimal_type="NUMBER",
     quote=upper_quote,
     create="catalog",
+    add_column="ALTER TABLE {table} ADD ({column})",
     exists_sql="SELECT COUNT(*) FROM all_tables WHERE owner = {schema} AND table_name = {name}",
     ddl_commits=True,
     dialects=("oracle",),
@@ -244,6 +263,7 @@ GENERIC = Flavor(
     utc_naive,
     long_text_type="VARCHAR(4000)",
     numeric_type="DECIMAL(9,2)",
+    decimal_type="DECIMAL(20,6)",
     quote=no_quote,
     ddl_commits=True,
 )

@@ -16,12 +16,14 @@ import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
+from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, Quote
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import LedgerSql, ledger_statements, record_load
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import Statements, adapter, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
+from airflow_provider_wolkvox.stored import extra_fields
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -38,9 +40,14 @@ def hook_quote(db_hook: DbApiHook) -> Quote:
     return lambda word: str(escape_word(word))
 
 
+def load_quote(db_hook: DbApiHook, flavor: Flavor) -> Quote:
+    """The flavor's quoting, or the hook's for a database no flavor knows."""
+    return hook_quote(db_hook) if flavor is GENERIC else flavor.quote
+
+
 def load_statements(db_hook: DbApiHook, job: LoadJob, flavor: Flavor) -> Statements:
     """The load's SQL: the flavor's quoting, or the hook's for a database no flavor knows."""
-    quote = hook_quote(db_hook) if flavor is GENERIC else flavor.quote
+    quote = load_quote(db_hook, flavor)
     return statements(flavor, job.table, placeholder=db_hook.placeholder, quote=quote, spec=job.spec)
 
 
@@ -57,9 +64,8 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
     spec = job.spec
     sql = load_statements(db_hook, job, flavor)
     adapt = None if spec is CAMPAIGN_8 else adapter(spec, flavor)
-    start, end = flavor.time_value(job.window_start), flavor.time_value(job.window_end)
+    window = job.window(flavor.time_value)
     loaded_at = flavor.time_value(job.loaded_at)
-    campaign = job.campaign_id
     ledger = ledger_sql(db_hook, job, flavor)
     prepare(db_hook, conn, job, flavor, sql, ledger=ledger)
     inserted = 0
@@ -70,15 +76,15 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
                 create_if_missing(cursor, sql)
                 if ledger is not None:
                     create_if_missing(cursor, ledger)
+            if not flavor.ddl_commits:
+                add_missing_columns(cursor, job, flavor, sql.table, load_quote(db_hook, flavor))
             # Counted first: DB-API drivers may report rowcount -1, and the empty-answer guard needs it.
-            cursor.execute(
-                sql.delete.replace("DELETE FROM", "SELECT COUNT(*) FROM", 1), (campaign, start, end)
-            )
+            cursor.execute(sql.delete.replace("DELETE FROM", "SELECT COUNT(*) FROM", 1), window)
             deleted = int(cursor.fetchone()[0])
-            cursor.execute(sql.delete, (campaign, start, end))
+            cursor.execute(sql.delete, window)
             for batch in batches(job.rows):
                 check_batch(batch, inserted, sql.table, spec)
-                values = insert_values(batch, (campaign, start, end), loaded_at, adapt)
+                values = insert_values(batch, window, loaded_at, adapt)
                 cursor.executemany(sql.insert, values)
                 inserted += len(batch)
             record_load(cursor.execute, job, flavor, ledger, replaced=deleted, loaded=inserted)
@@ -105,9 +111,25 @@ def prepare(
     ledger: LedgerSql | None = None,
 ) -> None:
     """Before the load transaction: the flavor's session settings, and the tables (the data's, and
-    the ledger's when given) when DDL commits."""
+    the ledger's when given) and new columns (schema on read) when DDL commits."""
     for statement in flavor.session_sql:
         execute(conn, statement)
+    if flavor.ddl_commits and extra_fields(job.spec):
+        # After the table is there, in a transaction of its own: DDL would commit the load's.
+        _create_tables(db_hook, conn, job, flavor, sql, ledger=ledger)
+        with transaction(db_hook, conn):
+            cursor = conn.cursor()
+            try:
+                add_missing_columns(cursor, job, flavor, sql.table, load_quote(db_hook, flavor))
+            finally:
+                cursor.close()
+        return
+    _create_tables(db_hook, conn, job, flavor, sql, ledger=ledger)
+
+
+def _create_tables(
+    db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor, sql: Statements, *, ledger: LedgerSql | None
+) -> None:
     if not (job.create_table and flavor.ddl_commits):
         return
     tables: list[Statements | LedgerSql] = [sql] if ledger is None else [sql, ledger]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
 from airflow_provider_wolkvox.sql.ledger import LedgerEntry
@@ -12,13 +13,15 @@ from airflow_provider_wolkvox.sql.ledger import LedgerEntry
 
 @dataclass(frozen=True)
 class LoadJob:
-    """Replace the rows of one (campaign, window) in ``table`` with ``rows``.
+    """Replace the rows of one (request parameters, window) in ``table`` with ``rows``.
 
     Times are plain aware ``datetime`` values in UTC, whole seconds.
     """
 
     table: str
-    campaign_id: str
+    params: tuple[str, ...]
+    """The request's parameter values, in the order of ``spec.params`` (campaign reports: the
+    campaign id; a parameter not given is ``""``)."""
     window_start: datetime
     window_end: datetime
     loaded_at: datetime
@@ -33,6 +36,43 @@ class LoadJob:
     ledger: LedgerEntry | None = None
     """What the ledger row records beyond the window; None: only what the load itself knows."""
 
+    @property
+    def campaign_id(self) -> str:
+        """The campaign of a campaign report; for other reports, its parameters as ``name=value``
+        pairs joined by ``&`` (``-`` for none): what the ledger's ``campaign_id`` column holds."""
+        return params_label(self.spec, self.params)
+
+    def window(self, time_value: Callable[[datetime], Any]) -> tuple[Any, ...]:
+        """The values of the table's window columns: parameters, then start and end as ``time_value``
+        makes them."""
+        return (*self.params, time_value(self.window_start), time_value(self.window_end))
+
     def describe(self) -> str:
         """``campaign 123 [2026-11-27T06:00:00+00:00, 2026-11-27T07:00:00+00:00)`` for messages."""
-        return f"campaign {self.campaign_id} [{self.window_start.isoformat()}, {self.window_end.isoformat()})"
+        span = f"[{self.window_start.isoformat()}, {self.window_end.isoformat()})"
+        if _is_campaign(self.spec):
+            return f"campaign {self.params[0]} {span}"
+        label = params_label(self.spec, self.params)
+        return span if label == "-" else f"{label} {span}"
+
+
+def _is_campaign(spec: ReportSpec) -> bool:
+    return [p.name for p in spec.params] == ["campaign_id"]
+
+
+def window_values(spec: ReportSpec, params: Mapping[str, str]) -> dict[str, str]:
+    """The window's parameter columns (``sql.schema.param_columns``) and their values ("" for a
+    parameter not given): what XCom rows and load results carry."""
+    from airflow_provider_wolkvox.sql.schema import param_columns
+
+    return {
+        column: params.get(p.name, "") for column, p in zip(param_columns(spec), spec.params, strict=True)
+    }
+
+
+def params_label(spec: ReportSpec, values: tuple[str, ...]) -> str:
+    """How a load's parameters are written where one text says them (the ledger, messages)."""
+    if _is_campaign(spec):
+        return values[0]
+    pairs = [f"{p.name}={v}" for p, v in zip(spec.params, values, strict=True) if v]
+    return "&".join(pairs) or "-"

@@ -2,7 +2,7 @@
 
 A table of loaded rows cannot tell "loaded, and empty" from "never loaded", nor say what a
 load cost. The ledger can: each load that commits adds one row (connection, report,
-campaign, window, rows received, replaced and loaded, API calls kept, discarded at the
+campaign or parameters, window, rows received, replaced and loaded, API calls kept, discarded at the
 row cap and retried, the request windows, the Airflow task try), and a load that rolls
 back adds none. Before the row is written the empty-answer guard runs: a load that would
 replace a window's rows with none fails unless it was allowed to (``allow_empty``).
@@ -37,7 +37,13 @@ LEDGER_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
     ("load_id", _TEXT, False, "one load (random hex id)"),
     ("wolkvox_conn_id", _TEXT, True, "Wolkvox connection the rows came from"),
     ("report_api", _TEXT, False, "report, e.g. `campaign_8`"),
-    ("campaign_id", _TEXT, False, "campaign requested (an id, or `all`)"),
+    (
+        "campaign_id",
+        _TEXT,
+        False,
+        "campaign requested (an id, or `all`); for a report without campaign_id, its parameters as "
+        "`name=value` pairs joined by `&` (`skill_id=all`), `-` for none",
+    ),
     ("window_start", _TIME, False, "start of the loaded window (inclusive), UTC"),
     ("window_end", _TIME, False, "end of the loaded window (exclusive), UTC"),
     ("target_table", _TEXT, False, "table the rows went to, as given"),

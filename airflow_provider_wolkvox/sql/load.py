@@ -10,7 +10,7 @@ types (:mod:`~airflow_provider_wolkvox.sql.flavors`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import closing
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ def load_window(
     db_hook: DbApiHook,
     *,
     table: str,
-    campaign_id: str,
+    campaign_id: str | None = None,
     window_start: pendulum.DateTime,
     window_end: pendulum.DateTime,
     rows: Iterable[Row],
@@ -44,8 +44,10 @@ def load_window(
     allow_empty: bool = False,
     ledger_table: str | None = LEDGER_TABLE,
     ledger: LedgerEntry | None = None,
+    report_params: Mapping[str, str] | None = None,
 ) -> int:
-    """Replace the rows of ``campaign_id`` over ``[window_start, window_end)`` in ``table`` with ``rows``.
+    """Replace the rows of ``campaign_id`` (or ``report_params``) over ``[window_start, window_end)``
+    in ``table`` with ``rows``.
 
     In one transaction on one connection: create the table if missing (when
     ``create_table``), delete the window's rows, insert ``rows``, commit. Any
@@ -57,7 +59,7 @@ def load_window(
 
     :param db_hook: any common-sql hook; its dialect (or connection type) picks the flavor and path.
     :param table: ``name`` or ``schema.name``, letters, digits and underscores only.
-    :param campaign_id: the Wolkvox campaign the rows belong to.
+    :param campaign_id: the Wolkvox campaign the rows belong to (campaign reports).
     :param window_start: aware start of the window (inclusive), whole seconds.
     :param window_end: aware end of the window (exclusive), whole seconds.
     :param rows: ``spec``'s typed rows (campaign_8: one per telephone); read once, a batch at a
@@ -69,8 +71,11 @@ def load_window(
     :param ledger_table: the ledger (:mod:`~airflow_provider_wolkvox.sql.ledger`); an unqualified
         name lives in ``table``'s schema. None writes no ledger row.
     :param ledger: what the ledger row records beyond the window (connection, API calls, task try).
+    :param report_params: the report's request parameters the rows were asked with (``spec.params``;
+        ``campaign_id`` may be given here or apart).
     :return: the number of rows inserted.
-    :raises WolkvoxConfigError: bad table name, empty campaign id or naive ``loaded_at``, before any I/O.
+    :raises WolkvoxConfigError: bad table name, parameters the report does not take or lacks, empty
+        campaign id or naive ``loaded_at``, before any I/O.
     :raises WolkvoxWindowError: naive, sub-second, empty or inverted window, before any I/O.
     :raises WolkvoxEmptyAnswerError: no rows for a window that has rows, without ``allow_empty``
         (rolled back).
@@ -78,12 +83,17 @@ def load_window(
         telephone and six integer counts.
     """
     table_parts(table)
-    if not isinstance(campaign_id, str) or not campaign_id.strip():
-        raise WolkvoxConfigError(f"campaign_id must be a non-empty string, got {campaign_id!r}")
+    given = dict(report_params or {})
+    if campaign_id is not None:
+        if not isinstance(campaign_id, str) or not campaign_id.strip():
+            raise WolkvoxConfigError(f"campaign_id must be a non-empty string, got {campaign_id!r}")
+        given["campaign_id"] = campaign_id
+    # Checked as a request's would be, but stored exactly as given (a campaign id is kept byte for byte).
+    params = {name: given[name] for name in spec.request_params(given)}
     start, end = validate_window(window_start, window_end)
     job = LoadJob(
         table=table,
-        campaign_id=campaign_id,
+        params=tuple(params.get(p.name, "") for p in spec.params),
         window_start=_plain_utc(start),
         window_end=_plain_utc(end),
         loaded_at=_loaded_at(loaded_at),
@@ -95,6 +105,11 @@ def load_window(
         ledger=ledger,
     )
     flavor = hook_flavor(db_hook)
+    if flavor is POSTGRES:
+        from airflow_provider_wolkvox.sql.overlap import StagedRows
+
+        if isinstance(rows, StagedRows):  # staged in PostgreSQL while fetching: one INSERT on its connection
+            return rows.staging.load(db_hook, job)
     with closing(db_hook.get_conn()) as conn:
         if flavor is POSTGRES:
             from airflow_provider_wolkvox.sql import postgres

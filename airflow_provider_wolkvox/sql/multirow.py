@@ -34,8 +34,9 @@ def values_sql(placeholder: str, width: int, rows: int) -> str:
 
 
 def text_positions(spec: ReportSpec) -> tuple[int, ...]:
-    """Where a stored row (window, fields, loaded_at) holds text: the campaign id and text fields."""
-    return (0, *(3 + i for i, kind in enumerate(spec.types) if kind == TEXT))
+    """Where a stored row (window, fields, loaded_at) holds text: the parameters and text fields."""
+    params = len(spec.params)
+    return (*range(params), *(params + 2 + i for i, kind in enumerate(spec.types) if kind == TEXT))
 
 
 def chunks(
@@ -46,16 +47,16 @@ def chunks(
     if not values:
         return
     fixed = len(values[0]) * VALUE_BYTES
-    # Text fields are never NULL (only times are nullable): the whole batch's bound, at C speed.
+    # The whole batch's bound, at C speed (filter drops NULLs: fields the API stopped sending).
     total = fixed * len(values) + CHARACTER_BYTES * sum(
-        sum(map(len, map(itemgetter(i), values))) for i in texts
+        sum(map(len, filter(None, map(itemgetter(i), values)))) for i in texts
     )
     if total <= max_bytes and len(values) <= max_rows:
         yield values
         return
     start, size = 0, 0
     for index, row in enumerate(values):
-        row_bytes = fixed + CHARACTER_BYTES * sum(len(row[i]) for i in texts)
+        row_bytes = fixed + CHARACTER_BYTES * sum(len(row[i] or "") for i in texts)
         if index > start and (size + row_bytes > max_bytes or index - start >= max_rows):
             yield values[start:index]
             start, size = index, 0
@@ -97,7 +98,7 @@ def insert_job_rows(
     of ``table``, before anything of its batch is sent."""
     spec = job.spec
     adapt = None if spec is CAMPAIGN_8 else adapter(spec, flavor)
-    window = (job.campaign_id, flavor.time_value(job.window_start), flavor.time_value(job.window_end))
+    window = job.window(flavor.time_value)
     loaded_at = flavor.time_value(job.loaded_at)
     head = insert_sql[: insert_sql.index(" VALUES (") + len(" VALUES ")]
     texts = text_positions(spec)

@@ -36,7 +36,7 @@ ROWS_PER_STATEMENT = 10_000
 def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     """Replace the window's rows with multi-row INSERTs; return the number of rows inserted."""
     sql = load_statements(db_hook, job, MYSQL)
-    window = (job.campaign_id, MYSQL.time_value(job.window_start), MYSQL.time_value(job.window_end))
+    window = job.window(MYSQL.time_value)
     ledger = ledger_sql(db_hook, job, MYSQL)
     prepare(db_hook, conn, job, MYSQL, sql, ledger=ledger)
     max_bytes = min(MAX_STATEMENT_BYTES, _max_allowed_packet(conn) // 4)

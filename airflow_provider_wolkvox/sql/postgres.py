@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.copy_binary import binary_types, copy_binary
 from airflow_provider_wolkvox.sql.copy_format import copy_chunks
+from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import POSTGRES
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
 from airflow_provider_wolkvox.sql.schema import Statements, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
+from airflow_provider_wolkvox.stored import extra_fields
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -57,19 +59,20 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     """Replace the window's rows through COPY; return the number of rows inserted."""
     sql = statements(POSTGRES, job.table, placeholder="%s", spec=job.spec)
     kind = copy_kind(conn)
-    window = (job.campaign_id, job.window_start, job.window_end)
-    lock_key = (
-        f"wolkvox:{sql.table}:{job.campaign_id}:{job.window_start.isoformat()}:{job.window_end.isoformat()}"
-    )
+    window = job.window(POSTGRES.time_value)
     ledger = None if job.ledger_table is None else ledger_statements(POSTGRES, job.ledger_table, "%s")
     with transaction(db_hook, conn):
         cursor = conn.cursor()
         try:
             if job.create_table:
-                _create_missing(cursor, sql.table, sql.create)
+                create_missing(cursor, sql.table, sql.create)
                 if ledger is not None:
-                    _create_missing(cursor, ledger.table, ledger.create)
-            cursor.execute(LOCK_SQL, (lock_key,))
+                    create_missing(cursor, ledger.table, ledger.create)
+            if extra_fields(job.spec):
+                # New columns: one load at a time looks and adds (schema on read).
+                cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))
+                add_missing_columns(cursor, job, POSTGRES, sql.table, POSTGRES.quote)
+            cursor.execute(LOCK_SQL, (lock_key(sql.table, job),))
             cursor.execute(sql.delete, window)
             deleted = cursor.rowcount
             oids = binary_types(cursor, sql.table) if kind == "psycopg" and job.spec is CAMPAIGN_8 else None
@@ -88,7 +91,12 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     return inserted
 
 
-def _create_missing(cursor: Any, table: str, create: str) -> None:
+def lock_key(table: str, job: LoadJob) -> str:
+    """The advisory lock's key of one window of ``table`` (``LOCK_SQL``)."""
+    return ":".join(["wolkvox", table, *job.params, job.window_start.isoformat(), job.window_end.isoformat()])
+
+
+def create_missing(cursor: Any, table: str, create: str) -> None:
     if not _exists(cursor, table):
         # First loads racing each other would both create the table and one would hit
         # pg_type's unique index: they take turns, and the second finds the table there.

@@ -7,7 +7,7 @@ time. Checking a row is cheap; explaining a bad one is done only once it failed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
 from typing import Any, TypeVar
@@ -81,20 +81,34 @@ def _is_aware(value: Any) -> bool:
     return isinstance(value, datetime) and value.utcoffset() is not None
 
 
-_CHECKS: dict[FieldType, tuple[Callable[[Any], bool], str]] = {
+def _is_date(value: Any) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+_CHECKS: dict[FieldType | str, tuple[Callable[[Any], bool], str]] = {
     TEXT: (_is_text, "str"),
     INTEGER: (_is_int, "int"),
     PERCENT: (_is_decimal, "Decimal"),
     TIMESTAMP: (_is_aware, "aware datetime"),
+    "decimal": (_is_decimal, "Decimal"),
+    "duration": (_is_int, "int (seconds)"),
+    "date": (_is_date, "date"),
 }
+
+
+def nullable_fields(spec: ReportSpec) -> frozenset[str]:
+    """The fields of ``spec`` that may be NULL: empty values it allows, and fields a row may lack
+    (optional ones, every field of a cut-off list besides key and date, fields kept on read)."""
+    return frozenset(f.name for f in spec.schema if f.nullable or f.optional) | spec.optional_fields
 
 
 def validator(spec: ReportSpec) -> Callable[[Any], bool]:
     """A check that a row is ``spec``'s: one value of the right type per field."""
     if spec is CAMPAIGN_8:
         return valid
+    nullable = nullable_fields(spec)
     checks = [
-        (lambda v, ok=_CHECKS[f.type][0]: v is None or ok(v)) if f.nullable else _CHECKS[f.type][0]
+        (lambda v, ok=_CHECKS[f.type][0]: v is None or ok(v)) if f.name in nullable else _CHECKS[f.type][0]
         for f in spec.schema
     ]
     width = len(checks)
@@ -163,9 +177,10 @@ def _spec_row_error(row: Any, where: str, spec: ReportSpec) -> WolkvoxRowError:
         return WolkvoxRowError(
             f"{where} is {type(row).__name__} {_short(row)}, not a {spec.api} row of {width} fields"
         )
+    nullable = nullable_fields(spec)
     for f, value in zip(spec.schema, row, strict=True):
         ok, expected = _CHECKS[f.type]
-        if not (ok(value) or (f.nullable and value is None)):
+        if not (ok(value) or (f.name in nullable and value is None)):
             return WolkvoxRowError(
                 f"{where}: {f.name} is {_short(value)} ({type(value).__name__}), expected {expected}"
             )

@@ -29,6 +29,7 @@ from airflow_provider_wolkvox.sql.flavors import (
     utc_iso,
     utc_naive,
 )
+from airflow_provider_wolkvox.sql.rows import nullable_fields
 
 __all__ = [
     "COLUMNS",
@@ -52,28 +53,46 @@ __all__ = [
     "flavor_for",
     "key_columns",
     "no_quote",
+    "param_columns",
     "schema_doc",
     "statements",
     "table_parts",
     "utc_aware",
     "utc_iso",
     "utc_naive",
+    "window_columns",
 ]
 """Flavor names and time helpers stay importable from here, where they lived before
 :mod:`~airflow_provider_wolkvox.sql.flavors` (code written against the old module keeps working)."""
 
 WINDOW_COLUMNS: tuple[str, ...] = ("campaign_id", "window_start", "window_end")
-"""The columns every report's table starts with: which (campaign, window) a row belongs to."""
+"""The columns a campaign report's table starts with: which (campaign, window) a row belongs to."""
+
+
+def param_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
+    """The report's request parameters, as columns (campaign reports: ``campaign_id``; many: none).
+
+    A parameter named like one of the report's fields (skill_4 takes ``skill_id`` and answers a
+    ``skill_id`` per row) becomes ``requested_<name>``: the value asked for (maybe ``all``) beside
+    the row's own."""
+    fields = set(spec.fields)
+    return tuple(f"requested_{p.name}" if p.name in fields else p.name for p in spec.params)
+
+
+def window_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
+    """The columns every table starts with: the request's parameters and the window. A load
+    replaces exactly the rows with these values."""
+    return (*param_columns(spec), "window_start", "window_end")
 
 
 def key_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
     """The primary key of ``spec``'s table: the window, then the report's natural key."""
-    return (*WINDOW_COLUMNS, *spec.key)
+    return (*window_columns(spec), *spec.key)
 
 
 def columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
     """Column order of ``spec``'s table, of every INSERT and of the COPY data."""
-    return (*WINDOW_COLUMNS, *spec.fields, "loaded_at")
+    return (*window_columns(spec), *spec.fields, "loaded_at")
 
 
 KEY_COLUMNS: tuple[str, ...] = key_columns(CAMPAIGN_8)
@@ -82,6 +101,9 @@ KEY_COLUMNS: tuple[str, ...] = key_columns(CAMPAIGN_8)
 COUNT_COLUMNS: tuple[str, ...] = CAMPAIGN_8.fields[1:]
 COLUMNS: tuple[str, ...] = columns(CAMPAIGN_8)
 """Column order of campaign_8's table, of every INSERT and of the COPY data."""
+
+DECIMAL, DURATION, DATE = "decimal", "duration", "date"
+"""Field types of money, seconds and calendar dates (typed by the report specs)."""
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}\Z")
 _TIME_COLUMNS = frozenset({"window_start", "window_end", "loaded_at"})
@@ -103,13 +125,17 @@ def table_parts(table: str) -> tuple[str, ...]:
 
 def adapter(spec: ReportSpec, flavor: Flavor) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
     """Turns one of ``spec``'s typed rows into parameter values for ``flavor``: times become the
-    flavor's time values, percentages text for SQLite (its driver binds no ``Decimal``)."""
+    flavor's time values, percentages and money text for SQLite (its driver binds no ``Decimal``),
+    dates ISO text for SQLite."""
     converters: list[Callable[[Any], Any] | None] = []
-    for kind in spec.types:
+    kinds: tuple[str, ...] = spec.types
+    for kind in kinds:
         if kind == TIMESTAMP:
             converters.append(flavor.time_value)
-        elif kind == PERCENT and flavor is SQLITE:
+        elif kind in (PERCENT, DECIMAL) and flavor is SQLITE:
             converters.append(str)
+        elif kind == DATE and flavor is SQLITE:
+            converters.append(_iso_date)
         else:
             converters.append(None)
     pairs = list(enumerate(converters))
@@ -121,6 +147,11 @@ def adapter(spec: ReportSpec, flavor: Flavor) -> Callable[[tuple[Any, ...]], tup
         )
 
     return adapt
+
+
+def _iso_date(value: Any) -> str:
+    """A date as SQLite stores it: ``2026-11-27`` (text order is date order)."""
+    return str(value.isoformat())
 
 
 @dataclass(frozen=True)
@@ -155,7 +186,7 @@ def statements(
     qualified = ".".join(quote(part) for part in parts)
     names = columns(spec)
     listed = ", ".join(quote(column) for column in names)
-    key = " AND ".join(f"{quote(column)} = {placeholder}" for column in WINDOW_COLUMNS)
+    key = " AND ".join(f"{quote(column)} = {placeholder}" for column in window_columns(spec))
     return Statements(
         table=qualified,
         create=_create(flavor, qualified, quote, spec),
@@ -171,19 +202,22 @@ def column_type(flavor: Flavor, column: str, spec: ReportSpec = CAMPAIGN_8) -> s
     """The type of ``column`` of ``spec``'s table in ``flavor``: key text and free text may differ."""
     if column in _TIME_COLUMNS:
         return flavor.time_type
-    if column == "campaign_id":
+    if column in param_columns(spec):
         return flavor.text_type
-    kind = spec.types[spec.fields.index(column)]
+    kind: str = spec.types[spec.fields.index(column)]
     return {
         TEXT: flavor.text_type if column in spec.key else flavor.free_text_type,
         INTEGER: flavor.int_type,
         PERCENT: flavor.numeric_type,
         TIMESTAMP: flavor.time_type,
+        DECIMAL: flavor.money_type,
+        DURATION: flavor.int_type,
+        DATE: flavor.date_type,
     }[kind]
 
 
 def _nullable(column: str, spec: ReportSpec) -> bool:
-    return column in spec.fields and spec.schema[spec.fields.index(column)].nullable
+    return column in nullable_fields(spec)
 
 
 def _create(flavor: Flavor, qualified: str, quote: Quote, spec: ReportSpec = CAMPAIGN_8) -> str:
@@ -246,7 +280,14 @@ _DESCRIPTIONS = {
 def schema_doc(spec: ReportSpec = CAMPAIGN_8) -> str:
     """``spec``'s table schema as a Markdown table, for the docs."""
     flavors = (POSTGRES, SQLITE, MYSQL)
-    described = {**_DESCRIPTIONS, **{f.name: f.description for f in spec.schema}}
+    described = {
+        **{
+            column: p.description or f"request parameter `{p.name}` asked for"
+            for column, p in zip(param_columns(spec), spec.params, strict=True)
+        },
+        **_DESCRIPTIONS,
+        **{f.name: f.description for f in spec.schema},
+    }
     if spec is CAMPAIGN_8:
         described["campaign_id"] = "Wolkvox campaign the counts belong to"
     lines = [
@@ -256,7 +297,7 @@ def schema_doc(spec: ReportSpec = CAMPAIGN_8) -> str:
     for column in columns(spec):
         types = " | ".join(f"`{column_type(flavor, column, spec)}`" for flavor in flavors)
         lines.append(f"| `{column}` | {types} | {described[column]} |")
-    nullable = [f.name for f in spec.schema if f.nullable]
+    nullable = [f.name for f in spec.schema if f.name in nullable_fields(spec)]
     lines += [
         "",
         f"Every column is `NOT NULL`{' except ' + ', '.join(nullable) if nullable else ''}; "
@@ -278,11 +319,20 @@ _CREATE_DOC = {
 def flavor_doc() -> str:
     """The column types and statement shapes of every flavor as a Markdown table, for the docs."""
     lines = [
-        "| warehouse | key text | free text | integer | percent | time | create if missing | identifiers |",
-        "|---|---|---|---|---|---|---|---|",
+        "| warehouse | key text | free text | integer | percent | money | time | date | create if missing "
+        "| identifiers |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in FLAVORS:
-        types = (f.text_type, f.free_text_type, f.int_type, f.numeric_type, f.time_type)
+        types = (
+            f.text_type,
+            f.free_text_type,
+            f.int_type,
+            f.numeric_type,
+            f.money_type,
+            f.time_type,
+            f.date_type,
+        )
         cells = [f.title, *(f"`{t}`" for t in types), _CREATE_DOC[f.create], f"`` {f.quote('name')} ``"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

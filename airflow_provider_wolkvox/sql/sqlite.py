@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
+from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import SQLITE, utc_iso
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
@@ -30,8 +31,7 @@ def load(conn: sqlite3.Connection, job: LoadJob) -> int:
     spec = job.spec
     sql = build_statements(SQLITE, job.table, spec=spec)
     adapt = None if spec is CAMPAIGN_8 else adapter(spec, SQLITE)
-    start, end, loaded_at = utc_iso(job.window_start), utc_iso(job.window_end), utc_iso(job.loaded_at)
-    campaign = job.campaign_id
+    window, loaded_at = job.window(utc_iso), utc_iso(job.loaded_at)
     ledger = None if job.ledger_table is None else ledger_statements(SQLITE, job.ledger_table)
     inserted = 0
     with _immediate_transaction(conn):
@@ -39,10 +39,11 @@ def load(conn: sqlite3.Connection, job: LoadJob) -> int:
             conn.execute(sql.create)
             if ledger is not None:
                 conn.execute(ledger.create)
-        deleted = conn.execute(sql.delete, (campaign, start, end)).rowcount
+        add_missing_columns(conn.cursor(), job, SQLITE, sql.table, SQLITE.quote)
+        deleted = conn.execute(sql.delete, window).rowcount
         for batch in batches(job.rows):
             check_batch(batch, inserted, sql.table, spec)
-            values = insert_values(batch, (campaign, start, end), loaded_at, adapt)
+            values = insert_values(batch, window, loaded_at, adapt)
             conn.executemany(sql.insert, values)
             inserted += len(batch)
         record_load(conn.execute, job, SQLITE, ledger, replaced=deleted, loaded=inserted)

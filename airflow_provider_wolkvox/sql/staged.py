@@ -15,12 +15,14 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec
+from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import Flavor
-from airflow_provider_wolkvox.sql.generic import execute, ledger_sql, load_statements
+from airflow_provider_wolkvox.sql.generic import execute, ledger_sql, load_quote, load_statements
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import record_load
 from airflow_provider_wolkvox.sql.multirow import insert_job_rows
-from airflow_provider_wolkvox.sql.schema import Statements, columns, statements, table_parts
+from airflow_provider_wolkvox.sql.schema import Statements, columns, statements, table_parts, window_columns
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -40,12 +42,11 @@ def staging_table(table: str) -> str:
     return ".".join([*schema, f"{name[:40]}_wolkvox_stage_{uuid.uuid4().hex[:12]}"])
 
 
-def merge_sql(target: Statements, staging: Statements, flavor: Flavor, placeholder: str) -> str:
+def merge_sql(
+    target: Statements, staging: Statements, flavor: Flavor, placeholder: str, spec: ReportSpec = CAMPAIGN_8
+) -> str:
     """One statement replacing the window of ``target`` with every row of ``staging``."""
-    window = " AND ".join(
-        f"target.{flavor.quote(column)} = {placeholder}"
-        for column in ("campaign_id", "window_start", "window_end")
-    )
+    window = " AND ".join(f"target.{flavor.quote(column)} = {placeholder}" for column in window_columns(spec))
     return (
         f"MERGE {target.table} AS target USING {staging.table} AS source ON FALSE "
         f"WHEN NOT MATCHED BY SOURCE AND {window} THEN DELETE "
@@ -58,12 +59,17 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor) -> int:
     placeholder = db_hook.placeholder
     sql = load_statements(db_hook, job, flavor)
     stage = statements(flavor, staging_table(job.table), placeholder=placeholder, spec=job.spec)
-    window = (job.campaign_id, flavor.time_value(job.window_start), flavor.time_value(job.window_end))
+    window = job.window(flavor.time_value)
     ledger = ledger_sql(db_hook, job, flavor)
     if job.create_table:
         execute(conn, sql.create)
         if ledger is not None:
             execute(conn, ledger.create)
+    cursor = conn.cursor()
+    try:
+        add_missing_columns(cursor, job, flavor, sql.table, load_quote(db_hook, flavor))
+    finally:
+        cursor.close()
     execute(conn, stage.create + STAGING_OPTIONS)
     try:
         cursor = conn.cursor()
@@ -82,7 +88,7 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor) -> int:
             cursor.execute(sql.delete.replace("DELETE FROM", "SELECT COUNT(*) FROM", 1), window)
             replaced = int(cursor.fetchone()[0])
             record_load(cursor.execute, job, flavor, None, replaced=replaced, loaded=inserted)
-            cursor.execute(merge_sql(sql, stage, flavor, placeholder), window)
+            cursor.execute(merge_sql(sql, stage, flavor, placeholder, job.spec), window)
             record_load(cursor.execute, job, flavor, ledger, replaced=replaced, loaded=inserted)
         finally:
             cursor.close()

@@ -144,6 +144,7 @@ def test_example_dags_import_with_no_network_connection_or_db(monkeypatch: pytes
         "wolkvox_machine_codes_sqlite",
         "wolkvox_machine_codes_postgres",
         "wolkvox_ineffective_numbers",
+        "wolkvox_contact_center_daily",
     }
 
 

@@ -1,0 +1,365 @@
+"""Any report, with its own parameters, through fetch, staging and the SQL sinks, checked against
+the emulator's ground truth: every report the emulator serves loads exactly and idempotently into
+SQLite and PostgreSQL, non-additive aggregates keep each request window's rows, a field the API
+starts sending becomes a column (NULL once it stops), and the generic operators run them in a DAG."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import pytest
+
+from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
+from airflow_provider_wolkvox.reports import (
+    DATE,
+    DECIMAL,
+    DURATION,
+    INTEGER,
+    PERCENT,
+    REPORTS,
+    TIMESTAMP,
+    ReportSpec,
+)
+from airflow_provider_wolkvox.sql.flavors import utc_iso
+from airflow_provider_wolkvox.sql.schema import param_columns, window_columns
+from airflow_provider_wolkvox.stored import REQUEST_NAMES, stored_spec, with_extras
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from airflow_provider_wolkvox.testing.emulator_families import REPORTS as SERVED
+from airflow_provider_wolkvox.testing.emulator_operation import AGENT, SKILLS
+from tests.airflow_compat import newest_release_only
+from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
+    Warehouse,
+    dag,
+    mariadb_warehouse,
+    postgres_warehouse,
+    sqlite_warehouse,
+    states,
+)
+
+TZ = "America/Bogota"
+START = pendulum.datetime(2026, 11, 27, 13, tz="UTC")
+END = START.add(hours=4)
+HOUR = timedelta(hours=1)
+LOGICAL = pendulum.datetime(2026, 11, 27, 20, tz="UTC")
+PARAMS = {
+    "campaign_id": "all",
+    "skill_id": "all",
+    "agent_id": AGENT[0].id,
+    "agent_dni": AGENT[0].dni,
+    "destination": "COLOMBIA",
+    "cod_act": "01 VENTA",
+    "customer_id": "1000007919",
+}
+"""A value the emulator has data for, per parameter name; reports that take another, apart."""
+OWN_PARAMS = {"skill_10": {"skill_id": SKILLS[0][0]}, "act_5": {"cod_act": "cod_act1"}}
+
+heavy = newest_release_only("loading every report (provider logic, not Airflow compatibility)")
+
+
+def params_of(spec: ReportSpec) -> dict[str, str]:
+    return OWN_PARAMS.get(spec.api) or {p.name: PARAMS[p.name] for p in spec.params}
+
+
+def _normal(kind: str, value: Any) -> Any:
+    """A value as comparable text/ints/decimals, whatever the database returned."""
+    if value is None:
+        return None
+    if kind == TIMESTAMP:
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return utc_iso(value)
+    if kind in (PERCENT, DECIMAL):
+        return Decimal(str(value)).normalize()
+    if kind == DATE:
+        return value.isoformat() if isinstance(value, date) else str(value)[:10]
+    if kind in (INTEGER, DURATION):
+        return int(value)
+    return value
+
+
+def truth(
+    emu: WolkvoxEmulator, spec: ReportSpec, windows: tuple[tuple[Any, Any], ...]
+) -> list[dict[str, Any]]:
+    """The rows one unlimited call per request window (reports keyed by it) or for the whole
+    interval (every other report) gives, typed as the spec says, by column name."""
+    params = params_of(spec)
+    spans = windows if spec.keyed_by_request_window else ((START, END),)
+    rows: list[dict[str, Any]] = []
+    for start, end in spans:
+        table = spec.parse_table(emu.ground_truth_rows(spec.api, params, start, end), TZ)
+        shape = with_extras(stored_spec(spec), table.extras)
+        head = (utc_second(start), utc_second(end)) if spec.keyed_by_request_window else ()
+        for row in table.rows:
+            values = (*head, *row)
+            rows.append({f.name: _normal(f.type, v) for f, v in zip(shape.schema, values, strict=True)})
+    return rows
+
+
+def utc_second(moment: Any) -> datetime:
+    return datetime.fromtimestamp(int(moment.timestamp()), tz=timezone.utc)
+
+
+def loaded(wh: Warehouse, spec: ReportSpec, names: list[str]) -> list[dict[str, Any]]:
+    """The table's rows, by column name, the window columns left out once checked."""
+    kinds = {f.name: f.type for f in stored_spec(spec).schema}
+    head = list(window_columns(spec))
+    got = wh.query(
+        f"SELECT {', '.join(f'{chr(34)}{c}{chr(34)}' for c in [*head, *names])} FROM {spec.default_table}"
+    )
+    out = []
+    for row in got:
+        window = dict(zip(head, row, strict=False))
+        assert [window[c] for c in param_columns(spec)] == list(params_of(spec).values()), spec.api
+        assert _normal(TIMESTAMP, window["window_start"]) == utc_iso(START), spec.api
+        assert _normal(TIMESTAMP, window["window_end"]) == utc_iso(END), spec.api
+        values = row[len(head) :]
+        out.append({n: _normal(kinds.get(n, "text"), v) for n, v in zip(names, values, strict=True)})
+    return out
+
+
+def _key(row: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted((k, repr(v)) for k, v in row.items()))
+
+
+def fetch_and_load(db_hook: Any, spec: ReportSpec, *, row_cap: int = 60_000) -> tuple[Any, int]:
+    """One interval of ``spec`` fetched in request windows of an hour and loaded twice."""
+    from airflow_provider_wolkvox.fetch import fetch_interval
+    from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+    from airflow_provider_wolkvox.sql import load_window
+    from airflow_provider_wolkvox.staging import Staging
+
+    hook = WolkvoxHook(backoff_seconds=0.01, max_backoff_seconds=0.05)
+    try:
+        with Staging(spec=spec) as staging:
+            summary = fetch_interval(
+                hook, params_of(spec), START, END, staging, max_request_window=HOUR, row_cap=row_cap
+            )
+            window = {"window_start": START, "window_end": END, "report_params": params_of(spec)}
+            counts = {
+                load_window(
+                    db_hook, table=spec.default_table, rows=staging.rows(), spec=staging.stored_spec, **window
+                )
+                for _ in range(2)  # the second load replaces the first exactly
+            }
+    finally:
+        hook.close()
+    [count] = counts
+    return summary, count
+
+
+ROUNDED_PER_ANSWER = {"cdr_4": "minutes"}
+"""Summed fields the API rounds in each answer (minutes to 2 decimals, from seconds): their sum over
+request windows can differ from one answer's by the rounding, 0.005 per window. (The spec could
+recompute them from the seconds, as shares recompute percentages.)"""
+
+
+def check(wh: Warehouse, emu: WolkvoxEmulator, spec: ReportSpec, summary: Any) -> list[dict[str, Any]]:
+    expected = truth(emu, spec, summary.windows)
+    names = sorted({name for row in expected for name in row}) or list(stored_spec(spec).fields)
+    got = loaded(wh, spec, names)
+    rounded = ROUNDED_PER_ANSWER.get(spec.api)
+    if rounded:
+        slack = Decimal("0.005") * len(summary.windows)
+        by_key = {tuple(r[k] for k in spec.key): r[rounded] for r in expected}
+        for row in got:
+            assert abs(row[rounded] - by_key[tuple(row[k] for k in spec.key)]) <= slack, spec.api
+        got = [{**r, rounded: None} for r in got]
+        expected = [{**r, rounded: None} for r in expected]
+    assert sorted(map(_key, got)) == sorted(map(_key, expected)), spec.api
+    if spec.date_field and dict(zip(spec.fields, spec.types, strict=True))[spec.date_field] == TIMESTAMP:
+        # Detail rows belong to the window by their own date: whole, and inside their request window.
+        for row in got:
+            low, high = (row[n] for n in REQUEST_NAMES) if spec.keyed_by_request_window else (START, END)
+            assert _normal(TIMESTAMP, low) <= row[spec.date_field] < _normal(TIMESTAMP, high), spec.api
+    return got
+
+
+@heavy
+@pytest.mark.parametrize("name", ["sqlite", "postgres"])
+def test_every_served_report_loads_exactly_and_idempotently(
+    name: str, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
+) -> None:
+    from airflow_provider_wolkvox._compat import BaseHook
+
+    wh: Warehouse = request.getfixturevalue(f"{name}_warehouse")
+    db_hook = BaseHook.get_connection(f"wolkvox_{name}").get_hook()  # type: ignore[no-untyped-call]
+    served = [api for api in REPORTS if api in SERVED]
+    assert len(served) == len(REPORTS)  # the emulator serves every report
+    nonempty, wrong = 0, {}
+    for api in served:
+        spec = REPORTS[api]
+        summary, count = fetch_and_load(db_hook, spec)
+        assert summary.requests == 4, api
+        try:
+            rows = check(wh, emulator, spec, summary)
+        except AssertionError as err:
+            wrong[api] = str(err).splitlines()[:3]
+            continue
+        assert count == len(rows), api
+        nonempty += bool(rows)
+    assert wrong == {}
+    assert nonempty >= 0.8 * len(served)  # a few detail reports have no event in four hours
+
+
+@heavy
+def test_a_per_request_report_split_at_the_cap_keeps_each_windows_rows_never_a_sum(
+    emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
+) -> None:
+    from airflow_provider_wolkvox._compat import BaseHook
+
+    wh: Warehouse = request.getfixturevalue("sqlite_warehouse")
+    spec = REPORTS["skill_1"]  # service levels and ASA per skill: they do not add up
+    whole = spec.parse_table(emulator.ground_truth_rows("skill_1", {"skill_id": "all"}, START, END), TZ)
+    names = with_extras(spec, whole.extras).fields
+    inbound = {row[names.index("x_skill_id")]: int(row[names.index("inbound_calls")]) for row in whole.rows}
+    cap = len(whole.rows)  # an hour with every skill is at the cap: it is split further
+    assert cap >= 2
+    db_hook = BaseHook.get_connection("wolkvox_sqlite").get_hook()  # type: ignore[no-untyped-call]
+    summary, count = fetch_and_load(db_hook, spec, row_cap=cap)
+    assert summary.capped_calls >= 1
+    assert len(summary.windows) > 4
+    rows = check(wh, emulator, spec, summary)  # each request window's own rows, exactly
+    assert count == len(rows)
+    per_skill: dict[str, list[int]] = {}
+    for r in rows:
+        per_skill.setdefault(r["x_skill_id"], []).append(int(r["inbound_calls"]))
+    # Each skill has a row per request window it had calls in: never one combined row.
+    assert max(len(v) for v in per_skill.values()) >= 2
+    assert {skill: sum(v) for skill, v in per_skill.items()} == inbound
+    assert all(len(v) == 1 or max(v) < inbound[skill] for skill, v in per_skill.items())
+
+
+@heavy
+@pytest.mark.parametrize("name", ["sqlite", "postgres", "mariadb"])
+def test_a_new_field_becomes_a_column_and_is_null_once_it_stops(
+    name: str, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
+) -> None:
+    from airflow_provider_wolkvox._compat import BaseHook
+    from airflow_provider_wolkvox.fetch import fetch_interval
+    from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+    from airflow_provider_wolkvox.sql import load_window
+    from airflow_provider_wolkvox.staging import Staging
+
+    wh: Warehouse = request.getfixturevalue(f"{name}_warehouse")
+    db_hook = BaseHook.get_connection(f"wolkvox_{name}").get_hook()  # type: ignore[no-untyped-call]
+    spec = REPORTS["cdr_2"]  # calls and cost summed per agent
+    table = spec.default_table
+    q = "`" if name == "mariadb" else '"'
+
+    def load(start: Any) -> None:
+        hook = WolkvoxHook()
+        try:
+            with Staging(spec=spec) as staging:
+                fetch_interval(hook, {}, start, start + HOUR, staging)
+                load_window(
+                    db_hook,
+                    table=table,
+                    window_start=start,
+                    window_end=start + HOUR,
+                    rows=staging.rows(),
+                    spec=staging.stored_spec,
+                )
+        finally:
+            hook.close()
+
+    def site_column() -> list[tuple[str, Any]]:
+        rows = wh.query(f"SELECT window_start, {q}site_name{q} FROM {table}")
+        return sorted({(_normal(TIMESTAMP, start), value) for start, value in rows})
+
+    first, second = START, START + HOUR
+    load(first)
+    emulator.set_fields("cdr_2", extra={"Site Name": "Bogotá 2"})
+    load(second)  # the field is new: a nullable text column appears, NULL for the first hour
+    assert site_column() == [(utc_iso(first), None), (utc_iso(second), "Bogotá 2")]
+    emulator.set_fields("cdr_2")
+    load(second)  # it stops coming: NULL in the rows loaded without it
+    assert site_column() == [(utc_iso(first), None), (utc_iso(second), None)]
+
+
+def test_parameters_are_checked_when_the_dag_is_parsed() -> None:
+    from airflow_provider_wolkvox.operators.report import WolkvoxReportOperator
+    from airflow_provider_wolkvox.transfers.report_to_sql import WolkvoxReportToSqlOperator
+
+    with pytest.raises(
+        WolkvoxConfigError, match="report cdr_1 does not take campaign_id; cdr_1 takes no parameters"
+    ):
+        WolkvoxReportToSqlOperator(task_id="t", api="cdr_1", campaign_id="1", sql_conn_id="s")
+    with pytest.raises(
+        WolkvoxConfigError,
+        match=r"report skill_1 needs skill_id; skill_1 takes skill_id \(required, or all\)",
+    ):
+        WolkvoxReportOperator(task_id="t", api="skill_1")
+    with pytest.raises(WolkvoxConfigError, match="does not take skil_id"):
+        WolkvoxReportOperator(task_id="t", api="skill_1", report_params={"skil_id": "all"})
+    with pytest.raises(WolkvoxConfigError, match="does not take agent_id=all"):
+        WolkvoxReportOperator(task_id="t", api="agent_2", report_params={"agent_id": "all"})
+    with pytest.raises(WolkvoxConfigError, match="disagree"):
+        WolkvoxReportOperator(
+            task_id="t", api="campaign_1", campaign_id="1", report_params={"campaign_id": "2"}
+        )
+    # Templates pass the parse-time check; their rendered values are checked when the task runs.
+    skill = WolkvoxReportToSqlOperator(
+        task_id="s", api="skill_1", report_params={"skill_id": "{{ params.skill }}"}, sql_conn_id="s"
+    )
+    assert (skill.table, "report_params" in skill.template_fields) == ("wolkvox_skill_1", True)
+    assert WolkvoxReportOperator(task_id="c", api="campaign_8", report_params={"campaign_id": "7"})
+    # Window columns: the parameters asked for (named apart from a field of the same name), the window.
+    assert window_columns(REPORTS["cdr_1"]) == ("window_start", "window_end")
+    assert window_columns(REPORTS["skill_1"])[0] == "skill_id"
+    assert window_columns(REPORTS["skill_4"])[0] == "requested_skill_id"
+    assert window_columns(REPORTS["campaign_3"])[0] == "campaign_id"
+
+
+@heavy
+@pytest.mark.parametrize("name", ["sqlite", "postgres"])
+def test_the_generic_operators_load_any_report_in_a_dag(
+    name: str, airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
+) -> None:
+    from tests.unit.test_operators import xcom
+
+    wh: Warehouse = request.getfixturevalue(f"{name}_warehouse")
+    run = dag(airflow_db, f"wolkvox_test_any_{name}").test(logical_date=LOGICAL)
+    assert run.state == "success", states(run)
+    for api in ("cdr_1", "agent_3", "skill_1"):
+        spec = REPORTS[api]
+        summary = _windows(xcom(run, f"load_{api}"))
+        check(wh, emulator, spec, summary)
+    if name != "sqlite":
+        return
+    # Through XCom: skill_1's rows with the parameter asked for, each request window's own rows.
+    rows = xcom(run, "skill_1")
+    assert {r["skill_id"] for r in rows} == {"all"}  # the parameter asked for
+    assert {r["x_skill_id"] for r in rows} >= {SKILLS[0][0]}  # the row's own skill (a field kept on read)
+    assert {(r["request_start"], r["request_end"]) for r in rows} == {
+        (s.isoformat(), (s + HOUR).isoformat()) for s in (START + HOUR * i for i in range(4))
+    }
+
+
+class _Summary:
+    def __init__(self, windows: tuple[tuple[Any, Any], ...]) -> None:
+        self.windows = windows
+
+
+def _windows(result: Mapping[str, Any]) -> _Summary:
+    assert result["requests"] == 4
+    return _Summary(tuple((START + HOUR * i, START + HOUR * (i + 1)) for i in range(4)))
+
+
+def test_detail_rows_dated_outside_their_request_window_are_counted() -> None:
+    """Rows belong to a window by their own date; the emulator answers exactly those (the
+    every-report test checks it at each edge), and fetch counts any the API would not."""
+    from airflow_provider_wolkvox.fetch import _dated_outside
+
+    spec = REPORTS["cdr_1"]
+    at = spec.fields.index("date")
+    row = [None] * len(spec.fields)
+    dated = [(*row[:at], moment, *row[at + 1 :]) for moment in (START, END - timedelta(seconds=1), END)]
+    assert _dated_outside(spec, dated, START, END) == 1  # the end is the next window's
+    assert _dated_outside(REPORTS["agent_3"], dated, START, END) == 0  # no date of its own
