@@ -60,7 +60,7 @@ class WolkvoxWindowOperator(BaseOperator):
         run the same interval again, holding no worker or pool slot meanwhile. Otherwise
         fail, saying when the quota resets.
     :param learn_density: plan the request windows from the density earlier runs of the same
-        connection, report and campaign saw, and store what this run saw for the next one
+        connection, report and parameters saw, and store what this run saw for the next one
         (SQL operators: in the warehouse's ``wolkvox_density`` table; XCom operators: in an Airflow
         Variable; see ``docs/backfills.md``). False: every run starts blind and stores nothing.
     """

@@ -76,7 +76,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         ``table``'s schema. None writes no ledger.
     :param density_table: where the request-window density history of ``learn_density`` lives,
         ``name`` or ``schema.name`` (unqualified: in ``table``'s schema); one row per connection,
-        report and campaign, replaced after each load commits (``docs/backfills.md``).
+        report and parameters, replaced after each load commits (``docs/backfills.md``).
     :param stage_in_warehouse: PostgreSQL, summed reports: stage each request window in a temporary
         table of the warehouse while the next one is fetched, then replace the window with one
         ``INSERT ... SELECT`` (``docs/warehouse.md``). Off by default: measured here, the final
