@@ -75,12 +75,15 @@ class HistoryStore(Protocol):
 
 
 class VariableStore:
-    """An Airflow Variable per (connection, report, scope): ``wolkvox_density/<conn>/<api>/<scope>``."""
+    """An Airflow Variable per (connection, report, scope): ``wolkvox_density.<conn>.<api>.<scope>``.
+
+    No ``/`` in the key: Airflow 3.0's task API routes a Variable by one path segment, so a task
+    could neither read nor write a key with a slash (3.1 on take any)."""
 
     def __init__(self, wolkvox_conn_id: str, api: str, scope: str) -> None:
-        key = f"{VARIABLE_PREFIX}/{wolkvox_conn_id}/{api}/{scope}"
-        if len(key) > VARIABLE_KEY_MAX:
-            key = f"{VARIABLE_PREFIX}/sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+        key = f"{VARIABLE_PREFIX}.{wolkvox_conn_id}.{api}.{scope}"
+        if len(key) > VARIABLE_KEY_MAX or "/" in key:
+            key = f"{VARIABLE_PREFIX}.sha256:{hashlib.sha256(key.encode()).hexdigest()}"
         self.key = key
 
     def read(self) -> str | None:

@@ -124,7 +124,7 @@ def test_the_xcom_operator_keeps_its_history_in_an_airflow_variable(
 ) -> None:
     from airflow.models import Variable
 
-    key = "wolkvox_density/wolkvox_default/campaign_8/campaign_id=2"
+    key = "wolkvox_density.wolkvox_default.campaign_8.campaign_id=2"
     end = pendulum.datetime(2026, 11, 27, 15, tz="UTC")
     Variable.delete(key)
     try:
