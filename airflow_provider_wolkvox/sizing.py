@@ -85,12 +85,13 @@ class WindowSizer:
         self._level = 1.0  # this run's rows over the profile's
         self._start: int | None = None  # epoch second the last planned window starts at
         self._ceiling: timedelta | None = None  # set by a cap or a timeout until the next kept answer
+        self._reach = 0.0  # seconds the next window may grow to after the last kept one
 
     def size_at(self, start: int, limit: int) -> timedelta:
         """Length of the next window, which starts at epoch second ``start``; ``limit`` is the
         interval's end (the plan looks no further)."""
         if self._history is None:
-            return self.size
+            return self._blind_size(start, limit)
         bias, spread = self._error_stats()
         if self._first_only:  # cut only where the history is sure of a cap, as a blind window would hit
             rows = self.row_cap * math.exp(SAFETY_SIGMAS * spread)
@@ -109,7 +110,25 @@ class WindowSizer:
         self._start = start
         return self.size
 
+    def _blind_size(self, start: int, limit: int) -> timedelta:
+        """:attr:`size`, stretched to ``limit`` when less than another such window would be left
+        and the rest more likely fits than not at the last window's density: the sliver left
+        would cost a call of its own for sure, the stretch one only if it caps. Never beyond the
+        growth a kept window allows (``MAX_GROWTH``): one quiet Sunday does not say that the
+        month after it fits in one call."""
+        rest = limit - start
+        if (
+            self._density is not None
+            and not self._capped_in_a_row
+            and self._ceiling is None
+            and self.size.total_seconds() < rest <= min(2 * self.size.total_seconds(), self._reach)
+            and self._density * rest * math.exp(self._error_stats()[0]) < self.row_cap
+        ):
+            self.size = timedelta(seconds=rest)
+        return self.size
+
     def kept(self, span: timedelta, rows: int) -> None:
+        self._ceiling = None  # a timeout's or a cap's limit holds until a window is kept
         if self._history is not None and self._start is not None:
             predicted = self._predicted(self._history, self._start, span)
             if not self._capped_in_a_row and max(rows, predicted) >= MIN_ERROR_ROWS:
@@ -131,6 +150,7 @@ class WindowSizer:
         fill = min(FILL_RANGE[1], max(FILL_RANGE[0], math.exp(-SAFETY_SIGMAS * spread)))
         factor = fill * self.row_cap / math.exp(bias) / rows
         growth = MAX_GROWTH if rows >= SAMPLE_ROWS else 4.0
+        self._reach = min(seconds * growth, self.max_window.total_seconds())
         self.size = self._bounded(span * min(growth, max(MIN_GROWTH, factor)))
 
     def capped(self, span: timedelta) -> None:
