@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from functools import lru_cache
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -96,7 +97,7 @@ class WindowSizer:
         if self._first_only:  # cut only where the history is sure of a cap, as a blind window would hit
             rows = self.row_cap * math.exp(SAFETY_SIGMAS * spread)
         else:
-            fill = min(FILL_RANGE[1], max(FILL_RANGE[0], math.exp(-SAFETY_SIGMAS * spread)))
+            fill = best_fill(spread)
             rows = fill * self.row_cap / math.exp(bias) / self._level
         longest = max(1, min(int(self.max_window.total_seconds()), limit - start))
         expected_rest = self._level * math.exp(bias) * self._history.predict(start, limit, self._rates)
@@ -147,7 +148,7 @@ class WindowSizer:
             return
         self._density = rows / seconds
         bias, spread = self._error_stats()
-        fill = min(FILL_RANGE[1], max(FILL_RANGE[0], math.exp(-SAFETY_SIGMAS * spread)))
+        fill = best_fill(spread)
         factor = fill * self.row_cap / math.exp(bias) / rows
         growth = MAX_GROWTH if rows >= SAMPLE_ROWS else 4.0
         self._reach = min(seconds * growth, self.max_window.total_seconds())
@@ -209,6 +210,33 @@ class WindowSizer:
 
     def _bounded(self, span: timedelta) -> timedelta:
         return _whole_seconds(min(span, self.max_window))
+
+
+def best_fill(spread: float) -> float:
+    """The share of the cap to aim a window at when the log prediction errors spread by ``spread``.
+
+    Aiming higher brings more rows per kept call but caps more often, and a capped answer is
+    a call that brings nothing: the fill kept is the one (within ``FILL_RANGE``) with the most
+    rows per call sent, ``E[fill * e^X; fill * e^X < 1]`` for a log error ``X`` normal with
+    that spread. Steady data (spread 0.05) is aimed at about 88 % of the cap, a weekly profile
+    missing by 15 % at about 79 %, data missing by 50 % at the floor of 60 %.
+    """
+    return _best_fill(round(spread, 3))
+
+
+@lru_cache(maxsize=1024)
+def _best_fill(spread: float) -> float:
+    low, high = FILL_RANGE
+    if spread <= 0:
+        return high
+
+    def per_call(fill: float) -> float:
+        below = -math.log(fill)  # the log error at which the answer reaches the cap
+        kept = 0.5 * math.erfc(-(below - spread**2) / spread / math.sqrt(2))
+        return fill * math.exp(spread**2 / 2) * kept
+
+    steps = 200
+    return max((low + (high - low) * i / steps for i in range(steps + 1)), key=per_call)
 
 
 def _spread(errors: ErrorStats) -> float:
