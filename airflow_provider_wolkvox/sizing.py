@@ -3,9 +3,10 @@
 Every answer at the cap is a call thrown away, and every window well below it is a
 call spent on fewer rows than it could have brought. :class:`WindowSizer` predicts a
 window's rows from the density just seen (rows per second of the last kept window),
-keeps the last few prediction errors, and aims as close to the cap as their spread
-allows: steady data is fetched at up to 97 % of the cap, data whose density jumps
-(business hours, weekends) with more headroom. A cap answer before any density is known
+keeps the last few prediction errors, and aims at the share of the cap that brings the
+most rows per call for their spread (:func:`best_fill`): steady data at about 90 % of
+the cap, data whose density jumps (business hours, weekends) with more headroom.
+A cap answer before any density is known
 says only "at least 60,000 rows": the window is halved, then quartered, and never kept
 longer than a day, and the next windows grow back from what the first kept one measured.
 
@@ -24,8 +25,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from functools import lru_cache
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from airflow_provider_wolkvox.history import MIN_ERROR_ROWS, MIN_PREDICTED_ROWS, ErrorStats, next_level
@@ -33,11 +34,12 @@ from airflow_provider_wolkvox.history import MIN_ERROR_ROWS, MIN_PREDICTED_ROWS,
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.history import DensityHistory
 SAFETY_SIGMAS = 2.5
-"""Headroom below the cap, in standard deviations of the recent log prediction errors."""
+"""How sure a distrusted history must be of a cap (in spreads of its log errors above it) to cut
+the first window; every other window is aimed at :func:`best_fill`."""
 FILL_RANGE = (0.6, 0.97)
 """The share of the cap a window is sized for stays within these bounds."""
 FIRST_ERROR_SPREAD = 0.1
-"""Assumed spread until two errors are known: a fill of about 78 %."""
+"""Assumed spread until two errors are known: a fill of about 84 % (``best_fill``)."""
 ERRORS_KEPT = 10
 """How many recent prediction errors the spread is computed from."""
 BLIND_CUT = timedelta(days=1)

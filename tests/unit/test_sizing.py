@@ -56,7 +56,8 @@ def test_a_cap_with_no_density_known_halves_then_quarters_within_a_day() -> None
     sizer.capped(sizer.size)
     assert sizer.size == timedelta(minutes=90)
     sizer.kept(sizer.size, 6_000)  # 4,000 rows an hour
-    assert timedelta(hours=11) < sizer.size <= timedelta(hours=12)  # 78 % of the cap at first
+    # 84 % of the cap at first: the fill with the most rows per call for a guessed spread of 10 %
+    assert timedelta(hours=12) < sizer.size <= timedelta(hours=13)
 
 
 def test_a_short_interval_over_the_cap_is_halved() -> None:
