@@ -15,10 +15,11 @@ calls, never rows. Pure arithmetic, no I/O.
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,15 @@ from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 
 FORMAT_VERSION = 1
 HOURS_OF_WEEK = 168
+MONTH_END_DAYS = 5
+"""The month's last days, profiled on their own (see ``DensityHistory``)."""
+MONTH_END_PEAK = 1.5
+"""A month whose last days held less than 1.5 times what their weekdays predict has no
+month-end peak: its last days are planned from the week, which has seen many more of them
+(a last day that was a Saturday one month and a Wednesday the next says little of a Monday)."""
+MONTH_END_PRIOR_SECONDS = 43_200.0
+"""A month-end day's rate starts from the week profile's with the weight of half a day
+observed: one month's peak counts for two thirds, two months' for about four fifths."""
 HALF_LIFE_SECONDS = 4 * 7 * 86_400
 """What was seen four weeks of observed time ago weighs half as much as what was seen last."""
 LEVEL_WEIGHT = 0.7
@@ -84,6 +94,15 @@ class DensityHistory:
     rows: tuple[float, ...] = (0.0,) * HOURS_OF_WEEK
     seconds: tuple[float, ...] = (0.0,) * HOURS_OF_WEEK
     errors: ErrorStats = ErrorStats()
+    month_end_rows: tuple[float, ...] = (0.0,) * MONTH_END_DAYS
+    """Decayed rows and seconds of each of the month's last ``MONTH_END_DAYS`` days (bucket 0 the
+    last day): closings, billing runs and collections make those days busier than their
+    weekday whatever weekday they fall on. Their hours are shared as the week's average day
+    shares its rows (:func:`_hour_shape`): a whole day per bucket keeps the stored form small."""
+    month_end_seconds: tuple[float, ...] = (0.0,) * MONTH_END_DAYS
+    month_end_expected: float = 0.0
+    """Decayed rows the week profile predicted for the month-end hours observed: the month-end
+    buckets plan only where those days held ``MONTH_END_PEAK`` times that or more."""
 
     @classmethod
     def empty(cls, tz: str) -> DensityHistory:
@@ -104,15 +123,34 @@ class DensityHistory:
     def predict(self, start: int, end: int, rates: list[float] | None = None) -> float:
         """Rows ``[start, end)`` would hold at the profile's density."""
         rates = rates or self.rates()
-        return sum(rates[bucket] * seconds for bucket, seconds in self.segments(start, end))
+        shape = _hour_shape(rates)
+        return sum(self._rate(rates, shape, b, m) * s for b, m, s, _ in self._segments(start, end))
+
+    @property
+    def month_end_peak(self) -> bool:
+        """Whether the month's last days were busier than their weekdays (``MONTH_END_PEAK``)."""
+        return sum(self.month_end_rows) >= MONTH_END_PEAK * self.month_end_expected > 0
+
+    def _rate(self, rates: list[float], shape: list[float], bucket: int, month_end: int) -> float:
+        """Rows per second of an hour: its week bucket's, or on the month's last days that
+        hour's own, drawn toward the week bucket's while little of it was seen."""
+        if month_end < 0 or not self.month_end_peak:
+            return rates[bucket]
+        return _month_end_rate(
+            self.month_end_rows[month_end],
+            self.month_end_seconds[month_end],
+            rates[bucket],
+            shape[bucket % 24],
+        )
 
     def span_for(self, start: int, rows: float, longest: int, rates: list[float] | None = None) -> int:
         """The longest span from ``start`` (at most ``longest`` seconds, at least 1) over which the
         profile predicts at most ``rows`` rows."""
         rates = rates or self.rates()
+        shape = _hour_shape(rates)
         total = 0.0
-        for bucket, seconds, segment_start in self._segments(start, start + longest):
-            rate = rates[bucket]
+        for bucket, month_end, seconds, segment_start in self._segments(start, start + longest):
+            rate = self._rate(rates, shape, bucket, month_end)
             if total + rate * seconds > rows:
                 return max(1, segment_start - start + int((rows - total) / rate))
             total += rate * seconds
@@ -120,16 +158,20 @@ class DensityHistory:
 
     def segments(self, start: int, end: int) -> Iterator[tuple[int, int]]:
         """``(bucket, seconds)`` of ``[start, end)`` by local hour of the week."""
-        for bucket, seconds, _ in self._segments(start, end):
+        for bucket, _, seconds, _ in self._segments(start, end):
             yield bucket, seconds
 
-    def _segments(self, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    def _segments(self, start: int, end: int) -> Iterator[tuple[int, int, int, int]]:
+        """``(hour-of-week bucket, month-end bucket or -1, seconds, segment start)``."""
         zone = _zone(self.timezone)
         moment = start
         while moment < end:
             local = moment + _offset(zone, moment // 3600)
             stop = min(end, moment + 3600 - local % 3600)
-            yield (local // 86_400 + 3) % 7 * 24 + local % 86_400 // 3600, stop - moment, moment
+            day, hour = divmod(local, 86_400)
+            before_last = _days_before_last(day)
+            month_end = before_last if before_last < MONTH_END_DAYS else -1
+            yield (day + 3) % 7 * 24 + hour // 3600, month_end, stop - moment, moment
             moment = stop
 
     def updated(self, run: Iterable[Observation]) -> DensityHistory:
@@ -153,12 +195,31 @@ class DensityHistory:
                 level = next_level(level, obs.rows / predicted, obs.capped)
                 previous = obs
         kept = [
-            (list(self.segments(obs.start, obs.end)), obs.rows)
+            ([(b, m, s) for b, m, s, _ in self._segments(obs.start, obs.end)], obs.rows)
             for obs in observations
             if not obs.capped and obs.end > obs.start  # a capped answer is only a lower bound
         ]
-        rows, seconds = _fitted(self.rows, self.seconds, kept)
-        return DensityHistory(self.timezone, tuple(rows), tuple(seconds), errors)
+        # First without the month's last hours in the week, to tell whether they were a peak; if
+        # they were not, they are ordinary days and teach the week like any other.
+        fitted = self._fitted(kept, errors, teach_week=False)
+        if not fitted.month_end_peak and any(m >= 0 for segments, _ in kept for _, m, _ in segments):
+            fitted = replace(
+                self._fitted(kept, errors, teach_week=True), month_end_expected=fitted.month_end_expected
+            )
+        return fitted
+
+    def _fitted(
+        self, kept: list[tuple[list[tuple[int, int, int]], int]], errors: ErrorStats, teach_week: bool
+    ) -> DensityHistory:
+        rows, seconds = _fitted(
+            self.rows + self.month_end_rows, self.seconds + self.month_end_seconds, kept, teach_week
+        )
+        week, end = slice(0, HOURS_OF_WEEK), slice(HOURS_OF_WEEK, None)
+        fitted = DensityHistory(self.timezone, rows[week], seconds[week], errors, rows[end], seconds[end])
+        decay = 0.5 ** (sum(s for segments, _ in kept for _, _, s in segments) / HALF_LIFE_SECONDS)
+        week_rates = fitted.rates()
+        expected = sum(week_rates[b] * s for segments, _ in kept for b, m, s in segments if m >= 0)
+        return replace(fitted, month_end_expected=self.month_end_expected * decay + expected)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able form of at most a few kilobytes."""
@@ -168,6 +229,9 @@ class DensityHistory:
             "rows": list(self.rows),
             "seconds": list(self.seconds),
             "errors": [self.errors.weight, self.errors.mean, self.errors.variance],
+            "end_rows": list(self.month_end_rows),
+            "end_seconds": list(self.month_end_seconds),
+            "end_expected": self.month_end_expected,
         }
 
     @classmethod
@@ -183,6 +247,11 @@ class DensityHistory:
             seconds = tuple(float(s) for s in data["seconds"])
             weight, mean, variance = (float(x) for x in data["errors"])
             tz = str(data["timezone"])
+            # A history written before month-end hours were profiled has none: they start from the week.
+            none = (0.0,) * MONTH_END_DAYS
+            end_rows = tuple(float(r) for r in data.get("end_rows", none))
+            end_seconds = tuple(float(s) for s in data.get("end_seconds", none))
+            end_expected = float(data.get("end_expected", 0.0))
         except (KeyError, TypeError, ValueError) as err:
             if isinstance(err, WolkvoxConfigError):
                 raise
@@ -190,17 +259,21 @@ class DensityHistory:
                 f"stored density history is not one DensityHistory.to_json wrote ({err!r}): "
                 "drop it and let the next run start a new one"
             ) from None
-        values = (*rows, *seconds, weight, variance)
+        values = (*rows, *seconds, *end_rows, *end_seconds, end_expected, weight, variance)
         if (
             len(rows) != HOURS_OF_WEEK
             or len(seconds) != HOURS_OF_WEEK
+            or len(end_rows) != MONTH_END_DAYS
+            or len(end_seconds) != MONTH_END_DAYS
             or not all(math.isfinite(x) and x >= 0 for x in values)
         ):
             raise WolkvoxConfigError(
-                f"stored density history needs {HOURS_OF_WEEK} finite non-negative rows and seconds: "
+                f"stored density history needs {HOURS_OF_WEEK} finite non-negative rows and seconds "
+                f"(and {MONTH_END_DAYS} of each for the month's end): "
                 "drop it and let the next run start a new one"
             )
-        return cls(cls.empty(tz).timezone, rows, seconds, ErrorStats(weight, mean, variance))
+        errors = ErrorStats(weight, mean, variance)
+        return cls(cls.empty(tz).timezone, rows, seconds, errors, end_rows, end_seconds, end_expected)
 
 
 def next_level(level: float, ratio: float, capped: bool) -> float:
@@ -215,38 +288,94 @@ def next_level(level: float, ratio: float, capped: bool) -> float:
 
 
 def _fitted(
-    rows: tuple[float, ...], seconds: tuple[float, ...], run: list[tuple[list[tuple[int, int]], int]]
+    rows: tuple[float, ...],
+    seconds: tuple[float, ...],
+    run: list[tuple[list[tuple[int, int, int]], int]],
+    teach_week: bool,
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """The buckets with one run's windows added: the old sums decayed by the span the run
-    observed, then each window's rows shared among the buckets it spans in proportion to
-    their rate, refined over ``FIT_ROUNDS`` rounds (expectation-maximisation). A window
-    spanning a quiet night and a busy day says only their sum; windows that start and end
-    at different hours say which part was busy."""
-    decay = 0.5 ** (sum(s for segments, _ in run for _, s in segments) / HALF_LIFE_SECONDS)
+    """The buckets (the week's, then the month end's) with one run's windows added: the old
+    sums decayed by the span the run observed, then each window's rows shared among the hours
+    it spans in proportion to their rate, refined over ``FIT_ROUNDS`` rounds
+    (expectation-maximisation). A window spanning a quiet night and a busy day says only their
+    sum; windows that start and end at different hours say which part was busy. The month's
+    last hours teach their weekday's bucket too (``teach_week``) only where they were no peak:
+    a peak would make that weekday look busy every week."""
+    decay = 0.5 ** (sum(s for segments, _ in run for _, _, s in segments) / HALF_LIFE_SECONDS)
     prior_rows = [r * decay for r in rows]
     new_seconds = [s * decay for s in seconds]
-    for segments, _ in run:
-        for b, s in segments:
-            new_seconds[b] += s
+    buckets = [[(b if m < 0 else HOURS_OF_WEEK + m, b, s) for b, m, s in segments] for segments, _ in run]
+    for segments in buckets:
+        for at, b, s in segments:
+            new_seconds[at] += s
+            if at != b and teach_week:
+                new_seconds[b] += s
     new_rows = prior_rows
-    current = [r / s if s else 0.0 for r, s in zip(rows, seconds, strict=True)]
+    current = _rates(list(rows), list(seconds))
     for _ in range(FIT_ROUNDS):
         new_rows = list(prior_rows)
-        for segments, observed in run:
-            weights = [current[b] * s for b, s in segments]
+        shape = _hour_shape(current)
+        for segments, (_, observed) in zip(buckets, run, strict=True):
+            weights = [
+                current[at] if at < HOURS_OF_WEEK else _end_rate(current, shape, at, b)
+                for at, b, _ in segments
+            ]
+            weights = [w * s for w, (_, _, s) in zip(weights, segments, strict=True)]
             total = sum(weights)
-            span = sum(s for _, s in segments)
-            for (b, s), w in zip(segments, weights, strict=True):
-                new_rows[b] += observed * (w / total if total else s / span)
-        known = sum(new_seconds)
-        mean = sum(new_rows) / known if known else 0.0
-        previous, current = (
-            current,
-            _week_by_day([r / s if s else mean for r, s in zip(new_rows, new_seconds, strict=True)]),
-        )
+            span = sum(s for _, _, s in segments)
+            for (at, b, s), w in zip(segments, weights, strict=True):
+                share = observed * (w / total if total else s / span)
+                new_rows[at] += share
+                if at != b and teach_week:
+                    new_rows[b] += share
+        previous, current = current, _rates(new_rows, new_seconds)
+        mean = _mean_rate(new_rows, new_seconds)
         if all(abs(a - b) <= FIT_TOLERANCE * mean for a, b in zip(previous, current, strict=True)):
             break  # e.g. hourly windows: each within one bucket, nothing to refine
     return tuple(new_rows), tuple(new_seconds)
+
+
+def _mean_rate(rows: list[float], seconds: list[float]) -> float:
+    known = sum(seconds[:HOURS_OF_WEEK])
+    return sum(rows[:HOURS_OF_WEEK]) / known if known else 0.0
+
+
+def _rates(rows: list[float], seconds: list[float]) -> list[float]:
+    """The week's rates (smoothed, see :func:`_week_by_day`), then the month end's raw sums as
+    ``rows, seconds`` pairs flattened: a month-end hour's rate depends on its weekday's."""
+    mean = _mean_rate(rows, seconds)
+    week = [r / s if s else mean for r, s in zip(rows[:HOURS_OF_WEEK], seconds[:HOURS_OF_WEEK], strict=True)]
+    return _week_by_day(week) + [
+        x for r, s in zip(rows[HOURS_OF_WEEK:], seconds[HOURS_OF_WEEK:], strict=True) for x in (r, s)
+    ]
+
+
+def _end_rate(current: list[float], shape: list[float], at: int, bucket: int) -> float:
+    at = HOURS_OF_WEEK + 2 * (at - HOURS_OF_WEEK)
+    return _month_end_rate(current[at], current[at + 1], current[bucket], shape[bucket % 24])
+
+
+def _month_end_rate(rows: float, seconds: float, week_rate: float, hour_share: float) -> float:
+    """A month-end hour's rate: its day's, shared by the hour's ``hour_share``, drawn toward the
+    week bucket's ``week_rate`` by ``MONTH_END_PRIOR_SECONDS``."""
+    return (rows * hour_share + MONTH_END_PRIOR_SECONDS * week_rate) / (seconds + MONTH_END_PRIOR_SECONDS)
+
+
+def _hour_shape(rates: list[float]) -> list[float]:
+    """How much of an average day's rate each local hour has (1 on average over the day; all 1
+    when the week has no rows)."""
+    hours = [sum(rates[h:HOURS_OF_WEEK:24]) for h in range(24)]
+    total = sum(hours)
+    return [24 * h / total for h in hours] if total else [1.0] * 24
+
+
+@lru_cache(maxsize=4096)
+def _days_before_last(day: int) -> int:
+    """How many days local day ``day`` (days since 1970-01-01) is before its month's last (0 on it)."""
+    moment = date.fromordinal(_EPOCH_ORDINAL + day)
+    return calendar.monthrange(moment.year, moment.month)[1] - moment.day
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 WEEK_BY_DAY_BLEND = 0.5

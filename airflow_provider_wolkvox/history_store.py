@@ -38,10 +38,16 @@ def history_scope(parameters: Mapping[str, Any]) -> str:
 
 
 def dumps(history: DensityHistory) -> str:
-    """Compact JSON of ``history``: five significant digits a bucket, so that it fits 4,000
-    characters (the narrowest free-text column) whatever the values."""
+    """Compact JSON of ``history``: five significant digits a bucket (six for the error
+    statistics), so that it fits 4,000 characters (the narrowest free-text column) whatever
+    the values."""
     data = history.to_json()
-    buckets = {name: "[" + ",".join(f"{x:.5g}" for x in data.pop(name)) + "]" for name in ("rows", "seconds")}
+    data["end_expected"] = float(f"{data['end_expected']:.5g}")
+    data["errors"] = [float(f"{x:.6g}") for x in data["errors"]]
+    buckets = {
+        name: "[" + ",".join(f"{x:.5g}" for x in data.pop(name)) + "]"
+        for name in ("rows", "seconds", "end_rows", "end_seconds")
+    }
     head = json.dumps(data, separators=(",", ":"))
     return head[:-1] + "".join(f',"{name}":{text}' for name, text in buckets.items()) + "}"
 

@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.history import HOURS_OF_WEEK, DensityHistory, Observation
+from airflow_provider_wolkvox.history import (
+    HOURS_OF_WEEK,
+    MONTH_END_DAYS,
+    DensityHistory,
+    ErrorStats,
+    Observation,
+)
 from airflow_provider_wolkvox.history_store import SCOPE_MAX, dumps, history_scope, loads
 from airflow_provider_wolkvox.sql.density import SqlHistoryStore
 
@@ -33,13 +39,21 @@ def test_the_stored_json_round_trips_within_five_digits_and_fits_4000_characters
     for day in range(20):
         a = 1_790_000_000 + day * 86_400
         history = history.updated([Observation(a, a + 86_400, 123_456 + day), Observation(a, a + 7, 3)])
+    small, large = 1.2345678901234567e-05, 123456.789e6
     worst = DensityHistory(
-        "America/Argentina/ComodRivadavia", (1.23456789e-5,) * HOURS_OF_WEEK, (123456.789e6,) * HOURS_OF_WEEK
+        "America/Argentina/ComodRivadavia",
+        (small,) * HOURS_OF_WEEK,
+        (large,) * HOURS_OF_WEEK,
+        ErrorStats(19.123456789012345, -small, small),
+        (small,) * MONTH_END_DAYS,
+        (large,) * MONTH_END_DAYS,
+        small,
     )
     assert len(dumps(worst)) <= 4000
     back = loads(dumps(history), "America/Bogota")
     assert back.rates() == pytest.approx(history.rates(), rel=1e-4)
-    assert back.errors == history.errors
+    assert back.errors.mean == pytest.approx(history.errors.mean, rel=1e-5)
+    assert back.errors.variance == pytest.approx(history.errors.variance, rel=1e-5)
     assert loads(dumps(history), "Europe/Madrid") == DensityHistory.empty("Europe/Madrid")  # other hours
     assert loads(None, "America/Bogota") == DensityHistory.empty("America/Bogota")
     for bad in ("not json", "[1, 2]", json.dumps({"version": 99})):
