@@ -127,7 +127,7 @@ class WindowSizer:
             and self.size.total_seconds() < rest <= min(2 * self.size.total_seconds(), self._reach)
             and self._density * rest * math.exp(self._error_stats()[0]) < self.row_cap
         ):
-            self.size = timedelta(seconds=rest)
+            return timedelta(seconds=rest)
         return self.size
 
     def kept(self, span: timedelta, rows: int) -> None:

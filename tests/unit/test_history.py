@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import math
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -104,3 +108,52 @@ def test_a_damaged_stored_form_is_refused_clearly(change: dict[str, object], mes
         DensityHistory.from_json(data)
     with pytest.raises(WolkvoxConfigError, match=r"not one DensityHistory\.to_json wrote"):
         DensityHistory.from_json({"rows": []})
+
+
+SEPTEMBER_1 = 1_788_238_800  # 2026-09-01T05:00:00Z: Tuesday 00:00 in Bogota
+DAY = 24 * HOUR
+
+
+def daily_runs(rows_on: Callable[[datetime], int], days: int = 61) -> DensityHistory:
+    """One run a day from 2026-09-01 (Bogota), each one window of the whole day."""
+    history = DensityHistory.empty(TZ)
+    for d in range(days):
+        start = SEPTEMBER_1 + d * DAY
+        local = datetime.fromtimestamp(start, ZoneInfo(TZ))
+        history = history.updated([Observation(start, start + DAY, rows_on(local))])
+    return history
+
+
+def month_end_peak(local: datetime) -> int:
+    """10,000 rows a day, 40,000 on the month's last five days."""
+    last = calendar.monthrange(local.year, local.month)[1]
+    return 40_000 if local.day > last - 5 else 10_000
+
+
+def test_a_month_end_peak_is_learnt_apart_from_the_week() -> None:
+    history = daily_runs(month_end_peak)
+    assert history.month_end_peak
+    november_16, november_30 = SEPTEMBER_1 + 76 * DAY, SEPTEMBER_1 + 90 * DAY  # both Mondays
+    assert history.predict(november_16, november_16 + DAY) == pytest.approx(10_000, rel=0.1)
+    assert history.predict(november_30, november_30 + DAY) > 3 * history.predict(
+        november_16, november_16 + DAY
+    )
+
+
+def test_ordinary_last_days_teach_the_week_like_any_other() -> None:
+    history = daily_runs(lambda local: 10_000)
+    assert not history.month_end_peak
+    decay = 0.5 ** (1 / 28)  # a day's decay: the half-life is four weeks
+    every_day = DAY * (1 - decay**61) / (1 - decay)
+    assert sum(history.seconds) == pytest.approx(every_day)  # the last days counted in the week too
+    assert sum(daily_runs(month_end_peak).seconds) < 0.9 * every_day  # a peak's days are not
+    november_30 = SEPTEMBER_1 + 90 * DAY
+    assert history.predict(november_30, november_30 + DAY) == pytest.approx(10_000, rel=0.05)
+
+
+def test_a_stored_form_from_before_the_month_end_days_still_loads() -> None:
+    history = daily_runs(month_end_peak)
+    data = {k: v for k, v in history.to_json().items() if not k.startswith("end_")}
+    older = DensityHistory.from_json(data)
+    assert (older.rows, older.seconds) == (history.rows, history.seconds)
+    assert not older.month_end_peak  # it starts learning the month's end from the next run

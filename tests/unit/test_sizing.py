@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from airflow_provider_wolkvox.history import DensityHistory, Observation
-from airflow_provider_wolkvox.sizing import WindowSizer
+from airflow_provider_wolkvox.sizing import WindowSizer, best_fill
 
 CAP = 60_000
 HOUR = timedelta(hours=1)
@@ -185,3 +186,35 @@ def test_stale_history_that_says_sparse_still_splits_on_the_cap_and_covers_the_i
     # density is measured.
     assert [b - a for a, b, rows in answered if rows >= CAP] == [7 * 86_400, 86_400, 6 * 3600]
     assert all(rows >= 0.75 * CAP for _, _, rows in answered[4:-1]), "then near the cap"
+
+
+def test_the_fill_aimed_at_brings_the_most_rows_per_call_for_the_spread() -> None:
+    fills = [best_fill(spread) for spread in (0.0, 0.05, 0.1, 0.15, 0.3, 1.0)]
+    assert fills == sorted(fills, reverse=True), "wider misses, more headroom"
+    assert fills[0] == 0.97
+    assert fills[-1] == 0.6
+    assert 0.77 < best_fill(0.15) < 0.81  # a weekly profile missing by 15 %: about 79 %
+    # Aiming 10 % higher or lower brings fewer rows per call sent (capped calls bring none).
+    spread, fill = 0.15, best_fill(0.15)
+    rng = random.Random(7)
+    errors = [rng.gauss(0, spread) for _ in range(20_000)]
+
+    def per_call(f: float) -> float:
+        return sum(f * math.exp(e) for e in errors if f * math.exp(e) < 1) / len(errors)
+
+    assert per_call(fill) > max(per_call(fill * 1.1), per_call(fill * 0.9))
+
+
+def test_the_rest_of_the_interval_is_one_call_where_a_sliver_would_be_another() -> None:
+    sizer = WindowSizer(CAP, MONTH)
+    sizer.kept(12 * HOUR, 44_000)  # 3,667 rows an hour: the next window is aimed at about 13.7 hours
+    assert timedelta(hours=13) < sizer.size < timedelta(hours=14)
+    # 14 hours are left: 51,000 rows at that density, under the cap, in one call.
+    assert sizer.size_at(START, START + 14 * 3600) == timedelta(hours=14)
+    # 30 hours are left: more than another window, so the planned one.
+    assert timedelta(hours=13) < sizer.size_at(START, START + 30 * 3600) < timedelta(hours=14)
+    # A quiet day says little of the month after it: no stretch past the growth a kept window allows.
+    quiet = WindowSizer(CAP, MONTH)
+    quiet.kept(24 * HOUR, 1_935)
+    assert quiet.size == 16 * 24 * HOUR
+    assert quiet.size_at(START, START + 30 * 86_400) == 16 * 24 * HOUR
