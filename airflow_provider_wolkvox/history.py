@@ -34,6 +34,9 @@ MONTH_END_PEAK = 1.5
 """A month whose last days held less than 1.5 times what their weekdays predict has no
 month-end peak: its last days are planned from the week, which has seen many more of them
 (a last day that was a Saturday one month and a Wednesday the next says little of a Monday)."""
+MONTH_END_SEEN = 86_400
+"""...judged on at least a day of them observed: a few busy hours at the month's end are as
+likely the campaign's volume changing."""
 MONTH_END_PRIOR_SECONDS = 43_200.0
 """A month-end day's rate starts from the week profile's with the weight of half a day
 observed: one month's peak counts for two thirds, two months' for about four fifths."""
@@ -129,7 +132,10 @@ class DensityHistory:
     @property
     def month_end_peak(self) -> bool:
         """Whether the month's last days were busier than their weekdays (``MONTH_END_PEAK``)."""
-        return sum(self.month_end_rows) >= MONTH_END_PEAK * self.month_end_expected > 0
+        return (
+            sum(self.month_end_seconds) >= MONTH_END_SEEN
+            and sum(self.month_end_rows) >= MONTH_END_PEAK * self.month_end_expected > 0
+        )
 
     def _rate(self, rates: list[float], shape: list[float], bucket: int, month_end: int) -> float:
         """Rows per second of an hour: its week bucket's, or on the month's last days that
