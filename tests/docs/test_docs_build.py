@@ -196,6 +196,31 @@ def test_support_table_claims_only_what_the_tests_do() -> None:
     assert "PARSED = [f for f in FLAVORS if f.sqlglot_dialect]" in parse_tests
 
 
+def test_readme_support_table_says_what_warehouse_md_says() -> None:
+    """The README's short table: a row per flavor with its time type, run for real exactly where
+    docs/warehouse.md says so."""
+    from airflow_provider_wolkvox.sql.flavors import FLAVORS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Warehouses") : readme.index("## Using it with")]
+    header, _, *rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert header.split(" | ")[1:] == ["load path", "a window is replaced", "time type", "how it is tested |"]
+    cells = {r.split(" | ")[0][2:]: r.split(" | ") for r in rows}
+    names = {
+        "postgresql": "PostgreSQL",
+        "mssql": "SQL Server",
+        "redshift": "Redshift",
+        "bigquery": "BigQuery",
+        "generic": "any other DB-API database",
+    }
+    assert len(cells) == len(FLAVORS)
+    for flavor in FLAVORS:
+        row = cells[names.get(flavor.name, flavor.title)]
+        time_type = "ISO-8601 UTC text" if flavor.name == "sqlite" else f"`{flavor.time_type}`"
+        assert row[3].startswith(time_type), flavor.name
+        assert row[4].startswith("run for real") is (flavor.name in ("postgresql", "sqlite", "mysql"))
+
+
 def test_performance_page_keeps_its_name() -> None:
     assert "make bench" in _page("performance.md")
 

@@ -132,6 +132,28 @@ def test_keys_are_bounded_text_and_free_text_is_not(flavor: Flavor) -> None:
     assert flavor.long_text_type in ("MEDIUMTEXT", "NVARCHAR(MAX)", "CLOB")
 
 
+KEY_BYTES = {
+    # (the most a value of the type takes in an index, the flavor's limit on a primary key)
+    "mysql": ({"VARCHAR(191)": 191 * 4 + 2, "DATETIME": 5, "INTEGER": 4, "DATE": 3}, 3072),
+    "mssql": ({"NVARCHAR(128)": 128 * 2, "DATETIME2(0)": 6, "INT": 4, "DATE": 3}, 900),
+}
+"""InnoDB's index prefix limit (utf8mb4: 4 bytes a character, 2 of length) and SQL Server's
+clustered key limit (NVARCHAR: 2 bytes a character); decimals are never part of a key."""
+
+
+@pytest.mark.parametrize("flavor", [MYSQL, MSSQL], ids=lambda f: f.name)
+def test_every_reports_key_fits_the_databases_key_length_limit(flavor: Flavor) -> None:
+    """A key past InnoDB's limit fails CREATE TABLE; past SQL Server's, an insert of long values."""
+    from airflow_provider_wolkvox.stored import stored_spec
+
+    sizes, limit = KEY_BYTES[flavor.name]
+    widest = max(
+        (sum(sizes[column_type(flavor, c, stored_spec(spec))] for c in key_columns(stored_spec(spec))), api)
+        for api, spec in REPORTS.items()
+    )
+    assert widest[0] <= limit, widest
+
+
 @pytest.mark.parametrize(
     ("name", "flavor"),
     [
@@ -333,3 +355,77 @@ def test_oracle_creates_the_table_only_when_the_catalog_lacks_it(tables: int) ->
     for sql, _ in recorder.sent:
         if sql != "COMMIT":
             parse(ORACLE, sql)  # every statement sent is Oracle SQL
+
+
+# --- The other tables and statements a load sends: ledger, density history, schema on read --------
+
+
+@pytest.mark.parametrize("flavor", PARSED, ids=lambda f: f.name)
+def test_ledger_density_and_new_column_statements_parse_in_the_flavors_dialect(flavor: Flavor) -> None:
+    """Not only the report's table: every load also writes a ledger row (by default), the sizer
+    keeps its history in a table of its own, and a field the API starts sending adds a column."""
+    from airflow_provider_wolkvox.sql.density import density_statements
+    from airflow_provider_wolkvox.sql.evolve import add_missing_columns
+    from airflow_provider_wolkvox.sql.job import LoadJob
+    from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, ledger_statements
+    from airflow_provider_wolkvox.stored import extra_fields, with_extras
+
+    placeholder = PLACEHOLDER.get(flavor.sqlglot_dialect, "?")
+    ledger = ledger_statements(flavor, "analytics.wolkvox_loads", placeholder)
+    density = density_statements(flavor, "analytics.wolkvox_density", placeholder)
+    for sql in (ledger, density):
+        create = parse(flavor, sql.create).find(exp.Create)
+        assert create is not None
+        assert create.find(exp.PrimaryKey) is not None
+        if flavor.create == "catalog":
+            assert isinstance(parse(flavor, sql.exists), exp.Select)
+        else:
+            assert sql.exists == ""
+    insert = parse(flavor, ledger.insert)
+    assert isinstance(insert, exp.Insert)
+    assert len(insert.expression.expressions[0].expressions) == len(LEDGER_COLUMNS)
+    assert isinstance(parse(flavor, density.select), exp.Select)
+    assert isinstance(parse(flavor, density.delete), exp.Delete)
+    assert isinstance(parse(flavor, density.insert), exp.Insert)
+
+    # The empty-answer guard's count of the window's rows, made from the DELETE.
+    spec = REPORTS["cdr_2"]
+    sql = statements(flavor, "analytics.wolkvox_report", placeholder=placeholder, spec=spec)
+    count = parse(flavor, sql.delete.replace("DELETE FROM", "SELECT COUNT(*) FROM", 1))
+    assert isinstance(count, exp.Select)
+
+    # Schema on read: the look at the table's columns, then one ALTER TABLE per new field.
+    grown = with_extras(spec, ("Site Name",))
+    [extra] = extra_fields(grown)
+    sent: list[str] = []
+
+    class Cursor:
+        description = tuple((name,) for name in columns(spec))
+
+        def execute(self, statement: str) -> None:
+            sent.append(statement)
+
+        def fetchall(self) -> list[Any]:
+            return []
+
+    job = LoadJob(
+        table="analytics.wolkvox_report",
+        params=(),
+        window_start=START,
+        window_end=END,
+        loaded_at=LOADED,
+        rows=[],
+        create_table=True,
+        spec=grown,
+        allow_empty=False,
+        ledger_table=None,
+        ledger=None,
+    )
+    assert add_missing_columns(Cursor(), job, flavor, sql.table, flavor.quote) == [extra.name]
+    look, alter = (parse(flavor, statement) for statement in sent)
+    assert isinstance(look, exp.Select)
+    assert isinstance(alter, exp.Alter)
+    # sqlglot reads ADD COLUMN in every dialect; T-SQL (ADD c t) and Oracle (ADD (c t)) do not.
+    assert ("ADD COLUMN" in sent[1]) is (flavor not in (MSSQL, ORACLE))
+    [added] = alter.find_all(exp.ColumnDef)
+    assert added.name == unquoted(flavor, extra.name)
