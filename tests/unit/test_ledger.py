@@ -25,6 +25,7 @@ from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
 from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, LedgerEntry, create_ledger_sql, schema_doc
 
+from ..conftest import pg_schema
 from .test_sql_load import END, LOADED, START, PlainSqliteHook, failing_rows, make_rows
 
 TROUBLESHOOTING = Path(__file__).resolve().parents[2] / "docs" / "troubleshooting.md"
@@ -108,18 +109,13 @@ def target(
     from .test_sql_load_postgres import pg_hook
 
     pg_dsn = request.getfixturevalue("pg_dsn")
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {unique_name}")
 
     def query(sql: str) -> list[tuple[Any, ...]]:
         with psycopg.connect(pg_dsn, options="-c TimeZone=UTC") as conn:
             return list(conn.execute(sql).fetchall())  # type: ignore[arg-type]
 
-    try:
+    with pg_schema(pg_dsn, unique_name):
         yield Target("postgres", pg_hook(pg_dsn, monkeypatch, unique_name), unique_name, query)
-    finally:
-        with psycopg.connect(pg_dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {unique_name} CASCADE")
 
 
 def _mysql_target(
