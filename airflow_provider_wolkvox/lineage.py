@@ -4,7 +4,8 @@ Called by the OpenLineage provider (``apache-airflow-providers-openlineage``, th
 ``openlineage`` extra) through the operators' ``get_openlineage_facets_on_complete``;
 without that provider nothing calls this module and nothing imports it. The input
 is the Wolkvox report, namespace ``wolkvox://<server>`` and name
-``<report>/campaign_id=<id>`` (the report's parameters as ``name=value`` parts); the output
+``<report>/<name>=<value>...`` (``campaign_8/campaign_id=1``, ``skill_1/skill_id=all``,
+``cdr_1``: the report's parameters as parts); the output
 is the warehouse table, named the way the SQL hook's own OpenLineage database info names
 it. No token is in either.
 """
