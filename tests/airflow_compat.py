@@ -142,10 +142,10 @@ def task_text(output: str) -> str:
     return _ANSI.sub("", output).replace("\n", "")
 
 
-def newest_release_only(what: str) -> Any:
-    """Skip on releases before 3.3 what has been made to work and tested on 3.3 only (the docs say so)."""
+def newest_release_only(what: str, page: str = "docs/compatibility.md") -> Any:
+    """Skip on releases before 3.3 what is tested on 3.3 only, naming the docs ``page`` that says so."""
     import pytest
 
     return pytest.mark.skipif(
-        airflow_version() < (3, 3), reason=f"{what} is tested on Airflow 3.3 only (docs/observability.md)"
+        airflow_version() < (3, 3), reason=f"{what} is tested on Airflow 3.3 only ({page})"
     )

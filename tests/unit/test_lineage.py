@@ -55,7 +55,7 @@ def complete_events(path: Path) -> dict[str, dict[str, Any]]:
     return {e["job"]["name"]: e for e in events if e.get("eventType") == "COMPLETE"}
 
 
-@newest_release_only("OpenLineage events")
+@newest_release_only("OpenLineage events", "docs/observability.md")
 def test_a_load_emits_the_report_read_and_the_table_written(
     airflow_db: Path,
     emulator: WolkvoxEmulator,

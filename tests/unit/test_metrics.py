@@ -39,7 +39,7 @@ print("RESULT", json.dumps({"state": run.state, "quota_left": info.available_con
 PACKET = re.compile(r"^(?P<name>[^,:]+)(?P<tags>(?:,[^:]*)?):(?P<value>[-\d.]+)\|(?P<kind>c|g|ms)")
 
 
-@newest_release_only("Metrics through Stats")
+@newest_release_only("Metrics through Stats", "docs/observability.md")
 def test_one_load_sends_its_calls_rows_seconds_and_the_quota_left(
     airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, sqlite_warehouse: Warehouse, token: str
 ) -> None:
