@@ -47,7 +47,7 @@ print("RESULT", json.dumps({"state": run.state, "run_id": run.run_id}))
 """
 
 
-@newest_release_only("OpenLineage events and metrics")
+@newest_release_only("OpenLineage events and metrics", "docs/observability.md")
 def test_reports_without_a_campaign_have_lineage_metrics_asset_figures_and_a_calendar(
     airflow_db: Path,
     emulator: WolkvoxEmulator,
