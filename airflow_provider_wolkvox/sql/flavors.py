@@ -157,8 +157,8 @@ SQLITE = Flavor(
 MYSQL = Flavor(
     "mysql",
     "MySQL / MariaDB",
-    # utf8mb4 takes up to 4 bytes a character: the widest key (campaign_9's: three texts, three
-    # DATETIMEs) fits InnoDB's 3,072 bytes; a longer value fails the load (strict mode), never cut.
+    # utf8mb4 takes up to 4 bytes a character: the widest key of any stored report (a unit test sums
+    # them) fits InnoDB's 3,072 bytes; a longer value fails the load (strict mode), never cut.
     "VARCHAR(191)",
     "DATETIME",
     "INTEGER",
@@ -178,8 +178,8 @@ MYSQL = Flavor(
 MSSQL = Flavor(
     "mssql",
     "Microsoft SQL Server",
-    # NVARCHAR takes 2 bytes a character: the widest key (three texts, three DATETIME2(0)) fits
-    # the 900-byte clustered key.
+    # NVARCHAR takes 2 bytes a character: the widest key of any stored report (a unit test sums
+    # them) fits the 900-byte clustered key.
     "NVARCHAR(128)",
     "DATETIME2(0)",
     "INT",

@@ -17,6 +17,7 @@ import sqlglot
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 from sqlglot import exp
 
+from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, REPORTS, ReportSpec
 from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql import staged as staged_path
@@ -35,6 +36,7 @@ from airflow_provider_wolkvox.sql.flavors import (
     flavor_for,
     hook_flavor,
 )
+from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, LedgerEntry
 from airflow_provider_wolkvox.sql.multirow import values_sql
 from airflow_provider_wolkvox.sql.schema import column_type, columns, key_columns, statements, window_columns
 
@@ -132,6 +134,28 @@ def test_keys_are_bounded_text_and_free_text_is_not(flavor: Flavor) -> None:
     assert flavor.long_text_type in ("MEDIUMTEXT", "NVARCHAR(MAX)", "CLOB")
 
 
+KEY_BYTES = {
+    # (the most a value of the type takes in an index, the flavor's limit on a primary key)
+    "mysql": ({"VARCHAR(191)": 191 * 4 + 2, "DATETIME": 5, "INTEGER": 4, "DATE": 3}, 3072),
+    "mssql": ({"NVARCHAR(128)": 128 * 2, "DATETIME2(0)": 6, "INT": 4, "DATE": 3}, 900),
+}
+"""InnoDB's index prefix limit (utf8mb4: 4 bytes a character, 2 of length) and SQL Server's
+clustered key limit (NVARCHAR: 2 bytes a character); decimals are never part of a key."""
+
+
+@pytest.mark.parametrize("flavor", [MYSQL, MSSQL], ids=lambda f: f.name)
+def test_every_reports_key_fits_the_databases_key_length_limit(flavor: Flavor) -> None:
+    """A key past InnoDB's limit fails CREATE TABLE; past SQL Server's, an insert of long values."""
+    from airflow_provider_wolkvox.stored import stored_spec
+
+    sizes, limit = KEY_BYTES[flavor.name]
+    widest = max(
+        (sum(sizes[column_type(flavor, c, stored_spec(spec))] for c in key_columns(stored_spec(spec))), api)
+        for api, spec in REPORTS.items()
+    )
+    assert widest[0] <= limit, widest
+
+
 @pytest.mark.parametrize(
     ("name", "flavor"),
     [
@@ -178,10 +202,12 @@ def test_connection_type_picks_the_flavor_when_the_dialect_is_unknown() -> None:
 
 
 class Recorder:
-    """A DB-API connection that records statements (BigQuery cannot run here)."""
+    """A DB-API connection that records statements (BigQuery cannot run here); ``loaded`` is what
+    it answers for the window's rows already in the target."""
 
-    def __init__(self) -> None:
+    def __init__(self, loaded: int = 0) -> None:
         self.sent: list[tuple[str, Any]] = []
+        self.loaded = loaded
 
     def cursor(self) -> Recorder:
         return self
@@ -190,7 +216,7 @@ class Recorder:
         self.sent.append((sql, params))
 
     def fetchone(self) -> tuple[int]:
-        return (0,)  # the window's rows before the load: none
+        return (self.loaded,)  # the window's rows before the load
 
     def executemany(self, sql: str, seq: Any) -> None:
         raise AssertionError("BigQuery's DB-API runs one job per executemany row: never used")
@@ -279,6 +305,71 @@ def test_bigquery_load_failing_midway_never_touches_the_target() -> None:
     assert sent[-1].startswith("DROP TABLE IF EXISTS `ds`.`machine_codes_wolkvox_stage_")
 
 
+def _bigquery_ledger_load(loaded: int, rows: Any, **kwargs: Any) -> Recorder:
+    """A load with the ledger on, into a target whose window already holds ``loaded`` rows."""
+    recorder = Recorder(loaded)
+    load_window(
+        BigQueryLikeHook(recorder),
+        table="ds.machine_codes",
+        campaign_id="42",
+        window_start=START,
+        window_end=END,
+        loaded_at=LOADED,
+        rows=rows,
+        ledger=LedgerEntry(wolkvox_conn_id="wolkvox_default", api_calls=2),
+        **kwargs,
+    )
+    return recorder
+
+
+def _ledger_row(recorder: Recorder) -> dict[str, Any]:
+    [(_, values)] = [
+        (sql, p) for sql, p in recorder.sent if sql.startswith("INSERT INTO `ds`.`wolkvox_loads`")
+    ]
+    return dict(zip([name for name, *_ in LEDGER_COLUMNS], values, strict=True))
+
+
+def test_bigquery_writes_the_ledger_row_right_after_the_merge() -> None:
+    """No transaction to share: the row follows the MERGE, so a failed load never leaves one."""
+    recorder = _bigquery_ledger_load(7, make_rows(3))
+    kinds = [type(parse(BIGQUERY, sql)).__name__ for sql, _ in recorder.sent]
+    assert kinds[:3] == ["Create", "Create", "Create"]  # target, ledger (in the target's dataset), staging
+    assert "`ds`.`wolkvox_loads`" in recorder.sent[1][0]
+    assert kinds[-4:] == ["Select", "Merge", "Insert", "Drop"]
+    row = _ledger_row(recorder)
+    assert (row["report_api"], row["campaign_id"], row["target_table"]) == (
+        "campaign_8",
+        "42",
+        "ds.machine_codes",
+    )
+    assert (row["rows_loaded"], row["rows_replaced"], row["api_calls"]) == (3, 7, 2)
+    assert row["wolkvox_conn_id"] == "wolkvox_default"
+
+
+def test_bigquery_empty_answer_over_loaded_rows_fails_before_the_merge() -> None:
+    recorder = Recorder(10)
+    with pytest.raises(WolkvoxEmptyAnswerError, match="10 rows are already loaded"):
+        load_window(
+            BigQueryLikeHook(recorder),
+            table="ds.machine_codes",
+            campaign_id="42",
+            window_start=START,
+            window_end=END,
+            loaded_at=LOADED,
+            rows=iter(()),
+        )
+    sent = [sql for sql, _ in recorder.sent]
+    assert not any(sql.startswith(("MERGE", "DELETE", "INSERT INTO `ds`.`wolkvox_loads`")) for sql in sent)
+    assert sent[-1].startswith("DROP TABLE IF EXISTS `ds`.`machine_codes_wolkvox_stage_")
+
+
+def test_bigquery_allow_empty_clears_the_window_and_the_ledger_says_so() -> None:
+    recorder = _bigquery_ledger_load(10, iter(()), allow_empty=True)
+    assert any(sql.startswith("MERGE") for sql, _ in recorder.sent)
+    row = _ledger_row(recorder)
+    assert (row["rows_loaded"], row["rows_replaced"]) == (0, 10)
+
+
 # --- Oracle: a look in the catalog, then a plain CREATE TABLE -----------------------------------
 
 
@@ -333,3 +424,77 @@ def test_oracle_creates_the_table_only_when_the_catalog_lacks_it(tables: int) ->
     for sql, _ in recorder.sent:
         if sql != "COMMIT":
             parse(ORACLE, sql)  # every statement sent is Oracle SQL
+
+
+# --- The other tables and statements a load sends: ledger, density history, schema on read --------
+
+
+@pytest.mark.parametrize("flavor", PARSED, ids=lambda f: f.name)
+def test_ledger_density_and_new_column_statements_parse_in_the_flavors_dialect(flavor: Flavor) -> None:
+    """Not only the report's table: every load also writes a ledger row (by default), the sizer
+    keeps its history in a table of its own, and a field the API starts sending adds a column."""
+    from airflow_provider_wolkvox.sql.density import density_statements
+    from airflow_provider_wolkvox.sql.evolve import add_missing_columns
+    from airflow_provider_wolkvox.sql.job import LoadJob
+    from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, ledger_statements
+    from airflow_provider_wolkvox.stored import extra_fields, with_extras
+
+    placeholder = PLACEHOLDER.get(flavor.sqlglot_dialect, "?")
+    ledger = ledger_statements(flavor, "analytics.wolkvox_loads", placeholder)
+    density = density_statements(flavor, "analytics.wolkvox_density", placeholder)
+    for sql in (ledger, density):
+        create = parse(flavor, sql.create).find(exp.Create)
+        assert create is not None
+        assert create.find(exp.PrimaryKey) is not None
+        if flavor.create == "catalog":
+            assert isinstance(parse(flavor, sql.exists), exp.Select)
+        else:
+            assert sql.exists == ""
+    insert = parse(flavor, ledger.insert)
+    assert isinstance(insert, exp.Insert)
+    assert len(insert.expression.expressions[0].expressions) == len(LEDGER_COLUMNS)
+    assert isinstance(parse(flavor, density.select), exp.Select)
+    assert isinstance(parse(flavor, density.delete), exp.Delete)
+    assert isinstance(parse(flavor, density.insert), exp.Insert)
+
+    # The empty-answer guard's count of the window's rows, made from the DELETE.
+    spec = REPORTS["cdr_2"]
+    sql = statements(flavor, "analytics.wolkvox_report", placeholder=placeholder, spec=spec)
+    count = parse(flavor, sql.delete.replace("DELETE FROM", "SELECT COUNT(*) FROM", 1))
+    assert isinstance(count, exp.Select)
+
+    # Schema on read: the look at the table's columns, then one ALTER TABLE per new field.
+    grown = with_extras(spec, ("Site Name",))
+    [extra] = extra_fields(grown)
+    sent: list[str] = []
+
+    class Cursor:
+        description = tuple((name,) for name in columns(spec))
+
+        def execute(self, statement: str) -> None:
+            sent.append(statement)
+
+        def fetchall(self) -> list[Any]:
+            return []
+
+    job = LoadJob(
+        table="analytics.wolkvox_report",
+        params=(),
+        window_start=START,
+        window_end=END,
+        loaded_at=LOADED,
+        rows=[],
+        create_table=True,
+        spec=grown,
+        allow_empty=False,
+        ledger_table=None,
+        ledger=None,
+    )
+    assert add_missing_columns(Cursor(), job, flavor, sql.table, flavor.quote) == [extra.name]
+    look, alter = (parse(flavor, statement) for statement in sent)
+    assert isinstance(look, exp.Select)
+    assert isinstance(alter, exp.Alter)
+    # sqlglot reads ADD COLUMN in every dialect; T-SQL (ADD c t) and Oracle (ADD (c t)) do not.
+    assert ("ADD COLUMN" in sent[1]) is (flavor not in (MSSQL, ORACLE))
+    [added] = alter.find_all(exp.ColumnDef)
+    assert added.name == unquoted(flavor, extra.name)
