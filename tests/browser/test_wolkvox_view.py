@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from typing import Any
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.browser import test_connection_form as ui
 from tests.conftest import connection_json
-from tests.unit.test_lineage import RUN, result_of
+from tests.unit.test_lineage import RUN, run_script
 
 browser = ui.browser
 DAG_FILE = Path(__file__).parent / "dags" / "wolkvox_view_loads.py"
@@ -41,16 +39,8 @@ def load_known_windows(home: Path, env: dict[str, str]) -> None:
     """Run the three loads of ``wolkvox_view_loads`` into the deployment's metadata DB."""
     dags = home / "dags"
     shutil.copy(DAG_FILE, dags / DAG_FILE.name)
-    done = subprocess.run(
-        [sys.executable, "-c", RUN, str(dags), "2026-11-29T00:00:00+00:00", "wolkvox_view_loads"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert result_of(done.stdout) == {"wolkvox_view_loads": "success"}, done.stdout[-3000:]
+    result, _ = run_script(RUN, str(dags), "2026-11-29T00:00:00+00:00", "wolkvox_view_loads", env=env)
+    assert result == {"wolkvox_view_loads": "success"}
 
 
 def test_wolkvox_view_shows_todays_calls_and_the_months_windows(

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +19,7 @@ from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import newest_release_only
 from tests.unit.test_any_report import LOGICAL
 from tests.unit.test_assets import asset_events, expected_uri
-from tests.unit.test_lineage import asset_as_openlineage, complete_events, result_of
+from tests.unit.test_lineage import asset_as_openlineage, complete_events, run_script
 from tests.unit.test_metrics import PACKET, drain
 from tests.unit.test_transfer import Warehouse, sqlite_warehouse  # noqa: F401 (fixture)
 
@@ -70,17 +68,8 @@ def test_reports_without_a_campaign_have_lineage_metrics_asset_figures_and_a_cal
             "AIRFLOW__METRICS__STATSD_PORT": str(listener.getsockname()[1]),
             "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
         }
-        done = subprocess.run(
-            [sys.executable, "-c", RUN, str(airflow_db), LOGICAL.isoformat(), DAG_ID],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        result = result_of(done.stdout)
-        assert result["state"] == "success", done.stderr[-3000:]
+        result, stderr = run_script(RUN, str(airflow_db), LOGICAL.isoformat(), DAG_ID, env=env)
+        assert result["state"] == "success", stderr[-3000:]
         packets = drain(listener)
     assert token not in lineage.read_text() + "".join(packets)
 
