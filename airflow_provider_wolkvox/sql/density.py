@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, Quote, flavor_for, hook_flavor
+from airflow_provider_wolkvox.sql.flavors import (
+    GENERIC,
+    Flavor,
+    Quote,
+    bind_placeholder,
+    flavor_for,
+    hook_flavor,
+    marks,
+)
 from airflow_provider_wolkvox.sql.schema import create_head, exists_look, table_parts
 from airflow_provider_wolkvox.sql.transaction import rollback, transaction
 
@@ -61,16 +69,16 @@ def density_statements(
     lines = [f"    {q(name)} {types.get(name, flavor.text_type)} NOT NULL" for name, _ in DENSITY_COLUMNS]
     lines.append(f"    {flavor.key_clause.format(', '.join(q(k) for k in key))}")
     create = f"{create_head(flavor, qualified)} (\n" + ",\n".join(lines) + f"\n){flavor.table_options}"
-    where = " AND ".join(f"{q(k)} = {placeholder}" for k in key)
+    where = " AND ".join(f"{q(k)} = {m}" for k, m in zip(key, marks(placeholder, len(key)), strict=True))
     names = ", ".join(q(name) for name, _ in DENSITY_COLUMNS)
-    marks = ", ".join([placeholder] * len(DENSITY_COLUMNS))
+    values = ", ".join(marks(placeholder, len(DENSITY_COLUMNS)))
     return DensitySql(
         table=qualified,
         create=create,
         exists=exists_look(flavor, parts),
         select=f"SELECT {q('history')} FROM {qualified} WHERE {where}",
         delete=f"DELETE FROM {qualified} WHERE {where}",
-        insert=f"INSERT INTO {qualified} ({names}) VALUES ({marks})",
+        insert=f"INSERT INTO {qualified} ({names}) VALUES ({values})",
     )
 
 
@@ -91,7 +99,7 @@ class SqlHistoryStore:
         self.db_hook, self.key, self.create_table = db_hook, key, create_table
         self.flavor = hook_flavor(db_hook)
         quote = hook_quote(db_hook) if self.flavor is GENERIC else self.flavor.quote
-        self.sql = density_statements(self.flavor, table, db_hook.placeholder, quote)
+        self.sql = density_statements(self.flavor, table, bind_placeholder(db_hook, self.flavor), quote)
 
     def describe(self) -> str:
         return f"table {self.sql.table}"
