@@ -103,6 +103,13 @@ def build_ineffective_numbers(
     if min_dials < 1 or not 0 <= min_machine_share <= 1:
         raise WolkvoxConfigError("min_dials must be >= 1 and min_machine_share between 0 and 1")
     flavor = hook_flavor(db_hook)
+    if flavor.replace == "staging_merge":
+        # Its DELETE and INSERT would be two jobs with no transaction between (readers could see
+        # an empty list), and its DB-API cursor binds no positional parameters: not offered.
+        raise WolkvoxConfigError(
+            f"build_ineffective_numbers does not support {flavor.title}: it replaces the list in one "
+            "transaction, which a DB-API connection there does not have"
+        )
     sql = ineffective_statements(
         flavor,
         source_table=source_table,

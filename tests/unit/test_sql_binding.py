@@ -194,3 +194,28 @@ def test_bigquery_needs_a_hook_with_a_client() -> None:
             window_end=END,
             rows=[],
         )
+
+
+def test_bigquery_density_history_is_written_and_read_as_query_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sizer's history beside the ledger: through the client too, never the DB-API cursor."""
+    monkeypatch.setitem(sys.modules, "google.cloud.bigquery", bigquery_module())
+    client = BigQueryClient()
+    key = ("wolkvox_default", "campaign_8", "campaign_id=12")
+    store = SqlHistoryStore(BigQueryLikeHook(client), "ds.wolkvox_density", key)
+    assert store.read() is None  # no row yet
+    store.write('{"hours": []}')
+    kinds = [sql.split(" ")[0] for sql, _, _ in client.jobs]
+    assert kinds == ["SELECT", "CREATE", "DELETE", "INSERT"]
+    for sql, _, _ in client.jobs:
+        parse(BIGQUERY, sql)
+    _, values, types = client.jobs[-1]
+    assert values[:4] == [*key, '{"hours": []}']
+    assert types == ["STRING", "STRING", "STRING", "STRING", "TIMESTAMP"]
+
+
+def test_ineffective_numbers_refuse_bigquery_before_any_statement(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One transaction replaces the list; BigQuery offers none through a hook: said, not half done."""
+    client = BigQueryClient()
+    with pytest.raises(WolkvoxConfigError, match="Google BigQuery"):
+        build_ineffective_numbers(BigQueryLikeHook(client), since=START, min_dials=3, min_machine_share=0.8)
+    assert client.jobs == []
