@@ -1,6 +1,6 @@
 """The Wolkvox view as a person sees it: Airflow 3's UI in headless Chromium, after known loads.
 
-Loads three known windows with real dag.test() runs (emulator -> SQLite) into a fresh
+Loads four known windows with real dag.test() runs (emulator -> SQLite) into a fresh
 deployment's metadata DB, starts ``airflow api-server`` on it, opens the Wolkvox entry of
 the UI and checks the calls made today and the month's calendar (loaded, empty and
 missing hours), then reads the quota with the page's button. The screenshot goes to
@@ -69,7 +69,7 @@ def test_wolkvox_view_shows_todays_calls_and_the_months_windows(
     ui.migrate(env)
     load_known_windows(home, env)
     calls = emulator.stats()["requests"]
-    assert calls >= 4 + 1 + 6  # 4 hourly windows, at least one for the day, 6 hourly windows
+    assert calls >= 4 + 1 + 6 + 4  # 4 hourly windows, at least one for the day, 6, and cdr_1's 4
 
     wait = WebDriverWait(browser, ui.WAIT)
     with ui.running_api_server(home, port, env) as base_url:
@@ -90,6 +90,10 @@ def test_wolkvox_view_shows_todays_calls_and_the_months_windows(
         idle = calendar(browser, "wolkvox_default/campaign_8/0")
         assert idle["counts"] == "(0 loaded, 6 empty, 714 missing hours)"
         assert [h for h, state in idle["2026-11-27"].items() if state == "empty"] == list(range(10, 16))
+        # A report without parameters has its own calendar (and its calls are in today's above).
+        detail = calendar(browser, "wolkvox_default/cdr_1/-")
+        assert detail["counts"] == "(4 loaded, 0 empty, 716 missing hours)"
+        assert [h for h, state in detail["2026-11-27"].items() if state == "loaded"] == list(range(13, 17))
         browser.switch_to.default_content()
         ui._screenshot(browser, "wolkvox-view.png")
 

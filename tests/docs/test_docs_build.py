@@ -9,6 +9,7 @@ table is the one the code generates.
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import subprocess
 import sys
@@ -68,6 +69,29 @@ def test_reference_renders_the_docstrings(html: Path) -> None:
     hooks = (html / "reference" / "hooks.html").read_text(encoding="utf-8")
     assert "get_machine_codes" in hooks
     assert "max_retry_seconds" in hooks
+
+
+@pytest.mark.parametrize("given_home", [True, False], ids=["home given", "no home"])
+def test_the_docs_configuration_leaves_no_folder_behind(tmp_path: Path, given_home: bool) -> None:
+    """Every docs build ran conf.py, which made an Airflow home in the temporary folder and never
+    removed it, even when one was given: one more folder per test run."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "AIRFLOW_HOME"}
+    if given_home:
+        env["AIRFLOW_HOME"] = str(tmp_path / "home")
+    script = "import os, runpy; runpy.run_path(os.environ['CONF']); print(os.environ['AIRFLOW_HOME'])"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**env, "TMPDIR": str(temp), "CONF": str(DOCS / "conf.py")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    used = done.stdout.strip()
+    assert used == str(tmp_path / "home") if given_home else used.startswith(str(temp))
+    assert list(temp.iterdir()) == []
 
 
 def test_every_module_has_a_reference_page() -> None:

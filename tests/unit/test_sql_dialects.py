@@ -20,6 +20,7 @@ import sqlglot
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 from sqlglot import exp
 
+from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, REPORTS, ReportSpec
 from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql import staged as staged_path
@@ -39,6 +40,7 @@ from airflow_provider_wolkvox.sql.flavors import (
     flavor_for,
     hook_flavor,
 )
+from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, LedgerEntry
 from airflow_provider_wolkvox.sql.multirow import values_sql
 from airflow_provider_wolkvox.sql.schema import column_type, columns, key_columns, statements, window_columns
 
@@ -278,6 +280,77 @@ def test_bigquery_load_failing_midway_never_touches_the_target(monkeypatch: pyte
     sent = [sql for sql, _, _ in client.jobs]
     assert not any(sql.startswith(("MERGE", "DELETE")) for sql in sent)
     assert sent[-1].startswith("DROP TABLE IF EXISTS `ds`.`machine_codes_wolkvox_stage_")
+
+
+def _bigquery_ledger_load(
+    loaded: int, rows: Any, monkeypatch: pytest.MonkeyPatch, **kwargs: Any
+) -> BigQueryClient:
+    """A load with the ledger on, into a target whose window already holds ``loaded`` rows."""
+    monkeypatch.setitem(sys.modules, "google.cloud.bigquery", bigquery_module())
+    client = BigQueryClient(existing_rows=loaded)
+    load_window(
+        BigQueryLikeHook(client),
+        table="ds.machine_codes",
+        campaign_id="42",
+        window_start=START,
+        window_end=END,
+        loaded_at=LOADED,
+        rows=rows,
+        ledger=LedgerEntry(wolkvox_conn_id="wolkvox_default", api_calls=2),
+        **kwargs,
+    )
+    return client
+
+
+def _ledger_row(client: BigQueryClient) -> dict[str, Any]:
+    [values] = [p for sql, p, _ in client.jobs if sql.startswith("INSERT INTO `ds`.`wolkvox_loads`")]
+    return dict(zip([name for name, *_ in LEDGER_COLUMNS], values, strict=True))
+
+
+def test_bigquery_writes_the_ledger_row_right_after_the_merge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No transaction to share: the row follows the MERGE, so a failed load never leaves one."""
+    client = _bigquery_ledger_load(7, make_rows(3), monkeypatch)
+    kinds = [type(parse(BIGQUERY, sql)).__name__ for sql, _, _ in client.jobs]
+    assert kinds[:3] == ["Create", "Create", "Create"]  # target, ledger (in the target's dataset), staging
+    assert "`ds`.`wolkvox_loads`" in client.jobs[1][0]
+    assert kinds[-4:] == ["Select", "Merge", "Insert", "Drop"]
+    row = _ledger_row(client)
+    assert (row["report_api"], row["campaign_id"], row["target_table"]) == (
+        "campaign_8",
+        "42",
+        "ds.machine_codes",
+    )
+    assert (row["rows_loaded"], row["rows_replaced"], row["api_calls"]) == (3, 7, 2)
+    assert row["wolkvox_conn_id"] == "wolkvox_default"
+
+
+def test_bigquery_empty_answer_over_loaded_rows_fails_before_the_merge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "google.cloud.bigquery", bigquery_module())
+    client = BigQueryClient(existing_rows=10)
+    with pytest.raises(WolkvoxEmptyAnswerError, match="10 rows are already loaded"):
+        load_window(
+            BigQueryLikeHook(client),
+            table="ds.machine_codes",
+            campaign_id="42",
+            window_start=START,
+            window_end=END,
+            loaded_at=LOADED,
+            rows=iter(()),
+        )
+    sent = [sql for sql, _, _ in client.jobs]
+    assert not any(sql.startswith(("MERGE", "DELETE", "INSERT INTO `ds`.`wolkvox_loads`")) for sql in sent)
+    assert sent[-1].startswith("DROP TABLE IF EXISTS `ds`.`machine_codes_wolkvox_stage_")
+
+
+def test_bigquery_allow_empty_clears_the_window_and_the_ledger_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = _bigquery_ledger_load(10, iter(()), monkeypatch, allow_empty=True)
+    assert any(sql.startswith("MERGE") for sql, _, _ in client.jobs)
+    row = _ledger_row(client)
+    assert (row["rows_loaded"], row["rows_replaced"]) == (0, 10)
 
 
 # --- Oracle: a look in the catalog, then a plain CREATE TABLE -----------------------------------
