@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pendulum import DateTime
 
     from airflow_provider_wolkvox.fetch import FetchSummary
+    from airflow_provider_wolkvox.reports import ReportSpec
     from airflow_provider_wolkvox.warehouse import WarehouseTable
 
 
@@ -38,6 +39,9 @@ class TaskFigures:
     warehouse: WarehouseTable | None = None
     """The table a SQL load wrote; None for XCom operators."""
     sql_conn_id: str | None = None
+    stored: ReportSpec | None = None
+    """The rows as staged and delivered: the report's spec with its request-window fields and any
+    field the API sent beyond the spec (schema on read), which the table has as columns too."""
 
     @property
     def campaign_id(self) -> str:

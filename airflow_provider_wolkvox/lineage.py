@@ -4,7 +4,8 @@ Called by the OpenLineage provider (``apache-airflow-providers-openlineage``, th
 ``openlineage`` extra) through the operators' ``get_openlineage_facets_on_complete``;
 without that provider nothing calls this module and nothing imports it. The input
 is the Wolkvox report, namespace ``wolkvox://<server>`` and name
-``<report>/campaign_id=<id>`` (the report's parameters as ``name=value`` parts); the output
+``<report>/<name>=<value>...`` (``campaign_8/campaign_id=1``, ``skill_1/skill_id=all``,
+``cdr_1``: the report's parameters as parts); the output
 is the warehouse table, named the way the SQL hook's own OpenLineage database info names
 it. No token is in either.
 """
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.reports import Field, ReportSpec
-from airflow_provider_wolkvox.stored import stored_spec
+from airflow_provider_wolkvox.stored import extra_fields, stored_spec
 
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.figures import TaskFigures
@@ -61,10 +62,12 @@ def operator_lineage(operator: WolkvoxWindowOperator) -> Any:
     figures, spec = operator.figures, operator.spec
     if figures is None:
         return None
+    # The rows as delivered: with any field the API sent beyond the spec, a column of the table too.
+    stored = figures.stored or stored_spec(spec)
     source = InputDataset(
         namespace=f"wolkvox://{figures.server}",
         name=report_name(figures.report, figures.params),
-        facets={"schema": _schema(spec.schema)},
+        facets={"schema": _schema((*spec.schema, *extra_fields(stored)))},
         inputFacets={
             "inputStatistics": input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
                 rowCount=figures.summary.rows
@@ -77,7 +80,7 @@ def operator_lineage(operator: WolkvoxWindowOperator) -> Any:
     table = OutputDataset(
         namespace=namespace,
         name=name,
-        facets={"schema": _schema((*window_fields(spec), *stored_spec(spec).schema, LOADED_AT))},
+        facets={"schema": _schema((*window_fields(spec), *stored.schema, LOADED_AT))},
         outputFacets={
             "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
                 rowCount=figures.rows_delivered

@@ -10,12 +10,14 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, NoReturn
 
 from benchmarks import api_calls, backfill, load, report, sizing_replay, startup
 from benchmarks.warehouse import Mariadb, psql
@@ -44,6 +46,11 @@ def child_env(work: Path) -> dict[str, str]:
     return env
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
+    """A SIGTERM (a CI timeout, ``kill``) unwinds like Ctrl-C, so the scratch databases are dropped."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (1-2): a smoke test, not figures")
@@ -60,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contenders", help="comma-separated subset of the load contenders (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (CSV, SQLite files)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     sizes = {name: load.SIZES[name] for name in args.sizes.split(",") if name}
     unknown = set(parts) - set(PARTS)

@@ -6,7 +6,9 @@ Build with ``make docs`` or ``sphinx-build -W --keep-going -b html docs docs/_bu
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -14,8 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# autodoc imports the provider, which imports Airflow: keep Airflow away from ~/airflow.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="wolkvox-docs-airflow-home-"))
+# autodoc imports the provider, which imports Airflow: keep Airflow away from ~/airflow, in a
+# folder made only when none is given (the tests give theirs) and removed when the build ends.
+if "AIRFLOW_HOME" not in os.environ:
+    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="wolkvox-docs-airflow-home-")
+    atexit.register(shutil.rmtree, os.environ["AIRFLOW_HOME"], ignore_errors=True)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 from airflow_provider_wolkvox import __version__  # noqa: E402

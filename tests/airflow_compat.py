@@ -142,10 +142,75 @@ def task_text(output: str) -> str:
     return _ANSI.sub("", output).replace("\n", "")
 
 
-def newest_release_only(what: str) -> Any:
-    """Skip on releases before 3.3 what has been made to work and tested on 3.3 only (the docs say so)."""
+def newest_release_only(what: str, page: str = "docs/compatibility.md") -> Any:
+    """Skip on releases before 3.3 what is tested on 3.3 only, naming the docs ``page`` that says so."""
     import pytest
 
     return pytest.mark.skipif(
-        airflow_version() < (3, 3), reason=f"{what} is tested on Airflow 3.3 only (docs/observability.md)"
+        airflow_version() < (3, 3), reason=f"{what} is tested on Airflow 3.3 only ({page})"
     )
+
+
+def write_dag_for_scheduler(dag: Any) -> None:
+    """Write ``dag`` to the metadata DB with the DAG processor's own function, unpaused.
+
+    What a deployment's DAG processor does before a scheduler can start a run: the DAG's
+    ``DagModel`` row and serialized version. 3.1 added ``parse_duration`` to
+    ``update_dag_parsing_results_in_db``; the rest of the call is the same on 3.0 to 3.3.
+    ``dag`` may be defined in a test module (no DagBag loaded it).
+    """
+    import inspect
+
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
+    from airflow.models.dag import DagModel
+    from airflow.serialization.serialized_objects import LazyDeserializedDAG
+    from airflow.utils.session import create_session
+    from sqlalchemy import update
+
+    DagBundlesManager().sync_bundles_to_db()
+    if dag.relative_fileloc is None:  # a DAG not loaded by a DagBag: set it as DagBag does for a
+        dag.relative_fileloc = dag.fileloc  # file outside the bundle (3.0 needs it, 3.1+ allow None)
+    parsed = LazyDeserializedDAG(data=dag_serialization().to_dict(dag))
+    extra: dict[str, Any] = {}
+    if "parse_duration" in inspect.signature(update_dag_parsing_results_in_db).parameters:
+        extra["parse_duration"] = None
+    with create_session() as session:
+        update_dag_parsing_results_in_db(
+            "dags-folder", None, [parsed], import_errors={}, warnings=set(), session=session, **extra
+        )
+        session.execute(update(DagModel).where(DagModel.dag_id == dag.dag_id).values(is_paused=False))
+
+
+def create_queued_run(dag_id: str, run_id: str, when: Any, session: Any) -> Any:
+    """A queued manual ``DagRun`` of ``dag_id`` (written by :func:`write_dag_for_scheduler`), with
+    its task instances, created as the API server does: from the scheduler's (serialized) DAG.
+
+    The serialized DAG is ``airflow.models.dag.DAG`` on 3.0 and a ``SerializedDAG`` from 3.1 on;
+    ``SerializedDagModel.get_dag`` returns the right one and ``create_dagrun`` takes the same
+    arguments on each.
+    """
+    from airflow.models.serialized_dag import SerializedDagModel
+    from airflow.utils.state import DagRunState
+    from airflow.utils.types import DagRunTriggeredByType, DagRunType
+
+    dag = SerializedDagModel.get_dag(dag_id, session=session)
+    assert dag is not None, f"{dag_id} is not in the serialized_dag table"
+    return dag.create_dagrun(
+        run_id=run_id,
+        logical_date=when,
+        data_interval=(when, when),
+        run_after=when,
+        run_type=DagRunType.MANUAL,
+        triggered_by=DagRunTriggeredByType.TEST,
+        state=DagRunState.QUEUED,
+        session=session,
+    )
+
+
+def scheduler_job_runner() -> Any:
+    """A ``SchedulerJobRunner`` that is never started: tests call its loop's steps one by one."""
+    from airflow.jobs.job import Job
+    from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
+
+    return SchedulerJobRunner(job=Job())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -57,7 +58,35 @@ def pg_dsn() -> str:
     require_server("PostgreSQL", postgres_available())
     for prefix in ("wolkvox_it_", "wolkvox_unit_"):
         leftovers.sweep_databases(PG_DSN, prefix)
+    leftovers.sweep_schemas(PG_DSN, SCHEMA_PREFIX)
     return PG_DSN
+
+
+SCHEMA_PREFIX = "t_"
+
+
+@contextlib.contextmanager
+def pg_schema(dsn: str, name: str) -> Iterator[str]:
+    """A PostgreSQL schema of its own in ``dsn``'s database, marked with this run as its owner (so
+    the next run drops it if this one is killed), dropped with everything in it afterwards."""
+    import psycopg
+
+    if not name.startswith(SCHEMA_PREFIX):
+        raise ValueError(f"test schemas are named {SCHEMA_PREFIX}*, so a killed run's are swept: {name}")
+
+    def drop() -> None:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")  # type: ignore[arg-type]
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")  # type: ignore[arg-type]
+        conn.execute(leftovers.mark_database_sql(name, "SCHEMA"))  # type: ignore[arg-type]
+    at_exit = leftovers.at_exit(drop)
+    try:
+        yield name
+    finally:
+        drop()
+        leftovers.done(at_exit)
 
 
 MARIADB = {
@@ -92,18 +121,30 @@ def mariadb_available() -> str | None:
 def mariadb_server() -> dict[str, Any]:
     """Connection settings of a reachable MariaDB; skips (or fails when CI=true) otherwise."""
     require_server("MariaDB", mariadb_available())
+    admin = mariadb_connect()
+    try:
+        leftovers.sweep_mariadb_databases(admin, "wolkvox_")
+    finally:
+        admin.close()
     return MARIADB
+
+
+def create_mariadb_database(name: str) -> str:
+    """Create the MariaDB database ``name``, marked with this run as its owner (its ``COMMENT``),
+    so that the next run drops it if this one is killed."""
+    admin = mariadb_connect()
+    try:
+        owner = leftovers.COMMENT_PREFIX + leftovers.OWNER
+        admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COMMENT '{owner}'")
+    finally:
+        admin.close()
+    return name
 
 
 @pytest.fixture
 def mariadb_database(mariadb_server: dict[str, Any]) -> Iterator[str]:
     """A database of its own (uuid name), dropped with everything in it afterwards."""
-    name = f"wolkvox_{uuid.uuid4().hex[:12]}"
-    admin = mariadb_connect()
-    try:
-        admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    finally:
-        admin.close()
+    name = create_mariadb_database(f"wolkvox_{uuid.uuid4().hex[:12]}")
     yield name
     admin = mariadb_connect()
     try:

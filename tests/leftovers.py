@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 OWNER_VARIABLE = "WOLKVOX_TEST_OWNER"
 """Environment variable every background process of a run inherits: its owner mark."""
@@ -115,9 +116,39 @@ def sweep_databases(admin_dsn: str, prefix: str) -> list[str]:
     return dropped
 
 
-def mark_database_sql(name: str) -> str:
-    """``COMMENT ON DATABASE`` marking ``name`` (a validated identifier) as this run's."""
-    return f"COMMENT ON DATABASE \"{name}\" IS '{COMMENT_PREFIX}{OWNER}'"
+def mark_database_sql(name: str, kind: str = "DATABASE") -> str:
+    """``COMMENT ON DATABASE`` (or ``SCHEMA``) marking ``name`` (a validated identifier) as this run's."""
+    return f"COMMENT ON {kind} \"{name}\" IS '{COMMENT_PREFIX}{OWNER}'"
+
+
+def sweep_schemas(dsn: str, prefix: str) -> list[str]:
+    """Drop the PostgreSQL schemas named ``prefix*`` of ``dsn``'s database whose comment names a run
+    that is gone (tests make their tables in a schema of their own in a shared database)."""
+    import psycopg
+
+    query = "SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname LIKE %s"
+    dropped = []
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
+        for name, comment in conn.execute(query, (prefix.replace("_", r"\_") + "%",)).fetchall():
+            if comment and comment.startswith(COMMENT_PREFIX) and owner_gone(comment[len(COMMENT_PREFIX) :]):
+                conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')  # type: ignore[arg-type]
+                dropped.append(name)
+    return dropped
+
+
+def sweep_mariadb_databases(connection: Any, prefix: str) -> list[str]:
+    """Drop the MariaDB databases named ``prefix*`` whose comment names a run that is gone."""
+    cursor = connection.cursor()
+    cursor.execute(
+        "SELECT schema_name, schema_comment FROM information_schema.schemata WHERE schema_name LIKE %s",
+        (prefix.replace("_", r"\_") + "%",),
+    )
+    dropped = []
+    for name, comment in cursor.fetchall():
+        if comment and comment.startswith(COMMENT_PREFIX) and owner_gone(comment[len(COMMENT_PREFIX) :]):
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            dropped.append(name)
+    return dropped
 
 
 _AT_EXIT: list[Callable[[], None]] = []

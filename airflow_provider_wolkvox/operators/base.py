@@ -218,6 +218,7 @@ class WolkvoxWindowOperator(BaseOperator):
                     summary=summary,
                     rows_delivered=self.delivered_rows(fetched, result),
                     deliver_seconds=time.monotonic() - started,
+                    stored=staging.stored_spec,
                     **self.destination(),
                 )
             if store is not None and history is not None:

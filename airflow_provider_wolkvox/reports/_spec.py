@@ -148,7 +148,8 @@ class ReportSpec:
     :param schema: the report's fields, in column order.
     :param key: the natural key of a row within one (parameters, window) (field names).
     :param combine: ``sum``, ``shares``, ``per_request`` or ``detail`` (see the module).
-    :param default_table: the warehouse table a load goes to unless told otherwise.
+    :param default_table: the warehouse table a load goes to unless told otherwise
+        (``wolkvox_<api>`` when not given).
     :param key_note: why this key, and what happens when it repeats (for the docs).
     :param family: cdr, agent, skill, campaign, chat, diagram, act, quality, speech or wizard.
     :param params: request parameters besides ``api``, ``date_ini`` and ``date_end``.
@@ -165,7 +166,7 @@ class ReportSpec:
     schema: tuple[Field, ...]
     key: tuple[str, ...]
     combine: Combine
-    default_table: str
+    default_table: str = ""
     key_note: str = ""
     row_type: type[Row] | None = field(default=None, compare=False)
     """A NamedTuple class for the rows (campaign_8), or None for plain tuples."""
@@ -178,6 +179,8 @@ class ReportSpec:
     note: str = ""
 
     def __post_init__(self) -> None:
+        if not self.default_table:
+            object.__setattr__(self, "default_table", f"wolkvox_{self.api}")
         names = self.fields
         if len(set(names)) != len(names) or not set(self.key) <= set(names) or not self.key:
             raise ValueError(f"{self.api}: field names must be unique and the key made of them")

@@ -36,7 +36,6 @@ ACT_3 = ReportSpec(
     combine=DETAIL,
     date_field="date",
     fields_complete=False,
-    default_table="wolkvox_act_3",
     key_note=ROW_NUMBER_NOTE + "; a call may carry two codes",
     note="cod_act is in the page's URL but not in its request table: this provider requires it",
 )
@@ -54,7 +53,6 @@ ACT_5 = ReportSpec(
     key=("cod_act",),
     combine=PER_REQUEST,
     fields_complete=False,
-    default_table="wolkvox_act_5",
     key_note="the field list is cut off (a percentage likely follows, as in diagram_14), so it "
     "cannot be proven additive: rows are kept per request window",
 )

@@ -63,7 +63,6 @@ AGENT_1 = ReportSpec(
     key=("agent_id",),
     combine=PER_REQUEST,
     fields_complete=False,
-    default_table="wolkvox_agent_1",
     key_note=_PER_REQUEST_NOTE,
 )
 
@@ -85,7 +84,6 @@ AGENT_2 = ReportSpec(
     combine=DETAIL,
     date_field="date_ini",
     fields_complete=False,
-    default_table="wolkvox_agent_2",
     key_note=ROW_NUMBER_NOTE,
 )
 
@@ -103,7 +101,6 @@ AGENT_3 = ReportSpec(
     ),
     key=("agent_id", "aux_state"),
     combine=SUM,
-    default_table="wolkvox_agent_3",
 )
 
 AGENT_4 = ReportSpec(
@@ -115,7 +112,6 @@ AGENT_4 = ReportSpec(
     key=("agent_id",),
     combine=PER_REQUEST,
     fields_complete=False,
-    default_table="wolkvox_agent_4",
     key_note=_PER_REQUEST_NOTE,
     note="titled 'per campaign', but no campaign parameter is documented",
 )
@@ -129,7 +125,6 @@ AGENT_5 = ReportSpec(
     key=("agent_id", "hour"),
     combine=PER_REQUEST,
     fields_complete=False,
-    default_table="wolkvox_agent_5",
     key_note=_PER_REQUEST_NOTE + "; the hour is of the day, so a window of several days folds them together",
     note="api name inferred: the URL line of the stored page is empty",
 )
@@ -143,7 +138,6 @@ AGENT_6 = ReportSpec(
     key=("hour",),
     combine=PER_REQUEST,
     fields_complete=False,
-    default_table="wolkvox_agent_6",
     key_note=_PER_REQUEST_NOTE,
     note="the UI article shows the time columns as hh:mm:ss: the duration type reads both",
 )
@@ -166,7 +160,6 @@ AGENT_7 = ReportSpec(
     key=("agent_id", "login"),
     combine=DETAIL,
     date_field="login",
-    default_table="wolkvox_agent_7",
     key_note="an agent logs in once at a time",
 )
 
@@ -187,7 +180,6 @@ AGENT_8_1 = ReportSpec(
     key=("agent_id", "date", "hour"),
     combine=PER_REQUEST,
     fields_complete=False,
-    default_table="wolkvox_agent_8_1",
     key_note=_PER_REQUEST_NOTE,
 )
 
@@ -200,7 +192,6 @@ AGENT_12 = ReportSpec(
     key=("agent_id",),
     combine=PER_REQUEST,
     fields_complete=False,
-    default_table="wolkvox_agent_12",
     key_note="the field list is cut off in the vendor's pages, so its other fields cannot be "
     "proven additive: rows are kept per request window",
 )
@@ -221,7 +212,6 @@ AGENT_13 = ReportSpec(
     combine=DETAIL,
     date_field="date",
     fields_complete=False,
-    default_table="wolkvox_agent_13",
     key_note=ROW_NUMBER_NOTE + "; a call may be transferred several times",
 )
 
@@ -234,7 +224,6 @@ AGENT_13_1 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=DETAIL,
     fields_complete=False,
-    default_table="wolkvox_agent_13_1",
     key_note=ROW_NUMBER_NOTE,
     note="the vendor's field list is cut off after the envelope: every field is kept as text by "
     "schema on read, and rows belong to the request window they were asked for",
@@ -257,7 +246,6 @@ AGENT_14 = ReportSpec(
     combine=DETAIL,
     date_field="date_ini",
     fields_complete=False,
-    default_table="wolkvox_agent_14",
     key_note=ROW_NUMBER_NOTE,
 )
 

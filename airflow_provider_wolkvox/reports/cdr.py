@@ -47,7 +47,6 @@ CDR_1 = ReportSpec(
     combine=DETAIL,
     date_field="date",
     fields_complete=False,
-    default_table="wolkvox_cdr_1",
     key_note=ROW_NUMBER_NOTE + "; the call id the vendor promises lies past the cut-off field list",
 )
 
@@ -63,7 +62,6 @@ CDR_2 = ReportSpec(
     ),
     key=("agent_name",),
     combine=SUM,
-    default_table="wolkvox_cdr_2",
     key_note="the report names agents only by name",
 )
 
@@ -87,7 +85,6 @@ CDR_3 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=DETAIL,
     date_field="date",
-    default_table="wolkvox_cdr_3",
     key_note=ROW_NUMBER_NOTE + "; conn_id is not documented as unique per message",
 )
 
@@ -106,7 +103,6 @@ CDR_4 = ReportSpec(
     key=("interval_band",),
     combine=SHARES,
     shares=Shares(count="calls", percent="percentage"),
-    default_table="wolkvox_cdr_4",
     key_note="the API's INTERVAL is an SQL word; its band boundaries differ between the API page "
     "(61-121 sec) and the UI article (61-120 sec)",
 )
@@ -128,7 +124,6 @@ CDR_9 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=DETAIL,
     date_field="date",
-    default_table="wolkvox_cdr_9",
     key_note=ROW_NUMBER_NOTE,
     note="the page lists code, error and msg among the fields: they are the answer's envelope",
 )
@@ -147,7 +142,6 @@ CDR_10 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=DETAIL,
     fields_complete=False,
-    default_table="wolkvox_cdr_10",
     key_note=ROW_NUMBER_NOTE,
     note="page titled '11.'; its field list is cut off before any date, so rows belong to the "
     "request window they were asked for",

@@ -64,7 +64,6 @@ CHAT_1 = ReportSpec(
     combine=DETAIL,
     date_field="date",
     fields_complete=False,
-    default_table="wolkvox_chat_1",
     key_note="one row per chat, and a chat's id names one chat; a repeated id fails the load",
 )
 
@@ -90,7 +89,6 @@ CHAT_2 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=DETAIL,
     date_field="date",
-    default_table="wolkvox_chat_2",
     key_note=ROW_NUMBER_NOTE,
 )
 
@@ -116,7 +114,6 @@ CHAT_4 = ReportSpec(
     combine=DETAIL,
     date_field="date_creation",
     fields_complete=False,
-    default_table="wolkvox_chat_4",
     key_note=ROW_NUMBER_NOTE + "; a case may have several interactions",
 )
 
@@ -132,7 +129,6 @@ CHAT_5 = ReportSpec(
     ),
     key=("agent_name",),
     combine=PER_REQUEST,
-    default_table="wolkvox_chat_5",
     key_note="whether close_time is a total or an average is not documented, so it is not summed: "
     "rows are kept per request window",
 )
@@ -161,7 +157,6 @@ CHAT_8 = ReportSpec(
     combine=DETAIL,
     date_field="start_date",
     fields_complete=False,
-    default_table="wolkvox_chat_8",
     key_note=ROW_NUMBER_NOTE,
 )
 
@@ -183,7 +178,6 @@ CHAT_10 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=DETAIL,
     date_field="date",
-    default_table="wolkvox_chat_10",
     key_note=ROW_NUMBER_NOTE,
     note="the report does not expose the cost of use",
 )
@@ -207,7 +201,6 @@ CHAT_11 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=DETAIL,
     date_field="date",
-    default_table="wolkvox_chat_11",
     key_note=ROW_NUMBER_NOTE + "; a chat may be transferred several times",
 )
 
@@ -233,7 +226,6 @@ CHAT_12 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=DETAIL,
     date_field="date",
-    default_table="wolkvox_chat_12",
     key_note=ROW_NUMBER_NOTE,
 )
 
@@ -245,7 +237,6 @@ CHAT_13 = ReportSpec(
     schema=(_CHANNEL, fld("interaction", INTEGER, "chats closed in the channel")),
     key=("channel",),
     combine=SUM,
-    default_table="wolkvox_chat_13",
 )
 
 CHAT_14 = ReportSpec(
@@ -270,7 +261,6 @@ CHAT_14 = ReportSpec(
     combine=DETAIL,
     date_field="date",
     fields_complete=False,
-    default_table="wolkvox_chat_14",
     key_note=ROW_NUMBER_NOTE,
 )
 
@@ -290,7 +280,6 @@ CHAT_15 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=PER_REQUEST,
     fields_complete=False,
-    default_table="wolkvox_chat_15",
     key_note="two vendor pages give chat_15 two meanings, so nothing is summed and rows are "
     "numbered and kept per request window",
     note="the vendor documents chat_15 twice: '15. WhatsApp Click Summary' (the fields here) and "

@@ -55,7 +55,6 @@ DIAGRAM_1 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=DETAIL,
     date_field="date",
-    default_table="wolkvox_diagram_1",
     key_note=ROW_NUMBER_NOTE + "; a call may pass several menus",
 )
 
@@ -67,7 +66,6 @@ DIAGRAM_1_1 = ReportSpec(
     schema=(fld("day", DATE, "the day of the operation"), *_IVR_COUNTS),
     key=("day",),
     combine=SUM,
-    default_table="wolkvox_diagram_1_1",
     key_note="calls and minutes of a day split across request windows add up",
 )
 
@@ -79,7 +77,6 @@ DIAGRAM_1_2 = ReportSpec(
     schema=(fld("date", TEXT, "day and hour, as sent (YYYY-MM-DD-HH or YYYYMMDDHH)"), *_IVR_COUNTS),
     key=("date",),
     combine=SUM,
-    default_table="wolkvox_diagram_1_2",
     key_note="the hour's text is kept as sent (two formats are documented); calls and minutes of "
     "an hour split across request windows add up",
 )
@@ -102,7 +99,6 @@ DIAGRAM_3 = ReportSpec(
     combine=DETAIL,
     date_field="date_inbound_call",
     fields_complete=False,
-    default_table="wolkvox_diagram_3",
     key_note=ROW_NUMBER_NOTE,
 )
 
@@ -127,7 +123,6 @@ DIAGRAM_4 = ReportSpec(
     combine=DETAIL,
     date_field="date",
     fields_complete=False,
-    default_table="wolkvox_diagram_4",
     key_note=ROW_NUMBER_NOTE,
     note="one column per question (q1, q2, ...) follows: kept as text by schema on read",
 )
@@ -141,7 +136,6 @@ DIAGRAM_5 = ReportSpec(
     key=("agent_id",),
     combine=PER_REQUEST,
     fields_complete=False,
-    default_table="wolkvox_diagram_5",
     key_note="survey averages do not add up over windows: rows are kept per request window",
 )
 
@@ -167,7 +161,6 @@ DIAGRAM_9 = ReportSpec(
     combine=DETAIL,
     date_field="date",
     fields_complete=False,
-    default_table="wolkvox_diagram_9",
     key_note=ROW_NUMBER_NOTE,
 )
 
@@ -191,7 +184,6 @@ DIAGRAM_11 = ReportSpec(
     combine=DETAIL,
     date_field="end_date_rp",
     fields_complete=False,
-    default_table="wolkvox_diagram_11",
     key_note=ROW_NUMBER_NOTE,
 )
 
@@ -215,7 +207,6 @@ DIAGRAM_13 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=DETAIL,
     date_field="date",
-    default_table="wolkvox_diagram_13",
     key_note=ROW_NUMBER_NOTE,
 )
 
@@ -233,7 +224,6 @@ DIAGRAM_14 = ReportSpec(
     key=("cod_act",),
     combine=SHARES,
     shares=Shares(count="count", percent="percent"),
-    default_table="wolkvox_diagram_14",
 )
 
 REPORTS = (

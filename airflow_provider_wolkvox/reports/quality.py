@@ -41,7 +41,6 @@ QUALITY_2 = ReportSpec(
     combine=DETAIL,
     date_field="date",
     fields_complete=False,
-    default_table="wolkvox_quality_2",
     key_note=ROW_NUMBER_NOTE + "; a call may be evaluated more than once",
 )
 
@@ -63,7 +62,6 @@ QUALITY_3 = ReportSpec(
     combine=DETAIL,
     date_field="date",
     fields_complete=False,
-    default_table="wolkvox_quality_3",
     key_note=ROW_NUMBER_NOTE,
 )
 
@@ -82,7 +80,6 @@ QUALITY_4 = ReportSpec(
     ),
     key=("survey", "category", "attribute"),
     combine=PER_REQUEST,
-    default_table="wolkvox_quality_4",
     key_note="how percent follows from yes and no is not documented, so it is not recomputed: rows "
     "are kept per request window",
 )
@@ -101,7 +98,6 @@ QUALITY_5 = ReportSpec(
     ),
     key=("quality_analyst",),
     combine=PER_REQUEST,
-    default_table="wolkvox_quality_5",
     key_note="averages do not add up over windows: rows are kept per request window",
 )
 

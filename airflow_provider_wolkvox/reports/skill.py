@@ -51,7 +51,6 @@ def _aggregate(
         key=key,
         combine=PER_REQUEST,
         fields_complete=False,
-        default_table=f"wolkvox_{api}",
         key_note=_NOTE,
     )
 
@@ -66,7 +65,6 @@ SKILL_1 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=PER_REQUEST,
     fields_complete=False,
-    default_table="wolkvox_skill_1",
     key_note=_NOTE + "; no field is documented, so rows are numbered",
     note="the response table is missing from the stored page: every field is kept as text by schema on read",
 )
@@ -89,7 +87,6 @@ SKILL_2 = ReportSpec(
     combine=DETAIL,
     date_field="date",
     fields_complete=False,
-    default_table="wolkvox_skill_2",
     key_note="one row per call, and a call's id names one call; a repeated id fails the load",
 )
 
@@ -188,7 +185,6 @@ SKILL_10 = ReportSpec(
     key=(ROW_NUMBER,),
     combine=DETAIL,
     fields_complete=False,
-    default_table="wolkvox_skill_10",
     key_note=ROW_NUMBER_NOTE,
     note="Spanish page only, without field names: every field is kept as text by schema on read, "
     "and rows belong to the request window they were asked for",

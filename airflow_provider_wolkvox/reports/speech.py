@@ -37,7 +37,6 @@ SPEECH_1 = ReportSpec(
     combine=DETAIL,
     date_field="date",
     fields_complete=False,
-    default_table="wolkvox_speech_1",
     key_note="one row per call, and a call's id names one call; a repeated id fails the load",
     note="category columns (category01, ...) follow: kept as text by schema on read",
 )
@@ -59,7 +58,6 @@ SPEECH_5 = ReportSpec(
     key=("id_text",),
     combine=DETAIL,
     date_field="date",
-    default_table="wolkvox_speech_5",
     key_note="every analysed text has its own id",
     note="the page says the token goes 'in authorization as API KEY'; this provider sends the "
     "usual wolkvox-token header",

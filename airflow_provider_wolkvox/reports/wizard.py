@@ -25,7 +25,6 @@ def _wizard(api: str, title: str, grain: str) -> ReportSpec:
         key=(ROW_NUMBER,),
         combine=DETAIL,
         fields_complete=False,
-        default_table=f"wolkvox_{api}",
         key_note=ROW_NUMBER_NOTE,
     )
 

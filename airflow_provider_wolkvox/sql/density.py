@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, Quote, flavor_for, hook_flavor
+from airflow_provider_wolkvox.sql.flavors import (
+    GENERIC,
+    Flavor,
+    Quote,
+    bind_placeholder,
+    flavor_for,
+    hook_flavor,
+    marks,
+)
 from airflow_provider_wolkvox.sql.schema import create_head, exists_look, table_parts
 from airflow_provider_wolkvox.sql.transaction import rollback, transaction
 
@@ -61,16 +69,16 @@ def density_statements(
     lines = [f"    {q(name)} {types.get(name, flavor.text_type)} NOT NULL" for name, _ in DENSITY_COLUMNS]
     lines.append(f"    {flavor.key_clause.format(', '.join(q(k) for k in key))}")
     create = f"{create_head(flavor, qualified)} (\n" + ",\n".join(lines) + f"\n){flavor.table_options}"
-    where = " AND ".join(f"{q(k)} = {placeholder}" for k in key)
+    where = " AND ".join(f"{q(k)} = {m}" for k, m in zip(key, marks(placeholder, len(key)), strict=True))
     names = ", ".join(q(name) for name, _ in DENSITY_COLUMNS)
-    marks = ", ".join([placeholder] * len(DENSITY_COLUMNS))
+    values = ", ".join(marks(placeholder, len(DENSITY_COLUMNS)))
     return DensitySql(
         table=qualified,
         create=create,
         exists=exists_look(flavor, parts),
         select=f"SELECT {q('history')} FROM {qualified} WHERE {where}",
         delete=f"DELETE FROM {qualified} WHERE {where}",
-        insert=f"INSERT INTO {qualified} ({names}) VALUES ({marks})",
+        insert=f"INSERT INTO {qualified} ({names}) VALUES ({values})",
     )
 
 
@@ -91,13 +99,32 @@ class SqlHistoryStore:
         self.db_hook, self.key, self.create_table = db_hook, key, create_table
         self.flavor = hook_flavor(db_hook)
         quote = hook_quote(db_hook) if self.flavor is GENERIC else self.flavor.quote
-        self.sql = density_statements(self.flavor, table, db_hook.placeholder, quote)
+        self.sql = density_statements(self.flavor, table, bind_placeholder(db_hook, self.flavor), quote)
 
     def describe(self) -> str:
         return f"table {self.sql.table}"
 
+    def _jobs(self) -> Any:
+        """BigQuery: query jobs of the hook's client (its DB-API cursor runs legacy SQL and binds
+        no positional parameters); None for every other warehouse."""
+        if self.flavor.replace != "staging_merge":
+            return None
+        from airflow_provider_wolkvox.sql.bigquery import JobCursor, client_of
+
+        return JobCursor(client_of(self.db_hook))
+
     def read(self) -> str | None:
         """The stored history, or None when there is none (no row, or no table yet)."""
+        jobs = self._jobs()
+        if jobs is not None:
+            try:
+                by_key = jobs.typed([self.flavor.text_type] * len(self.key))
+                by_key.execute(self.sql.select, self.key)
+                found = by_key.fetchone()
+            except Exception as err:  # most likely no table yet: the first run creates it
+                log.info("no density history in %s (%s)", self.sql.table, str(err).splitlines()[0])
+                return None
+            return None if found is None else str(found[0])
         with closing(self.db_hook.get_conn()) as conn:
             cursor = conn.cursor()
             try:
@@ -116,6 +143,17 @@ class SqlHistoryStore:
         """Replace the key's row with ``text`` in one transaction (the table created first when
         ``create_table``; on its own where DDL commits)."""
         now = datetime.now(timezone.utc).replace(microsecond=0)
+        jobs = self._jobs()
+        if jobs is not None:
+            # BigQuery has no transaction here: a failure between DELETE and INSERT leaves no row,
+            # which plans the next run as a first one (the history is a plan, never data).
+            if self.create_table:
+                jobs.execute(self.sql.create)
+            text_type = self.flavor.text_type
+            jobs.typed([text_type] * len(self.key)).execute(self.sql.delete, self.key)
+            row_types = [*[text_type] * len(self.key), self.flavor.free_text_type, self.flavor.time_type]
+            jobs.typed(row_types).execute(self.sql.insert, (*self.key, text, self.flavor.time_value(now)))
+            return
         with closing(self.db_hook.get_conn()) as conn:
             if self.create_table and self.flavor.ddl_commits:
                 with transaction(self.db_hook, conn), closing(conn.cursor()) as cursor:

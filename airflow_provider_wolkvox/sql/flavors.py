@@ -18,7 +18,13 @@ Why the types differ:
 - ``CREATE TABLE IF NOT EXISTS`` is missing in T-SQL (``IF OBJECT_ID(...) IS NULL``) and in
   Oracle before 23ai (a look in the catalog first);
 - BigQuery runs no multi-statement transaction through DB-API: its rows go to a staging table
-  and one ``MERGE`` replaces the window (one DML statement is atomic there).
+  and one ``MERGE`` replaces the window (one DML statement is atomic there);
+- parameter marks: common-sql hooks say theirs in ``DbApiHook.placeholder``, but two drivers take
+  something else and their hooks do not say so: ``OracleHook`` keeps common-sql's ``%s`` while
+  python-oracledb binds ``:1, :2, ...`` (a connection's ``placeholder`` extra may only be ``%s``
+  or ``?``), and BigQuery takes ``?`` only as a typed query parameter of a job run through the
+  client, never through ``BigQueryHook``'s DB-API cursor. Such a flavor names its marks itself
+  (``placeholder``); the others take the hook's.
 """
 
 from __future__ import annotations
@@ -34,6 +40,20 @@ if TYPE_CHECKING:
 Quote = Callable[[str], str]
 Create = Literal["if_not_exists", "if_object_id", "catalog"]
 Replace = Literal["transaction", "staging_merge"]
+
+NUMBERED = ":n"
+"""A flavor's ``placeholder`` meaning ``:1, :2, ...``: one number for each mark, counted from 1 in
+every statement. python-oracledb binds a sequence by position to every occurrence of a mark in a
+SQL statement (only PL/SQL binds a repeated name once), so numbering each occurrence makes the
+number of marks the number of values, as with ``?`` and ``%s``."""
+
+
+def marks(placeholder: str, count: int, start: int = 1) -> list[str]:
+    """``count`` parameter marks: ``placeholder`` each time, or for :data:`NUMBERED` ``:start``,
+    ``:start+1``, ... (a statement with marks in several places numbers them on from ``start``)."""
+    if placeholder == NUMBERED:
+        return [f":{number}" for number in range(start, start + count)]
+    return [placeholder] * count
 
 
 def double_quote(word: str) -> str:
@@ -120,6 +140,9 @@ class Flavor:
     """common-sql dialect names and Airflow connection types that pick this flavor."""
     sqlglot_dialect: str = ""
     """The dialect the unit tests parse this flavor's statements in ("" for none)."""
+    placeholder: str = ""
+    """The parameter mark the flavor's driver takes whatever the hook says (:data:`NUMBERED` for
+    ``:1, :2, ...``); "" takes the hook's ``placeholder``."""
 
     @property
     def free_text_type(self) -> str:
@@ -157,8 +180,8 @@ SQLITE = Flavor(
 MYSQL = Flavor(
     "mysql",
     "MySQL / MariaDB",
-    # utf8mb4 takes up to 4 bytes a character: the widest key (campaign_9's: three texts, three
-    # DATETIMEs) fits InnoDB's 3,072 bytes; a longer value fails the load (strict mode), never cut.
+    # utf8mb4 takes up to 4 bytes a character: the widest key of any stored report (a unit test sums
+    # them) fits InnoDB's 3,072 bytes; a longer value fails the load (strict mode), never cut.
     "VARCHAR(191)",
     "DATETIME",
     "INTEGER",
@@ -178,8 +201,8 @@ MYSQL = Flavor(
 MSSQL = Flavor(
     "mssql",
     "Microsoft SQL Server",
-    # NVARCHAR takes 2 bytes a character: the widest key (three texts, three DATETIME2(0)) fits
-    # the 900-byte clustered key.
+    # NVARCHAR takes 2 bytes a character: the widest key of any stored report (a unit test sums
+    # them) fits the 900-byte clustered key.
     "NVARCHAR(128)",
     "DATETIME2(0)",
     "INT",
@@ -219,6 +242,8 @@ BIGQUERY = Flavor(
     key_clause="PRIMARY KEY ({}) NOT ENFORCED",
     ddl_commits=True,
     replace="staging_merge",
+    # Positional query parameters of a GoogleSQL job run through the client (sql/bigquery.py).
+    placeholder="?",
     dialects=("bigquery", "gcpbigquery", "google_cloud_platform"),
     sqlglot_dialect="bigquery",
 )
@@ -251,6 +276,7 @@ ORACLE = Flavor(
     add_column="ALTER TABLE {table} ADD ({column})",
     exists_sql="SELECT COUNT(*) FROM all_tables WHERE owner = {schema} AND table_name = {name}",
     ddl_commits=True,
+    placeholder=NUMBERED,
     dialects=("oracle",),
     sqlglot_dialect="oracle",
 )
@@ -285,3 +311,9 @@ def hook_flavor(db_hook: DbApiHook) -> Flavor:
     if flavor is GENERIC:
         flavor = flavor_for(getattr(db_hook, "conn_type", None) or "")
     return flavor
+
+
+def bind_placeholder(db_hook: DbApiHook, flavor: Flavor) -> str:
+    """The parameter mark of a load through ``db_hook``: the flavor's own where its driver dictates
+    one (Oracle, BigQuery), else the hook's (``DbApiHook.placeholder``, set per connection)."""
+    return flavor.placeholder or str(db_hook.placeholder)

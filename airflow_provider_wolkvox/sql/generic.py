@@ -1,7 +1,8 @@
 """DB-API path for every warehouse without a path of its own: DELETE, then ``executemany`` in batches, COMMIT.
 
-Uses only what every common-sql hook offers: ``get_conn()``, ``placeholder``, and the
-flavor's types and quoting (for an unknown database, the hook's own identifier escaping:
+Uses only what every common-sql hook offers: ``get_conn()``, ``placeholder`` (unless the flavor
+names its driver's marks: Oracle's ``:1, :2, ...``), and the flavor's types and quoting (for an
+unknown database, the hook's own identifier escaping:
 ``dialect.escape_word``, configurable with the connection extras ``escape_word_format`` /
 ``escape_column_names``).
 
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.evolve import add_missing_columns
-from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, Quote
+from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, Quote, bind_placeholder
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import LedgerSql, ledger_statements, record_load
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
@@ -48,7 +49,9 @@ def load_quote(db_hook: DbApiHook, flavor: Flavor) -> Quote:
 def load_statements(db_hook: DbApiHook, job: LoadJob, flavor: Flavor) -> Statements:
     """The load's SQL: the flavor's quoting, or the hook's for a database no flavor knows."""
     quote = load_quote(db_hook, flavor)
-    return statements(flavor, job.table, placeholder=db_hook.placeholder, quote=quote, spec=job.spec)
+    return statements(
+        flavor, job.table, placeholder=bind_placeholder(db_hook, flavor), quote=quote, spec=job.spec
+    )
 
 
 def ledger_sql(db_hook: DbApiHook, job: LoadJob, flavor: Flavor) -> LedgerSql | None:
@@ -56,7 +59,7 @@ def ledger_sql(db_hook: DbApiHook, job: LoadJob, flavor: Flavor) -> LedgerSql | 
     if job.ledger_table is None:
         return None
     quote = hook_quote(db_hook) if flavor is GENERIC else flavor.quote
-    return ledger_statements(flavor, job.ledger_table, db_hook.placeholder, quote)
+    return ledger_statements(flavor, job.ledger_table, bind_placeholder(db_hook, flavor), quote)
 
 
 def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) -> int:

@@ -7,7 +7,14 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, double_quote, hook_flavor
+from airflow_provider_wolkvox.sql.flavors import (
+    GENERIC,
+    Flavor,
+    bind_placeholder,
+    double_quote,
+    hook_flavor,
+    marks,
+)
 from airflow_provider_wolkvox.sql.generic import create_if_missing
 from airflow_provider_wolkvox.sql.schema import create_head, exists_look, table_parts
 from airflow_provider_wolkvox.sql.transaction import transaction
@@ -49,7 +56,8 @@ def ineffective_statements(
     parts = table_parts(target_table)
     target = ".".join(quote(p) for p in parts)
     share_type = _SHARE_TYPE.get(flavor.name, "FLOAT")
-    ph = placeholder
+    # In the order the parameters come: since, built_at, since, min_dials, min_machine_share.
+    at_since, at_built, at_start, at_dials, at_share = marks(placeholder, 5)
     create = (
         f"{create_head(flavor, target)} (telephone {flavor.text_type} NOT NULL, "
         f"dials {flavor.int_type} NOT NULL, machine_results {flavor.int_type} NOT NULL, "
@@ -60,10 +68,10 @@ def ineffective_statements(
     insert = (
         f"INSERT INTO {target} (telephone, dials, machine_results, machine_share, since, built_at) "
         f"SELECT telephone, SUM(total_machine_recognitions), SUM({MACHINE_RESULTS}), "
-        f"1.0 * SUM({MACHINE_RESULTS}) / SUM(total_machine_recognitions), {ph}, {ph} "
-        f"FROM {source} WHERE window_start >= {ph} GROUP BY telephone "
-        f"HAVING SUM(total_machine_recognitions) >= {ph} "
-        f"AND SUM({MACHINE_RESULTS}) >= {ph} * SUM(total_machine_recognitions)"
+        f"1.0 * SUM({MACHINE_RESULTS}) / SUM(total_machine_recognitions), {at_since}, {at_built} "
+        f"FROM {source} WHERE window_start >= {at_start} GROUP BY telephone "
+        f"HAVING SUM(total_machine_recognitions) >= {at_dials} "
+        f"AND SUM({MACHINE_RESULTS}) >= {at_share} * SUM(total_machine_recognitions)"
     )
     return IneffectiveSql(
         target,
@@ -95,8 +103,18 @@ def build_ineffective_numbers(
     if min_dials < 1 or not 0 <= min_machine_share <= 1:
         raise WolkvoxConfigError("min_dials must be >= 1 and min_machine_share between 0 and 1")
     flavor = hook_flavor(db_hook)
+    if flavor.replace == "staging_merge":
+        # Its DELETE and INSERT would be two jobs with no transaction between (readers could see
+        # an empty list), and its DB-API cursor binds no positional parameters: not offered.
+        raise WolkvoxConfigError(
+            f"build_ineffective_numbers does not support {flavor.title}: it replaces the list in one "
+            "transaction, which a DB-API connection there does not have"
+        )
     sql = ineffective_statements(
-        flavor, source_table=source_table, target_table=target_table, placeholder=db_hook.placeholder
+        flavor,
+        source_table=source_table,
+        target_table=target_table,
+        placeholder=bind_placeholder(db_hook, flavor),
     )
     since_value = flavor.time_value(since)
     built_at = flavor.time_value(datetime.now(timezone.utc).replace(microsecond=0))

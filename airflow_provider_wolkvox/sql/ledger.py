@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
-from airflow_provider_wolkvox.sql.flavors import Flavor, Quote, utc_iso
+from airflow_provider_wolkvox.sql.flavors import Flavor, Quote, marks, utc_iso
 from airflow_provider_wolkvox.sql.schema import create_head, exists_look, table_parts
 
 if TYPE_CHECKING:
@@ -149,9 +149,15 @@ def ledger_statements(
     lines.append(f"    {flavor.key_clause.format(q('load_id'))}")
     create = f"{create_head(flavor, qualified)} (\n" + ",\n".join(lines) + f"\n){flavor.table_options}"
     names = ", ".join(q(name) for name, *_ in LEDGER_COLUMNS)
-    marks = ", ".join([placeholder] * len(LEDGER_COLUMNS))
-    insert = f"INSERT INTO {qualified} ({names}) VALUES ({marks})"
+    values = ", ".join(marks(placeholder, len(LEDGER_COLUMNS)))
+    insert = f"INSERT INTO {qualified} ({names}) VALUES ({values})"
     return LedgerSql(qualified, create, exists_look(flavor, parts), insert)
+
+
+def ledger_types(flavor: Flavor) -> tuple[str, ...]:
+    """The column type of every ledger value, in order: what a typed query parameter is declared as
+    (BigQuery binds a NULL only with a type)."""
+    return tuple(_column_type(flavor, kind) for _, kind, _, _ in LEDGER_COLUMNS)
 
 
 def create_ledger_sql(dialect_name: str, table: str = LEDGER_TABLE) -> str:

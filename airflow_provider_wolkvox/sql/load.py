@@ -110,6 +110,10 @@ def load_window(
 
         if isinstance(rows, StagedRows):  # staged in PostgreSQL while fetching: one INSERT on its connection
             return rows.staging.load(db_hook, job)
+    if flavor.replace == "staging_merge":  # query jobs of the hook's client, not its DB-API connection
+        from airflow_provider_wolkvox.sql import staged
+
+        return staged.load(db_hook, job, flavor)
     with closing(db_hook.get_conn()) as conn:
         if flavor is POSTGRES:
             from airflow_provider_wolkvox.sql import postgres
@@ -129,10 +133,6 @@ def load_window(
             from airflow_provider_wolkvox.sql import mysql
 
             return mysql.load(db_hook, conn, job)
-        if flavor.replace == "staging_merge":
-            from airflow_provider_wolkvox.sql import staged
-
-            return staged.load(db_hook, conn, job, flavor)
         from airflow_provider_wolkvox.sql import generic
 
         return generic.load(db_hook, conn, job, flavor)

@@ -14,7 +14,7 @@ from operator import itemgetter
 from typing import Any
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, TEXT, ReportSpec
-from airflow_provider_wolkvox.sql.flavors import Flavor
+from airflow_provider_wolkvox.sql.flavors import NUMBERED, Flavor, marks
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import adapter
@@ -28,7 +28,10 @@ a number or a date."""
 
 @lru_cache(maxsize=32)
 def values_sql(placeholder: str, width: int, rows: int) -> str:
-    """``(%s, %s), (%s, %s)`` for ``rows`` rows of ``width`` values."""
+    """``(%s, %s), (%s, %s)`` for ``rows`` rows of ``width`` values (``(:1, :2), (:3, :4)`` numbered)."""
+    if placeholder == NUMBERED:
+        numbers = iter(marks(placeholder, width * rows))
+        return ", ".join("(" + ", ".join(next(numbers) for _ in range(width)) + ")" for _ in range(rows))
     row = "(" + ", ".join([placeholder] * width) + ")"
     return ", ".join([row] * rows)
 

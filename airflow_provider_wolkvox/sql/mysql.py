@@ -17,7 +17,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.sql import multirow
-from airflow_provider_wolkvox.sql.flavors import MYSQL
+from airflow_provider_wolkvox.sql.flavors import MYSQL, bind_placeholder
 from airflow_provider_wolkvox.sql.generic import ledger_sql, load_statements, prepare
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import record_load
@@ -50,7 +50,7 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
                 job,
                 MYSQL,
                 sql.insert,
-                placeholder=db_hook.placeholder,
+                placeholder=bind_placeholder(db_hook, MYSQL),
                 table=sql.table,
                 max_bytes=max_bytes,
                 max_rows=ROWS_PER_STATEMENT,

@@ -24,6 +24,7 @@ from airflow_provider_wolkvox.sql.flavors import (
     Quote,
     double_quote,
     flavor_for,
+    marks,
     no_quote,
     utc_aware,
     utc_iso,
@@ -180,20 +181,25 @@ def statements(
 ) -> Statements:
     """Build every statement for ``spec``'s ``table``; validates the name first.
 
-    ``quote`` defaults to the flavor's own quoting."""
+    ``quote`` defaults to the flavor's own quoting; ``placeholder`` is the driver's parameter mark
+    (:data:`~airflow_provider_wolkvox.sql.flavors.NUMBERED` for ``:1, :2, ...``, per statement)."""
     quote = quote or flavor.quote
     parts = table_parts(table)
     qualified = ".".join(quote(part) for part in parts)
     names = columns(spec)
     listed = ", ".join(quote(column) for column in names)
-    key = " AND ".join(f"{quote(column)} = {placeholder}" for column in window_columns(spec))
+    window = window_columns(spec)
+    key = " AND ".join(
+        f"{quote(column)} = {mark}"
+        for column, mark in zip(window, marks(placeholder, len(window)), strict=True)
+    )
     return Statements(
         table=qualified,
         create=_create(flavor, qualified, quote, spec),
         exists=_exists(flavor, parts),
         delete=f"DELETE FROM {qualified} WHERE {key}",
         copy=f"COPY {qualified} ({listed}) FROM STDIN",
-        insert=f"INSERT INTO {qualified} ({listed}) VALUES ({', '.join([placeholder] * len(names))})",
+        insert=f"INSERT INTO {qualified} ({listed}) VALUES ({', '.join(marks(placeholder, len(names)))})",
         columns=listed,
     )
 

@@ -94,16 +94,26 @@ def _calendar(calendar: MonthCalendar) -> str:
             for hour, state in enumerate(hours)
         )
         body.append(f'<tr data-day="{date:%Y-%m-%d}"><th>{date:%d}</th>{cells}</tr>')
-    key = f"{calendar.wolkvox_conn_id}/{calendar.report}/{calendar.campaign_id}"
+    key = f"{calendar.wolkvox_conn_id}/{calendar.report}/{calendar.params}"
     counts = ", ".join(f"{calendar.count(s)} {s}" for s in ("loaded", "empty", "missing"))
     return (
         f'<section class="calendar" data-key="{escape(key)}">'
-        f"<h3>{escape(calendar.wolkvox_conn_id)} · {escape(calendar.report)} · campaign "
-        f'{escape(calendar.campaign_id)} <span class="muted counts">({counts} hours)</span></h3>'
+        f"<h3>{escape(calendar.wolkvox_conn_id)} · {escape(calendar.report)} · "
+        f'{escape(_params_title(calendar))} <span class="muted counts">({counts} hours)</span></h3>'
         f'<table class="calendar"><thead><tr><th></th>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
         "</section>"
     )
+
+
+def _params_title(calendar: MonthCalendar) -> str:
+    """``campaign 1`` for a campaign report, ``skill_id=all`` or ``no parameters`` for the others."""
+    from airflow_provider_wolkvox.reports import REPORTS
+
+    spec = REPORTS.get(calendar.report)
+    if spec is not None and [p.name for p in spec.params] == ["campaign_id"]:
+        return f"campaign {calendar.params}"
+    return "no parameters" if calendar.params == "-" else calendar.params
 
 
 def _query(**params: str) -> str:

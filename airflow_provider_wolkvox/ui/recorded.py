@@ -28,7 +28,9 @@ class RecordedLoad:
     recorded_at: datetime
     wolkvox_conn_id: str
     report: str
-    campaign_id: str
+    params: str
+    """The parameters asked for, as the ledger writes them: a campaign report's campaign id
+    (``1``, ``all``), else ``name=value`` pairs joined by ``&`` (``skill_id=all``), ``-`` for none."""
     start: datetime
     end: datetime
     rows_loaded: int
@@ -42,7 +44,7 @@ class RecordedLoad:
                 recorded_at=timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=timezone.utc),
                 wolkvox_conn_id=str(extra["wolkvox_conn_id"]),
                 report=str(extra["report"]),
-                campaign_id=str(extra["campaign_id"]),
+                params=params_of(extra),
                 start=datetime.fromisoformat(str(extra["window_start"])),
                 end=datetime.fromisoformat(str(extra["window_end"])),
                 rows_loaded=int(extra["rows_loaded"]),
@@ -50,6 +52,17 @@ class RecordedLoad:
             )
         except (KeyError, TypeError, ValueError):
             return None
+
+
+def params_of(extra: dict[str, Any]) -> str:
+    """The parameters an event's ``extra`` names: ``campaign_id`` (campaign reports), else
+    ``report_params`` (any other report; events of every report carry one or the other)."""
+    if "campaign_id" in extra:
+        return str(extra["campaign_id"])
+    given = extra["report_params"]
+    if not isinstance(given, dict):
+        raise TypeError(f"report_params is {type(given).__name__}, not a mapping")
+    return "&".join(f"{name}={value}" for name, value in given.items() if value != "") or "-"
 
 
 def recorded_loads(session: Any) -> list[RecordedLoad]:
@@ -78,11 +91,12 @@ def calls_since(loads: Iterable[RecordedLoad], conn_id: str, since: datetime) ->
 
 @dataclass(frozen=True)
 class MonthCalendar:
-    """Each UTC hour of one month for one connection, report and campaign: loaded, empty or missing."""
+    """Each UTC hour of one month for one connection, report and parameters: loaded, empty or missing."""
 
     wolkvox_conn_id: str
     report: str
-    campaign_id: str
+    params: str
+    """As :attr:`RecordedLoad.params` says them (a campaign report's campaign id)."""
     first_day: datetime
     hours: tuple[tuple[HourState, ...], ...]
     """One tuple of 24 states per day of the month."""
@@ -92,7 +106,7 @@ class MonthCalendar:
 
 
 def month_calendars(loads: Iterable[RecordedLoad], year: int, month: int) -> list[MonthCalendar]:
-    """A calendar per (connection, report, campaign) with a load in the month; the latest load of an
+    """A calendar per (connection, report, parameters) with a load in the month; the latest load of an
     hour decides its state (a re-run replaces the window's rows)."""
     first = datetime(year, month, 1, tzinfo=timezone.utc)
     after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc)
@@ -103,17 +117,17 @@ def month_calendars(loads: Iterable[RecordedLoad], year: int, month: int) -> lis
             continue
         hour = max(_floor_hour(load.start), first)
         while hour < min(load.end, after):
-            states[load.wolkvox_conn_id, load.report, load.campaign_id][hour] = (
+            states[load.wolkvox_conn_id, load.report, load.params][hour] = (
                 "loaded" if load.rows_loaded else "empty"
             )
             hour += HOUR
     calendars = []
-    for (conn_id, report, campaign_id), by_hour in sorted(states.items()):
+    for (conn_id, report, params), by_hour in sorted(states.items()):
         grid = tuple(
             tuple(by_hour.get(first + timedelta(days=day, hours=h), "missing") for h in range(24))
             for day in range(days)
         )
-        calendars.append(MonthCalendar(conn_id, report, campaign_id, first, grid))
+        calendars.append(MonthCalendar(conn_id, report, params, first, grid))
     return calendars
 
 

@@ -1,6 +1,6 @@
 """The Wolkvox view as a person sees it: Airflow 3's UI in headless Chromium, after known loads.
 
-Loads three known windows with real dag.test() runs (emulator -> SQLite) into a fresh
+Loads four known windows with real dag.test() runs (emulator -> SQLite) into a fresh
 deployment's metadata DB, starts ``airflow api-server`` on it, opens the Wolkvox entry of
 the UI and checks the calls made today and the month's calendar (loaded, empty and
 missing hours), then reads the quota with the page's button. The screenshot goes to
@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from typing import Any
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.browser import test_connection_form as ui
 from tests.conftest import connection_json
-from tests.unit.test_lineage import RUN, result_of
+from tests.unit.test_lineage import RUN, run_script
 
 browser = ui.browser
 DAG_FILE = Path(__file__).parent / "dags" / "wolkvox_view_loads.py"
@@ -41,16 +39,8 @@ def load_known_windows(home: Path, env: dict[str, str]) -> None:
     """Run the three loads of ``wolkvox_view_loads`` into the deployment's metadata DB."""
     dags = home / "dags"
     shutil.copy(DAG_FILE, dags / DAG_FILE.name)
-    done = subprocess.run(
-        [sys.executable, "-c", RUN, str(dags), "2026-11-29T00:00:00+00:00", "wolkvox_view_loads"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert result_of(done.stdout) == {"wolkvox_view_loads": "success"}, done.stdout[-3000:]
+    result, _ = run_script(RUN, str(dags), "2026-11-29T00:00:00+00:00", "wolkvox_view_loads", env=env)
+    assert result == {"wolkvox_view_loads": "success"}
 
 
 def test_wolkvox_view_shows_todays_calls_and_the_months_windows(
@@ -69,7 +59,7 @@ def test_wolkvox_view_shows_todays_calls_and_the_months_windows(
     ui.migrate(env)
     load_known_windows(home, env)
     calls = emulator.stats()["requests"]
-    assert calls >= 4 + 1 + 6  # 4 hourly windows, at least one for the day, 6 hourly windows
+    assert calls >= 4 + 1 + 6 + 4  # 4 hourly windows, at least one for the day, 6, and cdr_1's 4
 
     wait = WebDriverWait(browser, ui.WAIT)
     with ui.running_api_server(home, port, env) as base_url:
@@ -90,6 +80,10 @@ def test_wolkvox_view_shows_todays_calls_and_the_months_windows(
         idle = calendar(browser, "wolkvox_default/campaign_8/0")
         assert idle["counts"] == "(0 loaded, 6 empty, 714 missing hours)"
         assert [h for h, state in idle["2026-11-27"].items() if state == "empty"] == list(range(10, 16))
+        # A report without parameters has its own calendar (and its calls are in today's above).
+        detail = calendar(browser, "wolkvox_default/cdr_1/-")
+        assert detail["counts"] == "(4 loaded, 0 empty, 716 missing hours)"
+        assert [h for h, state in detail["2026-11-27"].items() if state == "loaded"] == list(range(13, 17))
         browser.switch_to.default_content()
         ui._screenshot(browser, "wolkvox-view.png")
 

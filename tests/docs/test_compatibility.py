@@ -6,6 +6,7 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
 import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,13 +45,34 @@ def test_compatibility_page_lists_exactly_the_tested_releases() -> None:
     assert rows == matrix()
 
 
-def test_readme_names_the_tested_releases() -> None:
+@pytest.mark.parametrize("page", ["README.md", "docs/index.md"])
+def test_readme_and_docs_home_name_the_tested_releases(page: str) -> None:
     patches = matrix()
-    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    text = " ".join((ROOT / page).read_text(encoding="utf-8").split())
     minors = sorted(patches, key=lambda v: tuple(map(int, v.split("."))))
     releases = ", ".join(minors[:-1]) + f" and {minors[-1]}"
     tested = ", ".join(patches[m] for m in minors[:-1]) + f" and {patches[minors[-1]]}"
-    assert f"Supported Airflow releases: {releases}, tested at {tested}" in readme
+    assert f"Supported Airflow releases: {releases}, tested at {tested}" in text
+
+
+def test_managed_services_page_names_the_releases_each_path_ran_on() -> None:
+    """Its "what is tested here" table: the unit rows on every patch of the matrix, the rest on the newest."""
+    patches = matrix()
+    newest = patches[max(patches, key=lambda v: tuple(map(int, v.split("."))))]
+    page = (ROOT / "docs" / "managed-services.md").read_text(encoding="utf-8")
+    section = page.split("## What is tested here", 1)[1]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    assert rows
+    for row in rows:
+        where, releases = row.split(" | ")[1:3]
+        named = set(re.findall(r"3\.\d+\.\d+", releases))
+        if "tests/unit/" in where:
+            # `airflow wolkvox` exists from 3.2 on; the other ways into the commands everywhere
+            floor = (3, 2) if row.startswith("| `airflow wolkvox") else (3, 0)
+            wanted = {p for p in patches.values() if tuple(map(int, p.split(".")))[:2] >= floor}
+            assert named == wanted, row
+        else:
+            assert named == {newest}, row
 
 
 def test_pyproject_floor_is_the_oldest_tested_patch_and_python_is_what_ran() -> None:

@@ -9,6 +9,7 @@ table is the one the code generates.
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import subprocess
 import sys
@@ -68,6 +69,29 @@ def test_reference_renders_the_docstrings(html: Path) -> None:
     hooks = (html / "reference" / "hooks.html").read_text(encoding="utf-8")
     assert "get_machine_codes" in hooks
     assert "max_retry_seconds" in hooks
+
+
+@pytest.mark.parametrize("given_home", [True, False], ids=["home given", "no home"])
+def test_the_docs_configuration_leaves_no_folder_behind(tmp_path: Path, given_home: bool) -> None:
+    """Every docs build ran conf.py, which made an Airflow home in the temporary folder and never
+    removed it, even when one was given: one more folder per test run."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "AIRFLOW_HOME"}
+    if given_home:
+        env["AIRFLOW_HOME"] = str(tmp_path / "home")
+    script = "import os, runpy; runpy.run_path(os.environ['CONF']); print(os.environ['AIRFLOW_HOME'])"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**env, "TMPDIR": str(temp), "CONF": str(DOCS / "conf.py")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    used = done.stdout.strip()
+    assert used == str(tmp_path / "home") if given_home else used.startswith(str(temp))
+    assert list(temp.iterdir()) == []
 
 
 def test_every_module_has_a_reference_page() -> None:
@@ -194,6 +218,31 @@ def test_support_table_claims_only_what_the_tests_do() -> None:
             assert flavor.sqlglot_dialect, flavor.name
     parse_tests = (unit / "test_sql_dialects.py").read_text()
     assert "PARSED = [f for f in FLAVORS if f.sqlglot_dialect]" in parse_tests
+
+
+def test_readme_support_table_says_what_warehouse_md_says() -> None:
+    """The README's short table: a row per flavor with its time type, run for real exactly where
+    docs/warehouse.md says so."""
+    from airflow_provider_wolkvox.sql.flavors import FLAVORS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Warehouses") : readme.index("## Using it with")]
+    header, _, *rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert header.split(" | ")[1:] == ["load path", "a window is replaced", "time type", "how it is tested |"]
+    cells = {r.split(" | ")[0][2:]: r.split(" | ") for r in rows}
+    names = {
+        "postgresql": "PostgreSQL",
+        "mssql": "SQL Server",
+        "redshift": "Redshift",
+        "bigquery": "BigQuery",
+        "generic": "any other DB-API database",
+    }
+    assert len(cells) == len(FLAVORS)
+    for flavor in FLAVORS:
+        row = cells[names.get(flavor.name, flavor.title)]
+        time_type = "ISO-8601 UTC text" if flavor.name == "sqlite" else f"`{flavor.time_type}`"
+        assert row[3].startswith(time_type), flavor.name
+        assert row[4].startswith("run for real") is (flavor.name in ("postgresql", "sqlite", "mysql"))
 
 
 def test_performance_page_keeps_its_name() -> None:

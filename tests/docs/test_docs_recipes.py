@@ -17,6 +17,7 @@ import pytest
 
 from airflow_provider_wolkvox.reports import MachineCodesRow
 from airflow_provider_wolkvox.sql import load_window
+from tests.conftest import pg_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 WAREHOUSE_PAGE = ROOT / "docs" / "warehouse.md"
@@ -113,17 +114,12 @@ def test_sql_recipes_on_postgres(pg_dsn: str, unique_name: str, monkeypatch: pyt
     import psycopg
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {unique_name}")
-    try:
+    with pg_schema(pg_dsn, unique_name):
         monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DOCS_PG", pg_dsn)
         load(PostgresHook(postgres_conn_id="wolkvox_docs_pg"), f"{unique_name}.{TABLE}")
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
             conn.execute(f"SET search_path TO {unique_name}")
             check([conn.execute(sql).fetchall() for sql in recipes("PostgreSQL")])
-    finally:
-        with psycopg.connect(pg_dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {unique_name} CASCADE")
 
 
 def test_emulator_example_passes() -> None:

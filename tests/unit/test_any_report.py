@@ -110,9 +110,8 @@ def loaded(wh: Warehouse, spec: ReportSpec, names: list[str]) -> list[dict[str, 
     """The table's rows, by column name, the window columns left out once checked."""
     kinds = {f.name: f.type for f in stored_spec(spec).schema}
     head = list(window_columns(spec))
-    got = wh.query(
-        f"SELECT {', '.join(f'{chr(34)}{c}{chr(34)}' for c in [*head, *names])} FROM {spec.default_table}"
-    )
+    q = "`" if wh.name == "mariadb" else '"'
+    got = wh.query(f"SELECT {', '.join(f'{q}{c}{q}' for c in [*head, *names])} FROM {spec.default_table}")
     out = []
     for row in got:
         window = dict(zip(head, row, strict=False))
@@ -182,7 +181,7 @@ def check(wh: Warehouse, emu: WolkvoxEmulator, spec: ReportSpec, summary: Any) -
 
 
 @heavy
-@pytest.mark.parametrize("name", ["sqlite", "postgres"])
+@pytest.mark.parametrize("name", ["sqlite", "postgres", "mariadb"])
 def test_every_served_report_loads_exactly_and_idempotently(
     name: str, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
 ) -> None:

@@ -182,9 +182,12 @@ def scenario(migrated_home: Home) -> Scenario:
     )
     if provider_cli_loaded():
         listing = home.airflow("wolkvox", "pools", "list", "-o", "json")
+        # The repair updates an existing pool: the call that crashed `airflow wolkvox pools sync` on
+        # 3.2 (no team_name before 3.3), through Airflow's own CLI where it loads provider commands.
+        resync = home.airflow("wolkvox", "pools", "sync")
     else:
         listing = home.provider("pools", "list", "-o", "json")
-    resync = home.provider("pools", "sync")
+        resync = home.provider("pools", "sync")
     pools_after_resync = home.pools()
     # A connection kept in a secrets backend: only its name is known.
     named = home.provider("pools", "sync", "--conn-id", "wv_in_vault", "--conn-id", "wv_alpha")
@@ -211,8 +214,9 @@ def test_the_cli_group_is_discovered(scenario: Scenario) -> None:
             "this Airflow does not load provider CLI commands (3.2 on do); `airflow-wolkvox` stands in"
         )
     # If this fails, debug provider discovery (`airflow providers list`), not the command.
-    assert "invalid choice" not in scenario.listing.output
-    assert scenario.listing.args[0] == "wolkvox"
+    for run in (scenario.listing, scenario.resync):
+        assert "invalid choice" not in run.output
+        assert run.args[0] == "wolkvox"
 
 
 def test_dry_run_changes_nothing(scenario: Scenario) -> None:

@@ -18,7 +18,7 @@ from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql.flavors import Flavor
 from airflow_provider_wolkvox.sql.ineffective import build_ineffective_numbers, ineffective_statements
 
-from ..conftest import mysql_connection_json
+from ..conftest import mysql_connection_json, pg_schema
 from .test_sql_dialects import PARSED, PLACEHOLDER, parse
 
 T0 = pendulum.datetime(2026, 11, 1, tz="UTC")
@@ -38,19 +38,14 @@ def db_hook(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
         monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", mysql_connection_json(database))
         yield BaseHook.get_connection("warehouse").get_hook()
         return
-    import psycopg
 
     dsn = request.getfixturevalue("pg_dsn")
-    schema = f"ineff_{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_WAREHOUSE",
-        dsn.replace("postgresql://", "postgres://") + f"?options=-csearch_path%3D{schema}",
-    )
-    with psycopg.connect(dsn, autocommit=True) as db:
-        db.execute(f"CREATE SCHEMA {schema}")
-    yield BaseHook.get_connection("warehouse").get_hook()
-    with psycopg.connect(dsn, autocommit=True) as db:
-        db.execute(f"DROP SCHEMA {schema} CASCADE")
+    with pg_schema(dsn, f"t_{uuid.uuid4().hex[:12]}") as schema:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_WAREHOUSE",
+            dsn.replace("postgresql://", "postgres://") + f"?options=-csearch_path%3D{schema}",
+        )
+        yield BaseHook.get_connection("warehouse").get_hook()
 
 
 def load(db_hook: Any, day: int, rows: list[Row]) -> None:

@@ -1,7 +1,8 @@
-"""The empty-answer guard and the load ledger on every load path: SQLite, generic DB-API, COPY.
+"""The empty-answer guard and the load ledger on every load path: SQLite, generic DB-API, COPY,
+MySQL multi-row INSERT.
 
-Real databases throughout: a SQLite file (through SqliteHook and through the generic path) and
-PostgreSQL in a schema of its own.
+Real databases throughout: a SQLite file (through SqliteHook and through the generic path),
+PostgreSQL in a schema of its own and MariaDB in a database of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
 from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, LedgerEntry, create_ledger_sql, schema_doc
 
+from ..conftest import pg_schema
 from .test_sql_load import END, LOADED, START, PlainSqliteHook, failing_rows, make_rows
 
 TROUBLESHOOTING = Path(__file__).resolve().parents[2] / "docs" / "troubleshooting.md"
@@ -83,10 +85,13 @@ def _sqlite_query(path: Path) -> Callable[[str], list[tuple[Any, ...]]]:
     return query
 
 
-@pytest.fixture(params=["sqlite", "generic", "postgres"])
+@pytest.fixture(params=["sqlite", "generic", "postgres", pytest.param("mysql", marks=pytest.mark.mariadb)])
 def target(
     request: pytest.FixtureRequest, tmp_path: Path, unique_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Target]:
+    if request.param == "mysql":
+        yield _mysql_target(request, unique_name, monkeypatch)
+        return
     if request.param != "postgres":
         path = tmp_path / "warehouse.sqlite"
         conn_id = f"wk_{request.param}_{unique_name}"
@@ -104,18 +109,38 @@ def target(
     from .test_sql_load_postgres import pg_hook
 
     pg_dsn = request.getfixturevalue("pg_dsn")
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {unique_name}")
 
     def query(sql: str) -> list[tuple[Any, ...]]:
         with psycopg.connect(pg_dsn, options="-c TimeZone=UTC") as conn:
             return list(conn.execute(sql).fetchall())  # type: ignore[arg-type]
 
-    try:
+    with pg_schema(pg_dsn, unique_name):
         yield Target("postgres", pg_hook(pg_dsn, monkeypatch, unique_name), unique_name, query)
-    finally:
-        with psycopg.connect(pg_dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {unique_name} CASCADE")
+
+
+def _mysql_target(
+    request: pytest.FixtureRequest, unique_name: str, monkeypatch: pytest.MonkeyPatch
+) -> Target:
+    """MariaDB through MySqlHook: DDL commits there, so the tables are made before the load's
+    transaction, and the guard and the ledger row must still roll back with the data."""
+    from airflow.providers.mysql.hooks.mysql import MySqlHook
+
+    from tests.conftest import mariadb_connect, mysql_connection_json
+
+    database = request.getfixturevalue("mariadb_database")
+    conn_id = f"wk_my_{unique_name}"
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", mysql_connection_json(database))
+
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        conn = mariadb_connect(database, time_zone="+00:00")
+        try:
+            cursor = conn.cursor()
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+        finally:
+            conn.close()
+
+    return Target("mysql", MySqlHook(mysql_conn_id=conn_id), None, query)
 
 
 def load(target: Target, rows: Any, **kwargs: Any) -> int:
@@ -250,7 +275,7 @@ def test_pendulum_windows_are_recorded_as_utc(target: Target) -> None:
 
 
 def test_the_documented_window_and_cleared_queries_answer(target: Target) -> None:
-    if target.name == "generic":
+    if target.name in ("generic", "mysql"):
         pytest.skip("the documented literals are in the SQLite and PostgreSQL time forms")
     hour = {"window_start": START.add(hours=8), "window_end": END.add(hours=8)}
     load(target, make_rows(4), **hour)

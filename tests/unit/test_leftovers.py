@@ -96,6 +96,57 @@ def test_a_killed_runs_leftovers_are_swept_and_a_live_runs_are_not(pg_dsn: str) 
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
+KILLED_WITH_SCHEMA = """
+import sys, time
+from tests.conftest import create_mariadb_database, pg_schema
+create_mariadb_database(sys.argv[3])
+with pg_schema(sys.argv[1], sys.argv[2]):
+    print("ready", flush=True)
+    time.sleep(900)
+"""
+
+
+def test_a_killed_runs_schema_and_mariadb_database_are_swept(pg_dsn: str, mariadb_server: object) -> None:
+    """The test schemas in the shared PostgreSQL database and the MariaDB test databases too."""
+    from tests.conftest import mariadb_connect
+
+    schema, database = f"t_{uuid.uuid4().hex[:12]}", f"wolkvox_{uuid.uuid4().hex[:12]}"
+
+    def schemas() -> list[tuple[str]]:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            return conn.execute("SELECT nspname FROM pg_namespace WHERE nspname = %s", (schema,)).fetchall()
+
+    run = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WITH_SCHEMA, pg_dsn, schema, database],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    admin = mariadb_connect()
+    try:
+        assert run.stdout is not None
+        assert run.stdout.readline().strip() == "ready"
+        assert schema not in leftovers.sweep_schemas(pg_dsn, "t_")  # alive: left alone
+        assert database not in leftovers.sweep_mariadb_databases(admin, "wolkvox_")
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=60)
+        assert schemas(), "the killed run's schema should still be there before the sweep"
+        assert schema in leftovers.sweep_schemas(pg_dsn, "t_")
+        assert database in leftovers.sweep_mariadb_databases(admin, "wolkvox_")
+        assert not schemas()
+        cursor = admin.cursor()
+        cursor.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (database,))
+        assert cursor.fetchall() == []
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait(timeout=60)
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")  # type: ignore[arg-type]
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS `{database}`")
+        admin.close()
+
+
 def test_unmarked_or_foreign_marks_are_never_swept() -> None:
     assert not leftovers.owner_gone("")  # unmarked: not provably anyone's
     assert not leftovers.owner_gone("not a mark")

@@ -36,17 +36,24 @@ print("RESULT", json.dumps(states))
 """
 
 
-def run_dags(dags_folder: Path, *dag_ids: str, env: dict[str, str]) -> dict[str, str]:
+def run_script(script: str, *args: str, env: dict[str, str] | None = None) -> tuple[Any, str]:
+    """Run a DAG-running ``script`` in a fresh interpreter (Airflow reads its settings once per
+    process); return what it printed after ``RESULT``, and its stderr for failure messages."""
     done = subprocess.run(
-        [sys.executable, "-c", RUN, str(dags_folder), END.isoformat(), *dag_ids],
-        env={**os.environ, **env},
+        [sys.executable, "-c", script, *args],
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return result_of(done.stdout)  # type: ignore[no-any-return]
+    return result_of(done.stdout), done.stderr
+
+
+def run_dags(dags_folder: Path, *dag_ids: str, env: dict[str, str]) -> dict[str, str]:
+    result, _ = run_script(RUN, str(dags_folder), END.isoformat(), *dag_ids, env={**os.environ, **env})
+    return result  # type: ignore[no-any-return]
 
 
 def complete_events(path: Path) -> dict[str, dict[str, Any]]:
@@ -55,7 +62,7 @@ def complete_events(path: Path) -> dict[str, dict[str, Any]]:
     return {e["job"]["name"]: e for e in events if e.get("eventType") == "COMPLETE"}
 
 
-@newest_release_only("OpenLineage events")
+@newest_release_only("OpenLineage events", "docs/observability.md")
 def test_a_load_emits_the_report_read_and_the_table_written(
     airflow_db: Path,
     emulator: WolkvoxEmulator,
@@ -159,15 +166,8 @@ assert not leaked, leaked
 assert "airflow_provider_wolkvox.transfers.report_to_sql" in sys.modules
 """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(airflow_db), END.isoformat(), "wolkvox_test_4h_sqlite"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert result_of(done.stdout) == {"wolkvox_test_4h_sqlite": "success"}
+    result, _ = run_script(script, str(airflow_db), END.isoformat(), "wolkvox_test_4h_sqlite")
+    assert result == {"wolkvox_test_4h_sqlite": "success"}
     assert sqlite_warehouse.window("1", FOUR_HOURS[0]) == emulator.ground_truth("1", *FOUR_HOURS)
 
 

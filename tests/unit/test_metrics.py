@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import re
 import socket
-import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import newest_release_only
 from tests.unit import test_transfer
-from tests.unit.test_lineage import result_of
+from tests.unit.test_lineage import run_script
 from tests.unit.test_transfer import END, FOUR_HOURS, Warehouse
 
 sqlite_warehouse = test_transfer.sqlite_warehouse
@@ -39,7 +37,7 @@ print("RESULT", json.dumps({"state": run.state, "quota_left": info.available_con
 PACKET = re.compile(r"^(?P<name>[^,:]+)(?P<tags>(?:,[^:]*)?):(?P<value>[-\d.]+)\|(?P<kind>c|g|ms)")
 
 
-@newest_release_only("Metrics through Stats")
+@newest_release_only("Metrics through Stats", "docs/observability.md")
 def test_one_load_sends_its_calls_rows_seconds_and_the_quota_left(
     airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, sqlite_warehouse: Warehouse, token: str
 ) -> None:
@@ -54,17 +52,8 @@ def test_one_load_sends_its_calls_rows_seconds_and_the_quota_left(
             "AIRFLOW__METRICS__STATSD_PORT": str(listener.getsockname()[1]),
             "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",  # tags travel in the packet
         }
-        done = subprocess.run(
-            [sys.executable, "-c", RUN, str(airflow_db), END.isoformat()],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        result = result_of(done.stdout)
-        assert result["state"] == "success", done.stderr[-3000:]
+        result, stderr = run_script(RUN, str(airflow_db), END.isoformat(), env=env)
+        assert result["state"] == "success", stderr[-3000:]
         packets = drain(listener)
 
     metrics: dict[tuple[str, str], list[float]] = defaultdict(list)

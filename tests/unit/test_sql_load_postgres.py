@@ -20,6 +20,7 @@ from airflow_provider_wolkvox.reports import MachineCodesRow
 from airflow_provider_wolkvox.sql import KEY_COLUMNS, load_window
 from airflow_provider_wolkvox.sql.schema import create_table_sql
 
+from ..conftest import pg_schema
 from .test_sql_load import END, LOADED, ODD_TELEPHONES, START, failing_rows, make_rows
 
 pytestmark = pytest.mark.postgres
@@ -30,11 +31,8 @@ ORDER = ", ".join(KEY_COLUMNS)
 @pytest.fixture
 def schema(pg_dsn: str, unique_name: str) -> Iterator[str]:
     """A fresh schema, dropped with everything in it afterwards."""
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {unique_name}")
-    yield unique_name
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {unique_name} CASCADE")
+    with pg_schema(pg_dsn, unique_name):
+        yield unique_name
 
 
 @pytest.fixture
