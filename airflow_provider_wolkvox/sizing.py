@@ -90,7 +90,7 @@ class WindowSizer:
         self._start: int | None = None  # epoch second the last planned window starts at
         self._ceiling: timedelta | None = None  # set by a cap or a timeout until the next kept answer
         self._reach = 0.0  # seconds the next window may grow to after the last kept one
-        self._fill = margin_fill if history is None else best_fill  # see margin_fill
+        self._fill = best_fill if self._history is not None else margin_fill  # see margin_fill
 
     def size_at(self, start: int, limit: int) -> timedelta:
         """Length of the next window, which starts at epoch second ``start``; ``limit`` is the
