@@ -58,16 +58,19 @@ def run_process(argv: Sequence[str], env: dict[str, str], *, timeout: float = 90
         proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=env, cwd=ROOT)
         deadline = started + timeout
         hwm = 0
-        while True:
-            hwm = max(hwm, vm_hwm_kb(proc.pid))
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                raise CaseFailed(f"{argv[0]} timed out after {timeout:.0f} s")
-            time.sleep(0.005)
+        try:
+            while True:
+                hwm = max(hwm, vm_hwm_kb(proc.pid))
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() > deadline:
+                    raise CaseFailed(f"{argv[0]} timed out after {timeout:.0f} s")
+                time.sleep(0.005)
+        except BaseException:  # a timeout, or the run interrupted: the case must not outlive it
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            raise
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
