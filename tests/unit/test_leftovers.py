@@ -133,6 +133,8 @@ def test_a_killed_runs_schema_and_mariadb_database_are_swept(pg_dsn: str, mariad
         assert schemas(), "the killed run's schema should still be there before the sweep"
         assert schema in leftovers.sweep_schemas(pg_dsn, "t_")
         assert database in leftovers.sweep_mariadb_databases(admin, "wolkvox_")
+        # Importing tests.conftest made the killed run an Airflow home of its own: gone too.
+        assert leftovers.sweep_folders("wolkvox-airflow-home-")
         assert not schemas()
         cursor = admin.cursor()
         cursor.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (database,))
