@@ -25,6 +25,7 @@ from airflow_provider_wolkvox.exceptions import WolkvoxTimeoutError, WolkvoxTrun
 from airflow_provider_wolkvox.history import Observation
 from airflow_provider_wolkvox.reports import TIMESTAMP
 from airflow_provider_wolkvox.sizing import WindowSizer
+from airflow_provider_wolkvox.staging_writer import StagingWriter
 from airflow_provider_wolkvox.windows import API_MAX_WINDOW, ONE_SECOND, ROW_CAP, describe, window_end
 
 if TYPE_CHECKING:
@@ -127,49 +128,52 @@ def fetch_interval(
     windows: list[tuple[DateTime, DateTime]] = []
     observations: list[Observation] = []
     limit = int(end.timestamp())
-    while cursor < end:
-        stop = window_end(cursor, end, sizer.size_at(int(cursor.timestamp()), limit), tz)
-        span = timedelta(seconds=(stop - cursor).total_seconds())  # plain timedelta: pendulum's mixes badly
-        label = describe(cursor, stop, tz)
-        try:
-            table = hook.get_table(spec, params, cursor, stop)
-        except WolkvoxTimeoutError:
-            if span <= ONE_SECOND:
-                raise
-            sizer.timed_out(span)
-            split_retries += 1
-            log.warning(
-                "%s keeps timing out on the server: asking for windows of %s instead", label, sizer.size
-            )
-            continue
-        rows = table.rows
-        observations.append(
-            Observation(int(cursor.timestamp()), int(stop.timestamp()), len(rows), len(rows) >= row_cap)
-        )
-        if len(rows) >= row_cap:
-            if span <= ONE_SECOND:
-                raise WolkvoxTruncatedError(
-                    f"{spec.api} {label}: even a one-second window returns {len(rows):,} rows, the API's "
-                    "cap; the answer is truncated and cannot be split further"
+    with StagingWriter(staging) as writer:
+        while cursor < end:
+            stop = window_end(cursor, end, sizer.size_at(int(cursor.timestamp()), limit), tz)
+            # A plain timedelta: pendulum's mixes badly.
+            span = timedelta(seconds=(stop - cursor).total_seconds())
+            label = describe(cursor, stop, tz)
+            try:
+                table = hook.get_table(spec, params, cursor, stop)
+            except WolkvoxTimeoutError:
+                if span <= ONE_SECOND:
+                    raise
+                sizer.timed_out(span)
+                split_retries += 1
+                log.warning(
+                    "%s keeps timing out on the server: asking for windows of %s instead", label, sizer.size
                 )
-            sizer.capped(span)
-            capped += 1
-            log.info(
-                "%s hit the %s-row cap (may be truncated): asking for %s instead",
-                label,
-                f"{row_cap:,}",
-                sizer.size,
+                continue
+            rows = table.rows
+            observations.append(
+                Observation(int(cursor.timestamp()), int(stop.timestamp()), len(rows), len(rows) >= row_cap)
             )
-            continue
-        outside += _dated_outside(spec, rows, cursor, stop)
-        staging.add(rows, request_window=(cursor, stop), extras=table.extras)
-        windows.append((cursor, stop))
-        rows_total += len(rows)
-        cursor = stop
-        sizer.kept(span, len(rows))
-        remaining = math.ceil((end - cursor).total_seconds() / sizer.size.total_seconds())
-        done = len(windows)
-        log.info("request %d/%d %s -> %s rows", done, done + remaining, label, f"{len(rows):,}")
+            if len(rows) >= row_cap:
+                if span <= ONE_SECOND:
+                    raise WolkvoxTruncatedError(
+                        f"{spec.api} {label}: even a one-second window returns {len(rows):,} rows, the API's "
+                        "cap; the answer is truncated and cannot be split further"
+                    )
+                sizer.capped(span)
+                capped += 1
+                log.info(
+                    "%s hit the %s-row cap (may be truncated): asking for %s instead",
+                    label,
+                    f"{row_cap:,}",
+                    sizer.size,
+                )
+                continue
+            outside += _dated_outside(spec, rows, cursor, stop)
+            # Handed to the writer: the next request goes out while this window is staged.
+            writer.add(rows, (cursor, stop), table.extras, more=stop < end)
+            windows.append((cursor, stop))
+            rows_total += len(rows)
+            cursor = stop
+            sizer.kept(span, len(rows))
+            remaining = math.ceil((end - cursor).total_seconds() / sizer.size.total_seconds())
+            done = len(windows)
+            log.info("request %d/%d %s -> %s rows", done, done + remaining, label, f"{len(rows):,}")
     if outside:
         log.warning(
             "%s: %s row(s) are dated outside the request window that answered them (dates read in %s); "

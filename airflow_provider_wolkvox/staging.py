@@ -44,7 +44,14 @@ from airflow_provider_wolkvox.stored import stored_spec, utc_second, with_extras
 
 
 class Staging:
-    """A disposable store of one interval's rows of one report. Use it as a context manager."""
+    """A disposable store of one interval's rows of one report. Use it as a context manager.
+
+    One thread at a time: the fetch loop may hand :meth:`add` to a writer thread
+    (:mod:`~airflow_provider_wolkvox.staging_writer`), and waits for it before anything else.
+    """
+
+    adds_in_background = True
+    """Whether fetching may run :meth:`add` on a writer thread while it sends the next request."""
 
     def __init__(self, directory: str | None = None, spec: ReportSpec = CAMPAIGN_8) -> None:
         self.spec = spec
@@ -57,7 +64,7 @@ class Staging:
         self._plan = _plan(self.stored_spec)
         fd, self.path = tempfile.mkstemp(prefix="wolkvox-staging-", suffix=".sqlite", dir=directory)
         os.close(fd)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         # A throwaway file: durability would only cost time.
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
@@ -73,6 +80,8 @@ class Staging:
         rows: Iterable[Row],
         request_window: tuple[datetime, datetime] | None = None,
         extras: tuple[str, ...] = (),
+        *,
+        more: bool = False,
     ) -> None:
         """Add rows of one request window, combined with what is staged already.
 
@@ -81,7 +90,8 @@ class Staging:
         ``request_window`` is the request window ``[start, end)`` the rows answer: per_request reports
         need it, and keep it in front of each row. ``extras`` names the fields the rows carry after
         the spec's (``Table.extras``): a field new to this staging becomes a column, NULL in the
-        rows staged before it came (schema on read).
+        rows staged before it came (schema on read). ``more``: other windows of the interval follow,
+        so a first window is written at once (while the next request is out) rather than kept in memory.
         """
         if extras or self.extras:
             rows = self._widened(rows, extras)
@@ -90,7 +100,7 @@ class Staging:
                 raise ValueError(f"{self.spec.api} keeps rows per request window: add() needs it")
             head = (utc_second(request_window[0]), utc_second(request_window[1]))
             rows = [(*head, *row) for row in rows]
-        if self.spec is CAMPAIGN_8 and not self._stored and self._pending is None:
+        if self.spec is CAMPAIGN_8 and not more and not self._stored and self._pending is None:
             # The first window of campaign_8 is kept in memory when it is already what the table
             # would give back: an interval of one request window (the usual hourly run) then
             # skips writing and reading the staging file. A second window stores it first.

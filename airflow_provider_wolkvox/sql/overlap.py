@@ -107,6 +107,9 @@ class PostgresOverlapStaging(Staging):
     number of rows staged (before summing: counting distinct keys would cost a sort).
     """
 
+    adds_in_background = False
+    """:meth:`add` only queues a window for this class's own writer: nothing to gain from another."""
+
     def __init__(
         self, db_hook: DbApiHook, spec: ReportSpec = CAMPAIGN_8, directory: str | None = None
     ) -> None:
@@ -129,9 +132,12 @@ class PostgresOverlapStaging(Staging):
         rows: Any,
         request_window: tuple[datetime, datetime] | None = None,
         extras: tuple[str, ...] = (),
+        *,
+        more: bool = False,
     ) -> None:
-        """Stage one request window: the first stays in memory; from the second on, every window
-        goes to the PostgreSQL staging table while the caller asks for the next one.
+        """Stage one request window: the first stays in memory (whatever ``more`` says); from the
+        second on, every window goes to the PostgreSQL staging table while the caller asks for the
+        next one.
 
         Fields beyond the spec's (schema on read) are staged locally: before the staging table
         exists, the interval simply stays local; once it exists, the load stops with advice."""
