@@ -9,7 +9,8 @@ history of earlier runs (:mod:`~airflow_provider_wolkvox.history`), the first wi
 planned from it too, and every answered window is returned as an observation for the
 next run's history. Rows are
 combined per key in staging, the way the report's spec says (summed, shares
-recomputed, or detail rows kept).
+recomputed, or detail rows kept), on a writer thread while the next request is out
+(:mod:`~airflow_provider_wolkvox.staging_writer`).
 """
 
 from __future__ import annotations
