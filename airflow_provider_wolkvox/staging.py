@@ -1,7 +1,8 @@
 """Staging: request-window rows combined per key in a temporary SQLite file.
 
 Memory stays flat however long the interval: rows go to disk as each request
-window arrives, and come back out as a stream ordered by key. How rows combine
+window arrives (campaign_8's latest window waits in memory until another comes),
+and come back out as a stream ordered by key. How rows combine
 is the report's (:attr:`~airflow_provider_wolkvox.reports.ReportSpec.combine`):
 ``sum`` adds the counts of a key already staged, ``shares`` adds ``records``
 and recomputes ``percent`` from the sums on the way out, ``detail`` keeps every
@@ -72,7 +73,7 @@ class Staging:
         self._db.execute(self._plan.create)
         self.rows_added = 0
         self._pending: list[Row] | None = None
-        """A first window of campaign_8 kept as it came (see :meth:`add`); None once anything is stored."""
+        """The latest window of campaign_8, kept as it came while no other follows (see :meth:`add`)."""
         self._stored = False
 
     def add(
@@ -100,15 +101,17 @@ class Staging:
                 raise ValueError(f"{self.spec.api} keeps rows per request window: add() needs it")
             head = (utc_second(request_window[0]), utc_second(request_window[1]))
             rows = [(*head, *row) for row in rows]
-        if self.spec is CAMPAIGN_8 and not more and not self._stored and self._pending is None:
-            # The first window of campaign_8 is kept in memory when it is already what the table
-            # would give back: an interval of one request window (the usual hourly run) then
-            # skips writing and reading the staging file. A second window stores it first.
+        if self.spec is CAMPAIGN_8 and not more and not self.extras:
+            # A window of campaign_8 is kept in memory when it is already what the table would give
+            # back, until another comes: an interval of one request window (the usual hourly run)
+            # never touches the staging file, and the last of several is merged with the stored
+            # ones on the way out (:meth:`rows`) instead of being written and read back.
             typed = isinstance(rows, PlainRows)
             window = rows if isinstance(rows, PlainRows) else list(rows)
             with gc_paused():  # the check transposes the window into columns: big tuples at once
                 plain = _sorted_plain(window, typed=typed)
             if plain:
+                self._store_pending()
                 self._pending = window
                 self.rows_added += len(window)
                 return
@@ -145,21 +148,29 @@ class Staging:
     def _store_pending(self) -> None:
         pending, self._pending = self._pending, None
         if pending:
+            self._stored = True
             self._db.execute("BEGIN")
             self._db.executemany(self._plan.insert, pending)
             self._db.execute("COMMIT")
 
     def __len__(self) -> int:
         """Distinct keys staged (telephones for campaign_8)."""
-        if self._pending is not None:
+        if self._pending is not None and not self._stored:
             return len(self._pending)
-        return int(self._db.execute("SELECT count(*) FROM staged").fetchone()[0])
+        stored = int(self._db.execute("SELECT count(*) FROM staged").fetchone()[0])
+        if not self._pending:
+            return stored
+        telephones = {t for (t,) in self._db.execute("SELECT telephone FROM staged")}
+        return stored + sum(1 for row in self._pending if row[0] not in telephones)
 
     def rows(self, batch: int = 10_000) -> Iterator[Row]:
         """The combined rows, ordered by key, streamed from disk."""
         if self._pending is not None:
-            yield from self._pending
+            yield from _merged(self._stored_rows(batch), self._pending) if self._stored else self._pending
             return
+        yield from self._stored_rows(batch)
+
+    def _stored_rows(self, batch: int) -> Iterator[Row]:
         plan = self._plan
         if plan.shares_total:
             total_sql = f"SELECT coalesce(sum({_q(plan.count)}), 0) FROM staged"
@@ -325,6 +336,26 @@ def _sorted_plain(window: list[Row], *, typed: bool = False) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _merged(stored: Iterator[Row], latest: list[Row]) -> Iterator[Row]:
+    """campaign_8 rows of two streams in telephone order, the counts of a telephone in both summed."""
+    make = CAMPAIGN_8.row_type
+    assert make is not None
+    later = iter(latest)
+    pending = next(later, None)
+    for row in stored:
+        while pending is not None and pending[0] < row[0]:
+            yield pending
+            pending = next(later, None)
+        if pending is not None and pending[0] == row[0]:
+            yield make(row[0], *(a + b for a, b in zip(row[1:], pending[1:], strict=True)))
+            pending = next(later, None)
+        else:
+            yield row
+    if pending is not None:
+        yield pending
+        yield from later
 
 
 def _plain_telephones(window: list[Row]) -> Sequence[Any] | None:

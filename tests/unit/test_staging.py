@@ -54,6 +54,36 @@ def test_a_second_window_sums_with_the_first_per_telephone() -> None:
         ]
 
 
+def test_a_window_announced_with_more_is_written_at_once_and_the_last_is_merged_from_memory() -> None:
+    with Staging() as staging:
+        staging.add(decoded(("+573001", 1), ("+573003", 2)), more=True)
+        assert in_file(staging) == 2
+        staging.add(decoded(("+573000", 5), ("+573003", 3), ("+573004", 4)))
+        assert in_file(staging) == 2, "the last window is not written"
+        assert [(r.telephone, r.busy, r.failed) for r in staging.rows()] == [
+            ("+573000", 5, 0),
+            ("+573001", 1, 0),
+            ("+573003", 5, 0),
+            ("+573004", 4, 0),
+        ]
+        assert all(type(r) is MachineCodesRow for r in staging.rows())
+        assert (len(staging), staging.rows_added) == (4, 5)
+
+
+def test_a_window_after_the_one_kept_in_memory_writes_it_first() -> None:
+    with Staging() as staging:
+        for window in (
+            decoded(("+573001", 1), ("+573002", 2)),
+            decoded(("+573002", 3), ("+573003", 4)),
+            decoded(("+573001", 10), ("+573003", 20)),
+        ):
+            staging.add(window)
+        assert in_file(staging) == 3, "the first two windows, summed; the third is in memory"
+        summed = [(r.telephone, r.busy) for r in staging.rows()]
+        assert summed == [("+573001", 11), ("+573002", 5), ("+573003", 24)]
+        assert len(staging) == 3
+
+
 def test_rows_of_another_kind_are_checked_value_by_value() -> None:
     plain = [MachineCodesRow("+573001", 1, 0, 0, True, 0, 0)]  # a bool count: stored as 1
     with Staging() as staging:
