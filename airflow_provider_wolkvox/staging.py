@@ -160,8 +160,12 @@ class Staging:
         stored = int(self._db.execute("SELECT count(*) FROM staged").fetchone()[0])
         if not self._pending:
             return stored
-        telephones = {t for (t,) in self._db.execute("SELECT telephone FROM staged")}
-        return stored + sum(1 for row in self._pending if row[0] not in telephones)
+        telephones = set(itertools.chain.from_iterable(self._db.execute("SELECT telephone FROM staged")))
+        return (
+            stored
+            + len(self._pending)
+            - len(telephones.intersection(map(operator.itemgetter(0), self._pending)))
+        )
 
     def rows(self, batch: int = 10_000) -> Iterator[Row]:
         """The combined rows, ordered by key, streamed from disk."""
