@@ -37,9 +37,15 @@ month-end peak: its last days are planned from the week, which has seen many mor
 MONTH_END_SEEN = 86_400
 """...judged on at least a day of them observed: a few busy hours at the month's end are as
 likely the campaign's volume changing."""
-MONTH_END_PRIOR_SECONDS = 43_200.0
-"""A month-end day's rate starts from the week profile's with the weight of half a day
-observed: one month's peak counts for two thirds, two months' for about four fifths."""
+MONTH_END_PRIOR_SECONDS = 3_600.0
+"""A month-end day's rate starts from the week profile's with the weight of an hour observed:
+a day seen counts for 96 %. The buckets plan only once a peak was seen (``MONTH_END_PEAK``
+over ``MONTH_END_SEEN``), and there a prior drawn toward the quieter week predicts the peak
+low: with the weight of half a day, one month's peak counted for two thirds and, as the
+decay keeps under two days of it, never more than four fifths, so the windows planned on
+the next month's last days (aimed at 85 % of the cap) came back at it, and those misses made
+the whole history look unreliable to the next run. A window planned high costs a shorter
+window; one planned low, a call thrown away."""
 HALF_LIFE_SECONDS = 4 * 7 * 86_400
 """What was seen four weeks of observed time ago weighs half as much as what was seen last."""
 LEVEL_WEIGHT = 0.7
@@ -322,7 +328,7 @@ def _fitted(
         shape = _hour_shape(current)
         for segments, (_, observed) in zip(buckets, run, strict=True):
             weights = [
-                current[at] if at < HOURS_OF_WEEK else _end_rate(current, shape, at, b)
+                current[b] if at < HOURS_OF_WEEK or teach_week else _end_rate(current, shape, at, b)
                 for at, b, _ in segments
             ]
             weights = [w * s for w, (_, _, s) in zip(weights, segments, strict=True)]

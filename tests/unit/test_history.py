@@ -140,6 +140,15 @@ def test_a_month_end_peak_is_learnt_apart_from_the_week() -> None:
     )
 
 
+def test_a_month_end_peak_seen_once_is_predicted_at_its_own_rate() -> None:
+    # A peak drawn toward its quieter weekdays is predicted low, and a window planned low caps:
+    # after one month, the next month's last days are predicted near what the last ones held.
+    history = daily_runs(month_end_peak, days=30)
+    assert history.month_end_peak
+    october_31 = SEPTEMBER_1 + 60 * DAY
+    assert history.predict(october_31, october_31 + DAY) == pytest.approx(40_000, rel=0.05)
+
+
 def test_ordinary_last_days_teach_the_week_like_any_other() -> None:
     history = daily_runs(lambda local: 10_000)
     assert not history.month_end_peak
