@@ -22,6 +22,10 @@ DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306, "mssql": 1433, "oracle": 1521,
 SCHEMES = {"postgresql": "postgres", "mariadb": "mysql"}
 """SQLAlchemy dialect name -> the scheme OpenLineage and the providers' asset URIs use."""
 
+DATABASE_QUALIFIED = {"mysql"}
+"""Dialects without schemas, where ``a.table`` names the table in database ``a`` (the MySQL
+provider's asset URI and OpenLineage name are ``database/table`` and ``database.table``)."""
+
 FILE_DATABASES = {"sqlite": "main"}
 """Dialects whose database is a file on the worker (named by its path), with their default schema."""
 
@@ -79,4 +83,6 @@ def warehouse_table(db_hook: DbApiHook, table: str) -> WarehouseTable:
     # The PostgreSQL hook's own rule (its database, else the connection's schema field), then the
     # server's default: a database named after the user.
     database = getattr(db_hook, "database", None) or connection.schema or connection.login or ""
+    if scheme in DATABASE_QUALIFIED:
+        return WarehouseTable(scheme, authority, schema or database, "", name)
     return WarehouseTable(scheme, authority, database, schema, name)

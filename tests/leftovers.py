@@ -100,6 +100,15 @@ def sweep_processes() -> list[int]:
     return killed
 
 
+def _comment_owner_gone(comment: str | None) -> bool:
+    """A database or schema whose ``COMMENT`` marks a run that is gone (unmarked ones are not ours)."""
+    return (
+        comment is not None
+        and comment.startswith(COMMENT_PREFIX)
+        and owner_gone(comment[len(COMMENT_PREFIX) :])
+    )
+
+
 def sweep_databases(admin_dsn: str, prefix: str) -> list[str]:
     """Drop PostgreSQL databases named ``prefix*`` whose comment names a run that is gone."""
     import psycopg
@@ -110,7 +119,7 @@ def sweep_databases(admin_dsn: str, prefix: str) -> list[str]:
     dropped = []
     with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as conn:
         for name, comment in conn.execute(query, (prefix.replace("_", r"\_") + "%",)).fetchall():
-            if comment and comment.startswith(COMMENT_PREFIX) and owner_gone(comment[len(COMMENT_PREFIX) :]):
+            if _comment_owner_gone(comment):
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
                 dropped.append(name)
     return dropped
@@ -130,7 +139,7 @@ def sweep_schemas(dsn: str, prefix: str) -> list[str]:
     dropped = []
     with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
         for name, comment in conn.execute(query, (prefix.replace("_", r"\_") + "%",)).fetchall():
-            if comment and comment.startswith(COMMENT_PREFIX) and owner_gone(comment[len(COMMENT_PREFIX) :]):
+            if _comment_owner_gone(comment):
                 conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')  # type: ignore[arg-type]
                 dropped.append(name)
     return dropped
@@ -145,7 +154,7 @@ def sweep_mariadb_databases(connection: Any, prefix: str) -> list[str]:
     )
     dropped = []
     for name, comment in cursor.fetchall():
-        if comment and comment.startswith(COMMENT_PREFIX) and owner_gone(comment[len(COMMENT_PREFIX) :]):
+        if _comment_owner_gone(comment):
             cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
             dropped.append(name)
     return dropped

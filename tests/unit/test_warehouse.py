@@ -45,3 +45,55 @@ def test_postgres_is_named_like_the_postgres_providers_asset_and_carries_no_cred
     nodb = warehouse_table(db_hook("w_pg_nodb"), "public.t")
     assert nodb.uri == "postgres://db.example.com:6543/etl/public/t"
     assert "s3cret" not in table.uri + nodb.uri
+
+
+@pytest.mark.parametrize(
+    ("table", "database", "name"),
+    [
+        ("wolkvox_campaign_8", "test", "wolkvox_campaign_8"),
+        ("reports.wolkvox_campaign_8", "reports", "wolkvox_campaign_8"),
+    ],
+)
+def test_mysql_qualifier_is_the_database_as_the_mysql_providers_asset_has_it(
+    monkeypatch: pytest.MonkeyPatch, table: str, database: str, name: str
+) -> None:
+    """MySQL has no schemas: ``reports.t`` is table ``t`` of database ``reports``, whatever the
+    connection's database; the MySQL provider accepts only ``mysql://host:port/database/table``."""
+    mysql_assets = pytest.importorskip("airflow.providers.mysql.assets.mysql")
+    from airflow.sdk import Asset
+
+    monkeypatch.setenv("AIRFLOW_CONN_W_MY", "mysql://etl:s3cret-pw@DB.Example.com/test")
+    located = warehouse_table(db_hook("w_my"), table)
+    assert located.uri == f"mysql://db.example.com:3306/{database}/{name}"
+    asset = Asset(uri=located.uri)  # the MySQL provider's URI rules accept it unchanged
+    assert asset.uri == located.uri
+    dataset = mysql_assets.convert_asset_to_openlineage(asset, None)
+    assert (
+        (dataset.namespace, dataset.name)
+        == (located.namespace, located.name)
+        == (
+            "mysql://db.example.com:3306",
+            f"{database}.{name}",
+        )
+    )
+    assert "s3cret" not in located.uri
+
+
+def test_mysql_lineage_output_is_the_tables_own_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lineage output of a load into ``reports.t`` on MySQL names database ``reports``, as the
+    MySQL provider's OpenLineage naming does, not the connection's database."""
+    pytest.importorskip("airflow.providers.openlineage.sqlparser")
+    from types import SimpleNamespace
+
+    from airflow_provider_wolkvox.lineage import output_naming
+    from airflow_provider_wolkvox.transfers.machine_codes_to_sql import MachineCodesToSqlOperator
+
+    monkeypatch.setenv("AIRFLOW_CONN_W_MY", "mysql://etl:s3cret-pw@DB.Example.com/test")
+    operator = MachineCodesToSqlOperator(
+        task_id="t", campaign_id="1", sql_conn_id="w_my", table="reports.wolkvox_campaign_8"
+    )
+    figures = SimpleNamespace(warehouse=warehouse_table(db_hook("w_my"), operator.table))
+    assert output_naming(figures, operator) == (  # type: ignore[arg-type]
+        "mysql://db.example.com:3306",
+        "reports.wolkvox_campaign_8",
+    )
