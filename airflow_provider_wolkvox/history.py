@@ -200,9 +200,11 @@ class DensityHistory:
             for obs in observations:
                 predicted = max(MIN_PREDICTED_ROWS, self.predict(obs.start, obs.end, rates))
                 retry = previous is not None and previous.capped and previous.start == obs.start
-                # A retry after a cap was shortened on purpose, and a few rows say nothing of a
-                # miss by a share of the cap: neither error counts.
-                if not retry and max(obs.rows, predicted) >= MIN_ERROR_ROWS:
+                # A retry after a cap was shortened on purpose, a few rows say nothing of a miss
+                # by a share of the cap, and a cap where the prediction was at least the cap
+                # (a window asked blind) proves only what was predicted: no error counts.
+                below = not obs.capped or obs.rows > level * predicted
+                if not retry and below and max(obs.rows, predicted) >= MIN_ERROR_ROWS:
                     errors = errors.add(math.log(max(obs.rows, 1) / (level * predicted)))
                 level = next_level(level, obs.rows / predicted, obs.capped)
                 previous = obs

@@ -85,6 +85,17 @@ def test_a_capped_answer_is_not_taken_as_the_window_rows() -> None:
     assert capped.errors.mean > history.errors.mean + 0.05  # but it says the profile predicted too few
 
 
+def test_a_cap_where_the_profile_predicted_more_than_the_cap_is_no_miss() -> None:
+    # A window asked blind over two weeks, which the profile says hold 100,000 rows: the cap
+    # proves only "at least 60,000", no error of the profile's; counted as one, a single blind
+    # window made a month-end peak's history look unreliable to the next run.
+    history = hourly_runs(2)
+    start = MONDAY + 2 * HOURS_OF_WEEK * HOUR
+    window = (start, start + 2 * HOURS_OF_WEEK * HOUR)
+    assert history.predict(*window) == pytest.approx(100_000)
+    assert history.updated([Observation(*window, 60_000, capped=True)]).errors == history.errors
+
+
 def test_the_stored_form_round_trips_and_stays_small() -> None:
     history = hourly_runs(2).updated([Observation(MONDAY, MONDAY + 7 * HOUR, 12)])
     text = json.dumps(history.to_json())
