@@ -313,7 +313,8 @@ def _fitted(
     (expectation-maximisation). A window spanning a quiet night and a busy day says only their
     sum; windows that start and end at different hours say which part was busy. The month's
     last hours teach their weekday's bucket too (``teach_week``) only where they were no peak:
-    a peak would make that weekday look busy every week."""
+    a peak would make that weekday look busy every week. There they are also shared among
+    their hours as the week's are: ordinary days, not a noisy day's own sum."""
     decay = 0.5 ** (sum(s for segments, _ in run for _, _, s in segments) / HALF_LIFE_SECONDS)
     prior_rows = [r * decay for r in rows]
     new_seconds = [s * decay for s in seconds]
