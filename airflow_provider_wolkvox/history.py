@@ -37,9 +37,15 @@ month-end peak: its last days are planned from the week, which has seen many mor
 MONTH_END_SEEN = 86_400
 """...judged on at least a day of them observed: a few busy hours at the month's end are as
 likely the campaign's volume changing."""
-MONTH_END_PRIOR_SECONDS = 43_200.0
-"""A month-end day's rate starts from the week profile's with the weight of half a day
-observed: one month's peak counts for two thirds, two months' for about four fifths."""
+MONTH_END_PRIOR_SECONDS = 3_600.0
+"""A month-end day's rate starts from the week profile's with the weight of an hour observed:
+a day seen counts for 96 %. The buckets plan only once a peak was seen (``MONTH_END_PEAK``
+over ``MONTH_END_SEEN``), and there a prior drawn toward the quieter week predicts the peak
+low: with the weight of half a day, one month's peak counted for two thirds and, as the
+decay keeps under two days of it, never more than four fifths, so the windows planned on
+the next month's last days (aimed at 85 % of the cap) came back at it, and those misses made
+the whole history look unreliable to the next run. A window planned high costs a shorter
+window; one planned low, a call thrown away."""
 HALF_LIFE_SECONDS = 4 * 7 * 86_400
 """What was seen four weeks of observed time ago weighs half as much as what was seen last."""
 LEVEL_WEIGHT = 0.7
@@ -194,9 +200,11 @@ class DensityHistory:
             for obs in observations:
                 predicted = max(MIN_PREDICTED_ROWS, self.predict(obs.start, obs.end, rates))
                 retry = previous is not None and previous.capped and previous.start == obs.start
-                # A retry after a cap was shortened on purpose, and a few rows say nothing of a
-                # miss by a share of the cap: neither error counts.
-                if not retry and max(obs.rows, predicted) >= MIN_ERROR_ROWS:
+                # A retry after a cap was shortened on purpose, a few rows say nothing of a miss
+                # by a share of the cap, and a cap where the prediction was at least the cap
+                # (a window asked blind) proves only what was predicted: no error counts.
+                below = not obs.capped or obs.rows > level * predicted
+                if not retry and below and max(obs.rows, predicted) >= MIN_ERROR_ROWS:
                     errors = errors.add(math.log(max(obs.rows, 1) / (level * predicted)))
                 level = next_level(level, obs.rows / predicted, obs.capped)
                 previous = obs
@@ -305,7 +313,8 @@ def _fitted(
     (expectation-maximisation). A window spanning a quiet night and a busy day says only their
     sum; windows that start and end at different hours say which part was busy. The month's
     last hours teach their weekday's bucket too (``teach_week``) only where they were no peak:
-    a peak would make that weekday look busy every week."""
+    a peak would make that weekday look busy every week. There they are also shared among
+    their hours as the week's are: ordinary days, not a noisy day's own sum."""
     decay = 0.5 ** (sum(s for segments, _ in run for _, _, s in segments) / HALF_LIFE_SECONDS)
     prior_rows = [r * decay for r in rows]
     new_seconds = [s * decay for s in seconds]
@@ -322,7 +331,7 @@ def _fitted(
         shape = _hour_shape(current)
         for segments, (_, observed) in zip(buckets, run, strict=True):
             weights = [
-                current[at] if at < HOURS_OF_WEEK else _end_rate(current, shape, at, b)
+                current[b] if at < HOURS_OF_WEEK or teach_week else _end_rate(current, shape, at, b)
                 for at, b, _ in segments
             ]
             weights = [w * s for w, (_, _, s) in zip(weights, segments, strict=True)]

@@ -164,7 +164,8 @@ class WindowSizer:
             if self._first_only or self.row_cap > STALE_MISS * self._level * predicted:
                 self._history = None  # not the week the history knows: as if no density were known
         if self._history is not None and self._start is not None:
-            if not self._capped_in_a_row:
+            if not self._capped_in_a_row and self.row_cap > self._level * predicted:
+                # A cap is a miss only where less was predicted: it proves at least the cap.
                 self._errors.append(math.log(self.row_cap / (self._level * predicted)))
             self._level = next_level(self._level, self.row_cap / predicted, capped=True)
             self._ceiling = self._bounded(span / 2 if self._capped_in_a_row else span * RETRY_SHRINK)

@@ -180,7 +180,8 @@ def replay_run(events: Events, sizer: Sizer, start: int, end: int) -> tuple[int,
         span = timedelta(seconds=stop - cursor)
         rows = events.distinct(cursor, stop)
         calls += 1
-        observations.append(Observation(cursor, stop, rows, rows >= ROW_CAP))
+        # fetch_interval sees at most the cap: a capped answer says only "at least ROW_CAP rows"
+        observations.append(Observation(cursor, stop, min(rows, ROW_CAP), rows >= ROW_CAP))
         if rows >= ROW_CAP:
             capped += 1
             sizer.capped(span)

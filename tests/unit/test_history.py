@@ -85,6 +85,17 @@ def test_a_capped_answer_is_not_taken_as_the_window_rows() -> None:
     assert capped.errors.mean > history.errors.mean + 0.05  # but it says the profile predicted too few
 
 
+def test_a_cap_where_the_profile_predicted_more_than_the_cap_is_no_miss() -> None:
+    # A window asked blind over two weeks, which the profile says hold 100,000 rows: the cap
+    # proves only "at least 60,000", no error of the profile's; counted as one, a single blind
+    # window made a month-end peak's history look unreliable to the next run.
+    history = hourly_runs(2)
+    start = MONDAY + 2 * HOURS_OF_WEEK * HOUR
+    window = (start, start + 2 * HOURS_OF_WEEK * HOUR)
+    assert history.predict(*window) == pytest.approx(100_000)
+    assert history.updated([Observation(*window, 60_000, capped=True)]).errors == history.errors
+
+
 def test_the_stored_form_round_trips_and_stays_small() -> None:
     history = hourly_runs(2).updated([Observation(MONDAY, MONDAY + 7 * HOUR, 12)])
     text = json.dumps(history.to_json())
@@ -138,6 +149,15 @@ def test_a_month_end_peak_is_learnt_apart_from_the_week() -> None:
     assert history.predict(november_30, november_30 + DAY) > 3 * history.predict(
         november_16, november_16 + DAY
     )
+
+
+def test_a_month_end_peak_seen_once_is_predicted_at_its_own_rate() -> None:
+    # A peak drawn toward its quieter weekdays is predicted low, and a window planned low caps:
+    # after one month, the next month's last days are predicted near what the last ones held.
+    history = daily_runs(month_end_peak, days=30)
+    assert history.month_end_peak
+    october_31 = SEPTEMBER_1 + 60 * DAY
+    assert history.predict(october_31, october_31 + DAY) == pytest.approx(40_000, rel=0.05)
 
 
 def test_ordinary_last_days_teach_the_week_like_any_other() -> None:
