@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from airflow_provider_wolkvox.sql import COLUMNS, create_table_sql
+from airflow_provider_wolkvox.sql.density import DENSITY_TABLE
 
 TABLE = "bench_machine_codes"
 PG_HOST = os.environ.get("WOLKVOX_BENCH_PGHOST", "127.0.0.1")
@@ -77,8 +78,9 @@ class Postgres:
         return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.database}"
 
     def reset(self) -> None:
-        """An empty table, and a checkpoint so no earlier run's dirty pages are flushed during the next."""
-        psql(self.database, f"DROP TABLE IF EXISTS {TABLE}")
+        """An empty table and no density history (every run plans the same request windows, the
+        ones pre-rendered), and a checkpoint so no earlier run's dirty pages are flushed during the next."""
+        psql(self.database, f"DROP TABLE IF EXISTS {TABLE}, {DENSITY_TABLE}")
         psql(self.database, create_table_sql("postgresql", TABLE))
         psql(self.database, "CHECKPOINT")
 
@@ -180,7 +182,8 @@ class Mariadb:
         )
 
     def reset(self) -> None:
-        self._run(f"DROP TABLE IF EXISTS {TABLE}", self.database)
+        """An empty table and no density history, as :meth:`Postgres.reset`."""
+        self._run(f"DROP TABLE IF EXISTS {TABLE}, {DENSITY_TABLE}", self.database)
         self._run(create_table_sql("mysql", TABLE), self.database)
 
     def summary(self) -> tuple[int, int]:
