@@ -67,15 +67,11 @@ def test_mysql_qualifier_is_the_database_as_the_mysql_providers_asset_has_it(
     assert located.uri == f"mysql://db.example.com:3306/{database}/{name}"
     asset = Asset(uri=located.uri)  # the MySQL provider's URI rules accept it unchanged
     assert asset.uri == located.uri
-    dataset = mysql_assets.convert_asset_to_openlineage(asset, None)
-    assert (
-        (dataset.namespace, dataset.name)
-        == (located.namespace, located.name)
-        == (
-            "mysql://db.example.com:3306",
-            f"{database}.{name}",
-        )
-    )
+    assert (located.namespace, located.name) == ("mysql://db.example.com:3306", f"{database}.{name}")
+    convert = getattr(mysql_assets, "convert_asset_to_openlineage", None)  # newer MySQL providers only
+    if convert is not None:
+        dataset = convert(asset, None)
+        assert (dataset.namespace, dataset.name) == (located.namespace, located.name)
     assert "s3cret" not in located.uri
 
 
