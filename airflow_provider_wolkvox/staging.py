@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import json
 import operator
 import os
 import sqlite3
@@ -160,12 +161,13 @@ class Staging:
         stored = int(self._db.execute("SELECT count(*) FROM staged").fetchone()[0])
         if not self._pending:
             return stored
-        telephones = set(itertools.chain.from_iterable(self._db.execute("SELECT telephone FROM staged")))
-        return (
-            stored
-            + len(self._pending)
-            - len(telephones.intersection(map(operator.itemgetter(0), self._pending)))
-        )
+        # The in-memory window's telephones looked up in the file's key, in C: no set of every
+        # staged telephone (millions over a long interval) is built in memory.
+        telephones = json.dumps([row[0] for row in self._pending])
+        both = self._db.execute(
+            "SELECT count(*) FROM staged WHERE telephone IN (SELECT value FROM json_each(?))", (telephones,)
+        ).fetchone()[0]
+        return stored + len(self._pending) - int(both)
 
     def rows(self, batch: int = 10_000) -> Iterator[Row]:
         """The combined rows, ordered by key, streamed from disk."""
