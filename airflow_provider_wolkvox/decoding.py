@@ -11,10 +11,19 @@ or code, ``data`` null, missing or an object, a field it does not know, a value 
 slow path would type differently or refuse, a key besides code, error, msg and data in the
 envelope) goes to :func:`~airflow_provider_wolkvox.envelope.read_answer` and ``parse_rows``, so
 errors, warnings, empty windows and retries are exactly theirs.
+
+Text no warehouse can store is made storable on the way out of both paths, by one rule: each NUL
+(U+0000: PostgreSQL's text refuses it) and each unpaired UTF-16 surrogate (JSON ``"\\ud800"``:
+no UTF-8 encodes it, so SQLite's and MySQL's drivers refuse it) in a text value becomes U+FFFD, the
+replacement character, and the count of replaced characters travels with the rows
+(``Table.replaced``) to the task log, the ledger and the metrics. JSON carries either as a ``\\u``
+escape, or in a body that is not plain UTF-8 (``json.loads`` reads encoded surrogates, and UTF-16
+and UTF-32 bodies): an answer with neither (nearly all) costs a scan of its bytes, nothing more.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from itertools import repeat
 from typing import Annotated, Any
@@ -47,6 +56,51 @@ class PlainRows(list[Row]):
     Staging relies on this instead of checking every value again."""
 
 
+REPLACEMENT = "\ufffd"
+"""What a character no warehouse can store becomes (U+FFFD REPLACEMENT CHARACTER)."""
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+"""How JSON writes a NUL or a surrogate (a pair of surrogates decodes to one character, and is
+scanned for nothing more)."""
+
+
+def _may_hold_unstorable(body: bytes) -> bool:
+    """False when no text decoded from ``body`` can hold a NUL or an unpaired surrogate: plain
+    UTF-8 (which encodes no surrogate, and no NUL inside JSON text) with no escape of either."""
+    if b"\x00" in body or _UNSTORABLE_ESCAPE.search(body):
+        return True
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def storable(rows: list[Row], body: bytes, *, by_msgspec: bool = False) -> tuple[list[Row], int]:
+    """``rows`` (decoded from ``body``) with each NUL and unpaired surrogate of their text values
+    replaced by :data:`REPLACEMENT`, and how many were replaced. The rows themselves (same list,
+    same type) when ``body`` cannot hold one. ``by_msgspec``: decoded by msgspec, which takes
+    only UTF-8 and refuses unpaired surrogates, so only a NUL escape needs a look."""
+    if not (b"\\u0000" in body if by_msgspec else _may_hold_unstorable(body)):
+        return rows, 0
+    replaced = 0
+    cleaned = type(rows)() if isinstance(rows, PlainRows) else []
+    for row in rows:
+        if not any(type(value) is str and _UNSTORABLE.search(value) for value in row):
+            cleaned.append(row)
+            continue
+        values = []
+        for value in row:
+            if type(value) is str:
+                text, count = _UNSTORABLE.subn(REPLACEMENT, value)
+                values.append(text)
+                replaced += count
+            else:
+                values.append(value)
+        cleaned.append(tuple.__new__(type(row), values))
+    return (cleaned, replaced) if replaced else (rows, 0)
+
+
 def read_rows(spec: ReportSpec, status: int, body: bytes, *, conn_id: str, tz: str | None) -> list[Row]:
     """The typed rows of one answer to ``spec`` (``[]`` for an empty window), or raise what
     :func:`~airflow_provider_wolkvox.envelope.read_answer` or ``spec.parse_rows`` raise for it
@@ -57,8 +111,8 @@ def read_rows(spec: ReportSpec, status: int, body: bytes, *, conn_id: str, tz: s
     if status == 200:
         rows = _fast_rows(spec, body)
         if rows is not None:
-            return rows
-    return spec.parse_rows(read_answer(status, body, api=spec.api, conn_id=conn_id), tz)
+            return storable(rows, body, by_msgspec=True)[0]
+    return storable(spec.parse_rows(read_answer(status, body, api=spec.api, conn_id=conn_id), tz), body)[0]
 
 
 def read_table(spec: ReportSpec, status: int, body: bytes, *, conn_id: str, tz: str | None) -> Table:
@@ -70,8 +124,11 @@ def read_table(spec: ReportSpec, status: int, body: bytes, *, conn_id: str, tz: 
     if status == 200:
         rows = _fast_rows(spec, body)
         if rows is not None:
-            return Table(rows, ())
-    return spec.parse_table(read_answer(status, body, api=spec.api, conn_id=conn_id), tz)
+            rows, replaced = storable(rows, body, by_msgspec=True)
+            return Table(rows, (), replaced)
+    table = spec.parse_table(read_answer(status, body, api=spec.api, conn_id=conn_id), tz)
+    rows, replaced = storable(table.rows, body)
+    return Table(rows, table.extras, replaced)
 
 
 def has_fast_path(spec: ReportSpec) -> bool:

@@ -46,6 +46,13 @@ class WolkvoxRowError(WolkvoxResponseError):
     retryable = False
 
 
+class WolkvoxSchemaError(WolkvoxResponseError):
+    """The answer's fields would change the table more than a load may (schema on read's limits);
+    nothing was changed."""
+
+    retryable = False
+
+
 class WolkvoxTransientError(WolkvoxError):
     """The API kept answering with transient failures until the retry budget ran out."""
 
@@ -58,6 +65,16 @@ class WolkvoxTimeoutError(WolkvoxTransientError):
 
 class WolkvoxTruncatedError(WolkvoxError):
     """A window as small as the API allows still returns the 60,000-row cap."""
+
+
+class WolkvoxTaskStopped(BaseException):
+    """The task was told to stop (SIGTERM) while it fetched or loaded: the fetch stopped, the
+    staging file was removed, and a load in progress rolled back. Airflow retries the task if it
+    has retries left.
+
+    A ``BaseException``, as ``KeyboardInterrupt`` and Airflow's ``AirflowTaskTimeout`` are, so that
+    no ``except Exception`` on the way out mistakes it for an error to handle.
+    """
 
 
 class WolkvoxEmptyAnswerError(WolkvoxError):

@@ -76,6 +76,9 @@ class FetchSummary:
     observations: tuple[Observation, ...] = ()
     """Every answered request window in order, capped ones included: what
     ``DensityHistory.updated`` takes to plan the next run."""
+    replaced_chars: int = 0
+    """Characters of the kept answers' text no warehouse can store (NUL, unpaired surrogates),
+    replaced by U+FFFD (``decoding.storable``)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def fetch_interval(
     tz = hook.timezone
     sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW), history)
     calls_before, retries_before, seconds_before = hook.calls, hook.retries, hook.seconds
-    cursor, rows_total, capped, split_retries, outside = start, 0, 0, 0, 0
+    cursor, rows_total, capped, split_retries, outside, replaced = start, 0, 0, 0, 0, 0
     windows: list[tuple[DateTime, DateTime]] = []
     observations: list[Observation] = []
     limit = int(end.timestamp())
@@ -166,6 +169,14 @@ def fetch_interval(
                 )
                 continue
             outside += _dated_outside(spec, rows, cursor, stop)
+            if table.replaced:
+                replaced += table.replaced
+                log.warning(
+                    "%s: %s character(s) of the answer's text that no warehouse can store (NUL, "
+                    "unpaired UTF-16 surrogates) were replaced by U+FFFD",
+                    label,
+                    f"{table.replaced:,}",
+                )
             # Handed to the writer: the next request goes out while this window is staged.
             writer.add(rows, (cursor, stop), table.extras, more=stop < end)
             windows.append((cursor, stop))
@@ -204,6 +215,7 @@ def fetch_interval(
         windows=tuple(windows),
         api_seconds=hook.seconds - seconds_before,
         observations=tuple(observations),
+        replaced_chars=replaced,
     )
 
 

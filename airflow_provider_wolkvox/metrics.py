@@ -21,6 +21,7 @@ CALLS_CAPPED = "wolkvox.calls.capped"
 CALLS_RETRIED = "wolkvox.calls.retried"
 ROWS_RECEIVED = "wolkvox.rows.received"
 ROWS_LOADED = "wolkvox.rows.loaded"
+CHARS_REPLACED = "wolkvox.chars.replaced"
 API_WAIT = "wolkvox.api_wait"
 LOAD_DURATION = "wolkvox.load_duration"
 QUOTA_LEFT = "wolkvox.quota.left"
@@ -58,6 +59,8 @@ def task_figures(figures: TaskFigures) -> None:
     s.incr(CALLS_RETRIED, count=summary.retried_calls, tags=tags)
     s.incr(ROWS_RECEIVED, count=summary.rows, tags=tags)
     s.timing(API_WAIT, timedelta(seconds=summary.api_seconds), tags=tags)
+    if summary.replaced_chars:
+        s.incr(CHARS_REPLACED, count=summary.replaced_chars, tags=tags)
     if figures.warehouse is not None:
         s.incr(ROWS_LOADED, count=figures.rows_delivered, tags=tags)
         s.timing(LOAD_DURATION, timedelta(seconds=figures.deliver_seconds), tags=tags)

@@ -8,6 +8,11 @@ is the report's (:attr:`~airflow_provider_wolkvox.reports.ReportSpec.combine`):
 and recomputes ``percent`` from the sums on the way out, ``detail`` keeps every
 row and refuses a second row with the same key, ``per_request`` keeps every
 request window's rows apart, the window in front (:mod:`~airflow_provider_wolkvox.stored`).
+
+The file lives in the worker's temporary folder, named for its process, and is removed when the
+staging closes; a file a killed process left behind is removed by the next staging on the same
+host (:mod:`~airflow_provider_wolkvox.staging_files`). A staging can be cancelled from another
+thread (:meth:`Staging.cancel`): whatever statement is running stops, and no other starts.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
+from airflow_provider_wolkvox import staging_files
 from airflow_provider_wolkvox._gc import paused as gc_paused
 from airflow_provider_wolkvox.decoding import PlainRows
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
@@ -43,6 +49,13 @@ from airflow_provider_wolkvox.reports import (
     share,
 )
 from airflow_provider_wolkvox.stored import stored_spec, utc_second, with_extras
+
+CANCEL_CHECK_STEPS = 10_000
+"""SQLite virtual-machine steps between two looks at the cancel flag (a few milliseconds at most)."""
+
+
+class StagingCancelled(Exception):
+    """The staging was cancelled (the task is stopping): nothing more is written."""
 
 
 class Staging:
@@ -64,9 +77,17 @@ class Staging:
         self.extras: tuple[str, ...] = ()
         """The API's names of the fields kept beyond the spec's, in the order they first came."""
         self._plan = _plan(self.stored_spec)
-        fd, self.path = tempfile.mkstemp(prefix="wolkvox-staging-", suffix=".sqlite", dir=directory)
+        self._cancelled = False
+        self.abandoned = False
+        """Set when a writer thread that would not stop was left behind: :meth:`close` then only
+        removes the file, and leaves the connection to that thread."""
+        staging_files.sweep(directory)
+        fd, self.path = tempfile.mkstemp(
+            prefix=staging_files.owner_prefix(), suffix=staging_files.SUFFIX, dir=directory
+        )
         os.close(fd)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.set_progress_handler(self._stopping, CANCEL_CHECK_STEPS)
         # A throwaway file: durability would only cost time.
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
@@ -94,7 +115,10 @@ class Staging:
         the spec's (``Table.extras``): a field new to this staging becomes a column, NULL in the
         rows staged before it came (schema on read). ``more``: other windows of the interval follow,
         so a first window is written at once (while the next request is out) rather than kept in memory.
+        Raises :class:`StagingCancelled` once :meth:`cancel` was called.
         """
+        if self._cancelled:
+            raise StagingCancelled(f"{self.spec.api}: staging cancelled")
         if extras or self.extras:
             rows = self._widened(rows, extras)
         if self._per_request:
@@ -214,9 +238,21 @@ class Staging:
             seen.add(key)
         return WolkvoxRowError(f"{spec.api}: two rows with the same key ({', '.join(spec.key)})")
 
+    def cancel(self) -> None:
+        """From another thread: stop the statement running in the staging file, and refuse any
+        other (the task is stopping; the caller then closes the staging)."""
+        self._cancelled = True
+        with contextlib.suppress(sqlite3.ProgrammingError):  # closed already
+            self._db.interrupt()
+
+    def _stopping(self) -> int:
+        """SQLite's progress handler: non-zero aborts the running statement."""
+        return 1 if self._cancelled else 0
+
     def close(self) -> None:
         self._pending = None
-        self._db.close()
+        if not self.abandoned:
+            self._db.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
 

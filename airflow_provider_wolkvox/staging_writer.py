@@ -8,16 +8,22 @@ stays the only thread that talks to the API, so there is still one request in fl
 
 At most one window is being written at any time: handing over the next one first waits for the
 previous write, so memory holds that window and the one being fetched, never more. A write's
-error is raised in the fetch loop at the next hand-over or at :meth:`StagingWriter.drain`, and
-leaving the ``with`` block on any path waits for the write in progress, so no thread outlives
-the fetch and the staging is never closed while being written.
+error is raised in the fetch loop at the next hand-over or at :meth:`StagingWriter.drain`.
+
+The writer never outlives the task: leaving the ``with`` block normally waits for the write in
+progress; leaving it on an error (the task's ``execution_timeout`` raises ``AirflowTaskTimeout``
+in the fetch loop, a SIGTERM stops the task) cancels the write (the staging's statement is
+interrupted, and its next row or statement refuses to start) and waits for it at most
+:data:`EXIT_WAIT` seconds. The writer is a daemon thread, so even a write that ignored the
+cancellation cannot keep the task's process alive; the staging then only removes its file.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import logging
+import threading
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -25,18 +31,22 @@ if TYPE_CHECKING:
     from airflow_provider_wolkvox.reports import Row
     from airflow_provider_wolkvox.staging import Staging
 
+log = logging.getLogger(__name__)
+
+EXIT_WAIT = 5.0
+"""Seconds the fetch loop waits, on its way out after an error, for a cancelled write to stop."""
+THREAD_NAME = "wolkvox-staging"
+
 
 class StagingWriter:
     """``staging.add`` on one writer thread (inline when ``staging.adds_in_background`` is False)."""
 
-    def __init__(self, staging: Staging) -> None:
+    def __init__(self, staging: Staging, *, exit_wait: float = EXIT_WAIT) -> None:
         self.staging = staging
-        self._pool = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="wolkvox-staging")
-            if staging.adds_in_background
-            else None
-        )
-        self._writing: Future[None] | None = None
+        self.exit_wait = exit_wait
+        self._background = staging.adds_in_background
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def add(
         self,
@@ -49,18 +59,52 @@ class StagingWriter:
         """Stage one window (``more``: other windows of the interval follow); returns once the
         previous window is written, raising its error if it failed."""
         self.drain()
-        if self._pool is None:
+        if not self._background:
             self.staging.add(rows, request_window=request_window, extras=extras, more=more)
             return
-        self._writing = self._pool.submit(
-            self.staging.add, rows, request_window=request_window, extras=extras, more=more
+        self._thread = threading.Thread(
+            target=self._write,
+            args=(rows, request_window, extras, more),
+            name=THREAD_NAME,
+            daemon=True,  # never keeps the process alive (see the module)
         )
+        self._thread.start()
+
+    def _write(self, rows: list[Row], request_window: Any, extras: tuple[str, ...], more: bool) -> None:
+        try:
+            self.staging.add(rows, request_window=request_window, extras=extras, more=more)
+        except BaseException as err:  # handed to the fetch loop, raised there
+            self._error = err
 
     def drain(self) -> None:
-        """Wait for the window being written; raise its error, if any."""
-        writing, self._writing = self._writing, None
-        if writing is not None:
-            writing.result()
+        """Wait for the window being written; raise its error, if any. The wait ends early on
+        whatever a signal handler raises in the fetch loop (``AirflowTaskTimeout``)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join()
+            self._thread = None
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def cancel(self) -> bool:
+        """Stop the write in progress and wait for it at most ``exit_wait`` seconds; return True
+        when no write is left running (else the staging is told it was abandoned)."""
+        thread, self._thread = self._thread, None
+        self._error = None
+        if thread is None:
+            return True
+        self.staging.cancel()
+        thread.join(self.exit_wait)
+        if not thread.is_alive():
+            return True
+        self.staging.abandoned = True
+        log.warning(
+            "the staging writer did not stop within %.0f s of being cancelled; leaving it behind "
+            "(a daemon thread: it ends with the task's process), and removing the staging file",
+            self.exit_wait,
+        )
+        return False
 
     def __enter__(self) -> StagingWriter:
         return self
@@ -68,10 +112,11 @@ class StagingWriter:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if exc is not None:
+            self.cancel()
+            return
         try:
-            if exc is None:
-                self.drain()
-        finally:
-            self._writing = None
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)  # the write in progress ends before the staging closes
+            self.drain()
+        except BaseException:
+            self.cancel()  # a timeout while waiting for the last write
+            raise

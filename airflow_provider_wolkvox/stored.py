@@ -10,11 +10,16 @@ answer (``row_number``): such rows are kept per request window, and the request 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+import unicodedata
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from datetime import datetime, timezone
 from functools import lru_cache
 
+from airflow_provider_wolkvox.exceptions import WolkvoxRowError
 from airflow_provider_wolkvox.reports import TEXT, TIMESTAMP, Field, ReportSpec
 
 REQUEST_FIELDS = (
@@ -40,27 +45,102 @@ def stored_spec(spec: ReportSpec) -> ReportSpec:
 
 EXTRA_NOTE = "a field the API sent that this provider's spec does not list, kept as text (NULL when not sent)"
 
+EXTRA_COLUMN_MAX = 30
+"""Longest name of a column found on read: within every warehouse's identifier limit (Oracle
+before 12.2 allows 30 characters; PostgreSQL 63, MySQL/MariaDB 64, SQL Server 128; see
+``Flavor.identifier_max``)."""
+HASH_LETTERS = 8
+"""Letters of the hash that tells apart names that write alike (base32 of SHA-256: 40 bits)."""
+MARK = "__"
+"""Between a made name and its hash; never inside a name kept as sent, nor in a reserved one."""
+EXTRA_FIELDS_MAX = 1000
+"""Most fields beyond the spec's one interval may bring (SQLite's staging table holds 2,000
+columns, MySQL/MariaDB's InnoDB 1,017, PostgreSQL 1,600): more fails the task before staging."""
+NEW_COLUMNS_MAX = 100
+"""Most columns one load adds to a table (schema on read); more fails the load, changing nothing
+(``max_new_columns`` of the SQL operator and ``load_window`` says otherwise)."""
+BOOKKEEPING = ("window_start", "window_end", "request_start", "request_end", "loaded_at", "answer_row")
+"""Columns the provider adds to a report's table (the window, the request window, the load time,
+numbered rows): a field found on read never takes their names."""
+
+_PLAIN = re.compile(r"[a-z][a-z0-9_]*")
+_RUNS = re.compile(r"[^a-z0-9]+")
+
+
+def reserved_columns(spec: ReportSpec) -> frozenset[str]:
+    """Names no field found on read becomes in ``spec``'s table: the spec's fields, its request
+    parameters as they are and as ``requested_<name>``, and the bookkeeping columns.
+
+    The one place that says which names are taken. (Issue 23's rule, where the API's field keeps
+    its name and a clashing parameter becomes ``requested_<name>``, drops the bare parameter
+    names from this set.)"""
+    params = [p.name for p in spec.params]
+    return frozenset(
+        {*spec.fields, *params, *(f"requested_{name}" for name in params), *BOOKKEEPING, "campaign_id"}
+    )
+
+
+def extra_column(api_name: str, reserved: Collection[str]) -> str:
+    """The column of a field found on read, from its own name and the table's reserved names only:
+    the same column in every load, whatever other fields come with it or before it.
+
+    A name that already is a plain SQL name (``[a-z][a-z0-9_]*``, at most
+    :data:`EXTRA_COLUMN_MAX` characters, no ``__``) and is not reserved is kept as sent. Any other
+    gets a readable part (accents dropped, lower case, every run of other characters one ``_``,
+    at most 20 characters) and a hash of the name as sent: ``Foo`` -> ``foo__<8 letters>``,
+    ``yes/no`` -> ``yes_no__<8 letters>``, ``date`` in a report with a ``date`` field ->
+    ``date__<8 letters>``. Pure, and linear in the name's length.
+    """
+    plain = len(api_name) <= EXTRA_COLUMN_MAX and _PLAIN.fullmatch(api_name) and MARK not in api_name
+    if plain and api_name not in reserved:
+        return api_name
+    folded = unicodedata.normalize("NFKD", api_name[: 4 * EXTRA_COLUMN_MAX].lower())
+    readable = _RUNS.sub("_", folded.encode("ascii", "ignore").decode()).strip("_")
+    if not readable[:1].isalpha():
+        readable = f"f_{readable}" if readable else "field"
+    readable = readable[: EXTRA_COLUMN_MAX - len(MARK) - HASH_LETTERS].rstrip("_")
+    digest = hashlib.sha256(api_name.encode("utf-8", "surrogatepass")).digest()
+    return f"{readable}{MARK}{base64.b32encode(digest).decode().lower()[:HASH_LETTERS]}"
+
+
+def extra_columns(api_names: Iterable[str], reserved: Collection[str]) -> dict[str, str]:
+    """:func:`extra_column` of each name (API name -> column). Two names that would share a column
+    (equal hashes: never seen by chance, only made on purpose) raise :class:`WolkvoxRowError`."""
+    columns: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for api_name in api_names:
+        column = extra_column(api_name, reserved)
+        other = owners.setdefault(column, api_name)
+        if other != api_name:
+            first, second = sorted((other, api_name))
+            raise WolkvoxRowError(
+                f"the API sent fields {first!r} and {second!r}, whose columns would both be {column}; "
+                "one would overwrite the other, so nothing was loaded"
+            )
+        columns[api_name] = column
+    return columns
+
 
 @lru_cache(maxsize=128)
 def with_extras(spec: ReportSpec, extras: tuple[str, ...]) -> ReportSpec:
-    """``spec`` (as stored) with one nullable text field per extra API field, named for SQL: lower
-    case letters, digits and underscores, prefixed ``x_`` where that name is taken already."""
+    """``spec`` (as stored) with one nullable text field per extra API field, named by
+    :func:`extra_column` (in the order of ``extras``)."""
     if not extras:
         return spec
-    from airflow_provider_wolkvox.sql.schema import columns
-
-    taken = set(columns(spec))
-    added: list[Field] = []
-    for api_name in extras:
-        name = re.sub(r"[^a-z0-9_]", "_", api_name.lower())[:60] or "field"
-        if name[0].isdigit():
-            name = f"f_{name}"[:60]
-        while name in taken:
-            name = f"x_{name}"[:63]
-        taken.add(name)
-        added.append(
-            Field(name, TEXT, EXTRA_NOTE, source=api_name, nullable=True, optional=True, attribute=True)
+    if len(extras) > EXTRA_FIELDS_MAX:
+        shown = ", ".join(repr(name) for name in sorted(extras)[:5])
+        raise WolkvoxRowError(
+            f"{spec.api}: the API sent {len(extras):,} fields the report's spec does not list "
+            f"({shown}, ...); at most {EXTRA_FIELDS_MAX:,} are kept, as no warehouse table holds more "
+            "columns. Check the connection's server and base_url: this is not an answer of the report"
         )
+    named = extra_columns(extras, reserved_columns(spec))
+    added = tuple(
+        Field(
+            named[api_name], TEXT, EXTRA_NOTE, source=api_name, nullable=True, optional=True, attribute=True
+        )
+        for api_name in extras
+    )
     return replace(spec, schema=(*spec.schema, *added), row_type=None)
 
 

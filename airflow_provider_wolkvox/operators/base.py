@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -10,7 +11,12 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID
-from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxError, WolkvoxQuotaExceededError
+from airflow_provider_wolkvox.exceptions import (
+    WolkvoxConfigError,
+    WolkvoxError,
+    WolkvoxQuotaExceededError,
+    WolkvoxTaskStopped,
+)
 from airflow_provider_wolkvox.figures import TaskFigures
 from airflow_provider_wolkvox.pools import POOL_SLOTS, pool_name
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, report
@@ -107,6 +113,8 @@ class WolkvoxWindowOperator(BaseOperator):
         self.learn_density = learn_density
         self.figures: TaskFigures | None = None
         """What the last successful run did (metrics, asset events and lineage read it)."""
+        self._staging: Staging | None = None
+        """The staging of the run in progress (:meth:`on_kill` cancels it)."""
 
     @classmethod
     def partial(cls, **kwargs: Any) -> Any:
@@ -141,6 +149,22 @@ class WolkvoxWindowOperator(BaseOperator):
         from airflow_provider_wolkvox import metrics
 
         metrics.task_figures(figures)
+
+    def on_kill(self) -> None:
+        """Airflow calls this from its SIGTERM handler (in the task's main thread), and after an
+        ``execution_timeout``: a fetch or load in progress stops now. The staging is cancelled (its
+        writer stops within seconds, and its file is removed on the way out) and, on SIGTERM,
+        :class:`~airflow_provider_wolkvox.exceptions.WolkvoxTaskStopped` is raised where the task
+        was, so the task ends as after Ctrl-C: a load in progress rolls back. After a timeout the
+        run has already stopped, and nothing is left to do."""
+        staging = self._staging
+        if staging is None:
+            return
+        staging.cancel()
+        if threading.current_thread() is threading.main_thread():
+            raise WolkvoxTaskStopped(
+                f"{self.task_id}: told to stop (SIGTERM); the fetch stopped and nothing was loaded"
+            )
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """The report read and the table written, for the OpenLineage provider when it is installed
@@ -184,6 +208,7 @@ class WolkvoxWindowOperator(BaseOperator):
             store = self.history_store(params) if self.learn_density else None
             history = self._read_history(store, hook) if store else None
             with self.open_staging() as staging:
+                self._staging = staging
                 summary = fetch_interval(
                     hook,
                     params,
@@ -225,6 +250,7 @@ class WolkvoxWindowOperator(BaseOperator):
                 self._write_history(store, history.updated(summary.observations))
             return result
         finally:
+            self._staging = None
             hook.close()
             metrics.calls_sent(self.wolkvox_conn_id, self.spec.api, hook.calls)
 

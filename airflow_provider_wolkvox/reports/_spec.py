@@ -78,8 +78,6 @@ Row = tuple[Any, ...]
 CENT = Decimal("0.01")
 ROW_NUMBER = "answer_row"
 """The synthetic key of detail rows the vendor gives no id: the row's 1-based place in its answer."""
-TABLE_COLUMNS = ("window_start", "window_end", "request_start", "request_end", "loaded_at", "campaign_id")
-"""Columns a warehouse table has besides the report's fields (and its request parameters)."""
 _NULL_TIMES = frozenset({"", "0000-00-00 00:00:00", "0000-00-00"})
 _HMS = re.compile(r"(\d+):([0-5]\d):([0-5]\d)")
 
@@ -270,28 +268,6 @@ class ReportSpec:
         """The API's names of the documented fields."""
         return frozenset(f.api_name for f in self.schema if not f.synthetic)
 
-    def extra_columns(self, extras: Iterable[str]) -> tuple[str, ...]:
-        """Column names for fields the spec does not list (``Table.extras``), in the same order.
-
-        The API's name lower-cased, with anything but ASCII letters, digits and ``_`` made ``_``,
-        at most 55 characters; prefixed ``api_`` where it would start with a digit or clash with a
-        column the table already has (the spec's fields, its parameters, the window and load
-        columns), then numbered while it still clashes: ``Date`` -> ``api_date`` in a report with
-        ``date``. Every name is a plain SQL identifier.
-        """
-        taken = {*self.fields, *(p.name for p in self.params), *TABLE_COLUMNS}
-        columns: list[str] = []
-        for name in extras:
-            base = re.sub(r"[^a-z0-9_]", "_", name.lower())[:55] or "_"
-            if base[0].isdigit() or base in taken:
-                base = f"api_{base}"[:55]
-            column, n = base, 1
-            while column in taken:
-                column, n = f"{base}_{n}", n + 1
-            taken.add(column)
-            columns.append(column)
-        return tuple(columns)
-
     def request_params(self, given: Mapping[str, str], *, complete: bool = True) -> dict[str, str]:
         """The query parameters of one request besides ``api`` and the dates; raise
         :class:`WolkvoxConfigError` naming the report's valid parameters on an unknown, missing,
@@ -405,7 +381,9 @@ class ReportSpec:
             (*row, *(tuple(extra_values[i].get(n) for n in names) if i in extra_values else empty))
             for i, row in enumerate(parsed)
         ]
-        log.info("%s: keeping fields the spec does not list, as text: %s", self.api, ", ".join(names))
+        shown = ", ".join(repr(name) for name in names[:20])
+        more = f" and {len(names) - 20:,} more" if len(names) > 20 else ""
+        log.info("%s: keeping fields the spec does not list, as text: %s%s", self.api, shown, more)
         return Table(widened, names)
 
     def _log_unknown_fields(self, raw: Mapping[str, Any], expected: frozenset[str]) -> None:
@@ -443,6 +421,9 @@ class Table(NamedTuple):
 
     rows: list[Row]
     extras: tuple[str, ...]
+    replaced: int = 0
+    """Characters of the answer's text no warehouse can store (NUL, unpaired surrogates) that
+    were replaced by U+FFFD (``decoding.storable``)."""
 
     def widened(self, extras: tuple[str, ...]) -> list[Row]:
         """The rows with their extra fields laid out as ``extras`` (a superset, e.g. every extra of

@@ -143,6 +143,9 @@ class Flavor:
     placeholder: str = ""
     """The parameter mark the flavor's driver takes whatever the hook says (:data:`NUMBERED` for
     ``:1, :2, ...``); "" takes the hook's ``placeholder``."""
+    identifier_max: int = 30
+    """Longest column name the database takes (in characters, or bytes of ASCII names): a column
+    found on read is named within the smallest of them (``stored.EXTRA_COLUMN_MAX``)."""
 
     @property
     def free_text_type(self) -> str:
@@ -164,6 +167,7 @@ POSTGRES = Flavor(
     date_type="date",
     dialects=("postgresql", "postgres"),
     sqlglot_dialect="postgres",
+    identifier_max=63,
 )
 SQLITE = Flavor(
     "sqlite",
@@ -176,6 +180,7 @@ SQLITE = Flavor(
     table_options=" WITHOUT ROWID",
     dialects=("sqlite",),
     sqlglot_dialect="sqlite",
+    identifier_max=1000,  # no limit of its own
 )
 MYSQL = Flavor(
     "mysql",
@@ -197,6 +202,7 @@ MYSQL = Flavor(
     session_sql=("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')",),
     dialects=("mysql", "mariadb"),
     sqlglot_dialect="mysql",
+    identifier_max=64,
 )
 MSSQL = Flavor(
     "mssql",
@@ -215,6 +221,7 @@ MSSQL = Flavor(
     add_column="ALTER TABLE {table} ADD {column}",
     dialects=("mssql", "tsql", "sqlserver"),
     sqlglot_dialect="tsql",
+    identifier_max=128,
 )
 SNOWFLAKE = Flavor(
     "snowflake",
@@ -229,6 +236,7 @@ SNOWFLAKE = Flavor(
     ddl_commits=True,
     dialects=("snowflake",),
     sqlglot_dialect="snowflake",
+    identifier_max=255,
 )
 BIGQUERY = Flavor(
     "bigquery",
@@ -246,6 +254,7 @@ BIGQUERY = Flavor(
     placeholder="?",
     dialects=("bigquery", "gcpbigquery", "google_cloud_platform"),
     sqlglot_dialect="bigquery",
+    identifier_max=300,
 )
 REDSHIFT = Flavor(
     "redshift",
@@ -260,6 +269,7 @@ REDSHIFT = Flavor(
     decimal_type="DECIMAL(20,6)",
     dialects=("redshift",),
     sqlglot_dialect="redshift",
+    identifier_max=127,
 )
 ORACLE = Flavor(
     "oracle",
@@ -279,6 +289,7 @@ ORACLE = Flavor(
     placeholder=NUMBERED,
     dialects=("oracle",),
     sqlglot_dialect="oracle",
+    identifier_max=30,  # 128 from Oracle 12.2 on; 30 before
 )
 GENERIC = Flavor(
     "generic",

@@ -20,7 +20,7 @@ from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, Quote, bind_placeholder
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.ledger import LedgerSql, ledger_statements, record_load
+from airflow_provider_wolkvox.sql.ledger import LedgerSql, add_replaced_column, ledger_statements, record_load
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import Statements, adapter, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
@@ -81,6 +81,7 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
                     create_if_missing(cursor, ledger)
             if not flavor.ddl_commits:
                 add_missing_columns(cursor, job, flavor, sql.table, load_quote(db_hook, flavor))
+                add_replaced_column(cursor, job, ledger)
             # Counted first: DB-API drivers may report rowcount -1, and the empty-answer guard needs it.
             cursor.execute(sql.delete.replace("DELETE FROM", "SELECT COUNT(*) FROM", 1), window)
             deleted = int(cursor.fetchone()[0])
@@ -117,17 +118,16 @@ def prepare(
     the ledger's when given) and new columns (schema on read) when DDL commits."""
     for statement in flavor.session_sql:
         execute(conn, statement)
-    if flavor.ddl_commits and extra_fields(job.spec):
-        # After the table is there, in a transaction of its own: DDL would commit the load's.
-        _create_tables(db_hook, conn, job, flavor, sql, ledger=ledger)
+    _create_tables(db_hook, conn, job, flavor, sql, ledger=ledger)
+    if flavor.ddl_commits and (extra_fields(job.spec) or (job.ledger and job.ledger.chars_replaced)):
+        # After the tables are there, in a transaction of its own: DDL would commit the load's.
         with transaction(db_hook, conn):
             cursor = conn.cursor()
             try:
                 add_missing_columns(cursor, job, flavor, sql.table, load_quote(db_hook, flavor))
+                add_replaced_column(cursor, job, ledger)
             finally:
                 cursor.close()
-        return
-    _create_tables(db_hook, conn, job, flavor, sql, ledger=ledger)
 
 
 def _create_tables(

@@ -9,6 +9,7 @@ from typing import Any
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
 from airflow_provider_wolkvox.sql.ledger import LedgerEntry
+from airflow_provider_wolkvox.stored import NEW_COLUMNS_MAX
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class LoadJob:
     """The ledger table (schema-qualified as the loaders use it), or None for no ledger row."""
     ledger: LedgerEntry | None = None
     """What the ledger row records beyond the window; None: only what the load itself knows."""
+    max_new_columns: int = NEW_COLUMNS_MAX
+    """Most columns the load may add to the table for fields found on read (schema on read)."""
 
     @property
     def campaign_id(self) -> str:

@@ -66,8 +66,21 @@ LEDGER_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
     ("task_id", _TEXT, True, "Airflow task"),
     ("try_number", _INT, True, "the task's try that loaded"),
     ("loaded_at", _TIME, False, "when the load committed its rows, UTC, whole seconds"),
+    (
+        "chars_replaced",
+        _INT,
+        True,
+        "characters of the answers' text no warehouse can store (NUL, unpaired UTF-16 surrogates) "
+        "that were stored as U+FFFD; NULL when none (a ledger made before this column existed gets "
+        "it from the first load that replaces one)",
+    ),
 )
 """(name, kind, nullable, meaning) of every ledger column, in order."""
+REPLACED = "chars_replaced"
+"""The last ledger column: written only by a load that replaced characters, so that a ledger made
+before it existed takes every other load unchanged (:func:`add_replaced_column`)."""
+WRITTEN_COLUMNS = LEDGER_COLUMNS[:-1]
+"""The columns every ledger row writes."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,7 @@ class LedgerEntry:
     capped_calls: int | None = None
     retried_calls: int | None = None
     request_windows: Sequence[tuple[datetime, datetime]] | None = None
+    chars_replaced: int | None = None
     dag_id: str | None = None
     run_id: str | None = None
     task_id: str | None = None
@@ -99,6 +113,7 @@ class LedgerEntry:
             capped_calls=summary.capped_calls,
             retried_calls=summary.retried_calls,
             request_windows=tuple(summary.windows),
+            chars_replaced=getattr(summary, "replaced_chars", 0) or None,
             dag_id=getattr(ti, "dag_id", None),
             run_id=getattr(ti, "run_id", None),
             task_id=getattr(ti, "task_id", None),
@@ -115,6 +130,11 @@ class LedgerSql:
     exists: str
     """The flavor's catalog look before ``create`` ("" when ``create`` says "if missing" itself)."""
     insert: str
+    """Every column but ``chars_replaced``."""
+    insert_replaced: str = ""
+    """Every column: the insert of a load that replaced characters."""
+    add_replaced: str = ""
+    """Adds ``chars_replaced`` to a ledger made before it existed."""
 
 
 def ledger_table_for(table: str, ledger_table: str) -> str:
@@ -148,16 +168,35 @@ def ledger_statements(
     ]
     lines.append(f"    {flavor.key_clause.format(q('load_id'))}")
     create = f"{create_head(flavor, qualified)} (\n" + ",\n".join(lines) + f"\n){flavor.table_options}"
-    names = ", ".join(q(name) for name, *_ in LEDGER_COLUMNS)
-    values = ", ".join(marks(placeholder, len(LEDGER_COLUMNS)))
-    insert = f"INSERT INTO {qualified} ({names}) VALUES ({values})"
-    return LedgerSql(qualified, create, exists_look(flavor, parts), insert)
+    inserts = [
+        f"INSERT INTO {qualified} ({', '.join(q(name) for name, *_ in written)}) "
+        f"VALUES ({', '.join(marks(placeholder, len(written)))})"
+        for written in (WRITTEN_COLUMNS, LEDGER_COLUMNS)
+    ]
+    add = flavor.add_column.format(table=qualified, column=f"{q(REPLACED)} {flavor.int_type}")
+    return LedgerSql(qualified, create, exists_look(flavor, parts), inserts[0], inserts[1], add)
 
 
-def ledger_types(flavor: Flavor) -> tuple[str, ...]:
+def add_replaced_column(cursor: Any, job: LoadJob, sql: LedgerSql | None) -> None:
+    """For a load that replaced characters, add ``chars_replaced`` to a ledger made before the
+    column existed (in the load's transaction where DDL is transactional, else before it).
+    Nothing is read or run for any other load."""
+    if sql is None or not (job.ledger and job.ledger.chars_replaced):
+        return
+    cursor.execute(f"SELECT * FROM {sql.table} WHERE 1 = 0")
+    present = {str(column[0]).lower() for column in cursor.description or ()}
+    cursor.fetchall()
+    if REPLACED not in present:
+        cursor.execute(sql.add_replaced)
+        log.info("added the column %s to the ledger %s", REPLACED, sql.table)
+
+
+def ledger_types(flavor: Flavor, *, replaced: bool = False) -> tuple[str, ...]:
     """The column type of every ledger value, in order: what a typed query parameter is declared as
-    (BigQuery binds a NULL only with a type)."""
-    return tuple(_column_type(flavor, kind) for _, kind, _, _ in LEDGER_COLUMNS)
+    (BigQuery binds a NULL only with a type). ``replaced``: of a load that replaced characters."""
+    return tuple(
+        _column_type(flavor, kind) for _, kind, _, _ in (LEDGER_COLUMNS if replaced else WRITTEN_COLUMNS)
+    )
 
 
 def create_ledger_sql(dialect_name: str, table: str = LEDGER_TABLE) -> str:
@@ -219,7 +258,10 @@ def record_load(
         entry.try_number,
         flavor.time_value(job.loaded_at),
     )
-    execute(sql.insert, values)
+    if entry.chars_replaced:
+        execute(sql.insert_replaced, (*values, entry.chars_replaced))
+    else:
+        execute(sql.insert, values)
 
 
 _NO_ENTRY = LedgerEntry()

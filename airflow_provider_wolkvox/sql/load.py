@@ -21,6 +21,7 @@ from airflow_provider_wolkvox.sql.flavors import MYSQL, POSTGRES, REDSHIFT, SQLI
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import LEDGER_TABLE, LedgerEntry, ledger_table_for
 from airflow_provider_wolkvox.sql.schema import table_parts
+from airflow_provider_wolkvox.stored import NEW_COLUMNS_MAX
 from airflow_provider_wolkvox.windows import validate_window
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def load_window(
     ledger_table: str | None = LEDGER_TABLE,
     ledger: LedgerEntry | None = None,
     report_params: Mapping[str, str] | None = None,
+    max_new_columns: int = NEW_COLUMNS_MAX,
 ) -> int:
     """Replace the rows of ``campaign_id`` (or ``report_params``) over ``[window_start, window_end)``
     in ``table`` with ``rows``.
@@ -73,6 +75,8 @@ def load_window(
     :param ledger: what the ledger row records beyond the window (connection, API calls, task try).
     :param report_params: the report's request parameters the rows were asked with (``spec.params``;
         ``campaign_id`` may be given here or apart).
+    :param max_new_columns: most columns the load adds for fields ``spec`` has beyond its report's
+        own (schema on read); more fail it with :class:`WolkvoxSchemaError`, changing nothing.
     :return: the number of rows inserted.
     :raises WolkvoxConfigError: bad table name, parameters the report does not take or lacks, empty
         campaign id or naive ``loaded_at``, before any I/O.
@@ -81,8 +85,11 @@ def load_window(
         (rolled back).
     :raises WolkvoxRowError: a row that is not one of ``spec``'s (rolled back); for campaign_8, a
         telephone and six integer counts.
+    :raises WolkvoxSchemaError: more than ``max_new_columns`` new columns (nothing changed).
     """
     table_parts(table)
+    if isinstance(max_new_columns, bool) or not isinstance(max_new_columns, int) or max_new_columns < 0:
+        raise WolkvoxConfigError(f"max_new_columns must be a whole number >= 0, got {max_new_columns!r}")
     given = dict(report_params or {})
     if campaign_id is not None:
         if not isinstance(campaign_id, str) or not campaign_id.strip():
@@ -103,6 +110,7 @@ def load_window(
         allow_empty=allow_empty,
         ledger_table=None if ledger_table is None else ledger_table_for(table, ledger_table),
         ledger=ledger,
+        max_new_columns=max_new_columns,
     )
     flavor = hook_flavor(db_hook)
     if flavor is POSTGRES:

@@ -20,9 +20,11 @@ report that is not summed) stages locally as before.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import closing
@@ -34,11 +36,12 @@ from airflow_provider_wolkvox.reports import CAMPAIGN_8, INTEGER, SUM, TEXT, Rep
 from airflow_provider_wolkvox.sql.copy_format import escape
 from airflow_provider_wolkvox.sql.flavors import POSTGRES, hook_flavor
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
+from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_statements, record_load
 from airflow_provider_wolkvox.sql.rows import check_batch, plain_columns
 from airflow_provider_wolkvox.sql.schema import statements, window_columns
 from airflow_provider_wolkvox.sql.transaction import transaction
 from airflow_provider_wolkvox.staging import Staging
+from airflow_provider_wolkvox.staging_writer import EXIT_WAIT
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -308,6 +311,7 @@ class PostgresOverlapStaging(Staging):
                     postgres.create_missing(cursor, sql.table, sql.create)
                     if ledger is not None:
                         postgres.create_missing(cursor, ledger.table, ledger.create)
+                add_replaced_column(cursor, job, ledger)
                 cursor.execute(postgres.LOCK_SQL, (postgres.lock_key(sql.table, job),))
                 cursor.execute(sql.delete, window)
                 deleted = cursor.rowcount
@@ -348,17 +352,28 @@ class PostgresOverlapStaging(Staging):
         super().close()
 
     def _stop_writer(self) -> None:
+        """Stop the writer within about ``2 * EXIT_WAIT`` seconds: it drains what is queued and takes
+        the None; a COPY that does not end is cancelled on the server; a writer that still runs is
+        left with its connection (a daemon thread: the session ends with the process)."""
         writer, self._writer = self._writer, None
         if writer is None:
             return
         self._error = self._error or _Abandoned()
-        while writer.is_alive():  # the writer drains whatever is queued, then takes the None
+        deadline = time.monotonic() + EXIT_WAIT
+        while writer.is_alive() and time.monotonic() < deadline:
             try:
                 self._queue.put(None, timeout=0.5)
                 break
             except queue.Full:
                 continue
-        writer.join()
+        writer.join(max(0.0, deadline - time.monotonic()))
+        if writer.is_alive() and self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.cancel()  # psycopg: safe from another thread; the COPY fails at once
+            writer.join(EXIT_WAIT)
+        if writer.is_alive():
+            log.warning("the PostgreSQL staging writer did not stop; leaving its connection to it")
+            self.conn = None
 
 
 class _Abandoned(Exception):

@@ -19,7 +19,7 @@ from airflow_provider_wolkvox.sql.copy_format import copy_chunks
 from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import POSTGRES
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
+from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_statements, record_load
 from airflow_provider_wolkvox.sql.schema import Statements, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
 from airflow_provider_wolkvox.stored import extra_fields
@@ -72,6 +72,7 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
                 # New columns: one load at a time looks and adds (schema on read).
                 cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))
                 add_missing_columns(cursor, job, POSTGRES, sql.table, POSTGRES.quote)
+            add_replaced_column(cursor, job, ledger)
             cursor.execute(LOCK_SQL, (lock_key(sql.table, job),))
             cursor.execute(sql.delete, window)
             deleted = cursor.rowcount

@@ -18,7 +18,7 @@ from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import SQLITE, utc_iso
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.ledger import ledger_statements, record_load
+from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_statements, record_load
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import adapter
 from airflow_provider_wolkvox.sql.schema import statements as build_statements
@@ -40,6 +40,7 @@ def load(conn: sqlite3.Connection, job: LoadJob) -> int:
             if ledger is not None:
                 conn.execute(ledger.create)
         add_missing_columns(conn.cursor(), job, SQLITE, sql.table, SQLITE.quote)
+        add_replaced_column(conn.cursor(), job, ledger)
         deleted = conn.execute(sql.delete, window).rowcount
         for batch in batches(job.rows):
             check_batch(batch, inserted, sql.table, spec)

@@ -24,7 +24,7 @@ from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import Flavor, bind_placeholder, marks
 from airflow_provider_wolkvox.sql.generic import ledger_sql, load_quote, load_statements
 from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.ledger import ledger_types, record_load
+from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_types, record_load
 from airflow_provider_wolkvox.sql.multirow import insert_job_rows
 from airflow_provider_wolkvox.sql.schema import (
     Statements,
@@ -82,12 +82,13 @@ def load(db_hook: DbApiHook, job: LoadJob, flavor: Flavor) -> int:
     jobs = JobCursor(client_of(db_hook))
     by_window = jobs.typed([column_type(flavor, column, job.spec) for column in window_columns(job.spec)])
     by_row = jobs.typed([column_type(flavor, column, job.spec) for column in columns(job.spec)])
-    by_ledger = jobs.typed(ledger_types(flavor))
+    by_ledger = jobs.typed(ledger_types(flavor, replaced=bool(job.ledger and job.ledger.chars_replaced)))
     if job.create_table:
         jobs.execute(sql.create)
         if ledger is not None:
             jobs.execute(ledger.create)
     add_missing_columns(jobs, job, flavor, sql.table, load_quote(db_hook, flavor))
+    add_replaced_column(jobs, job, ledger)
     jobs.execute(stage.create + STAGING_OPTIONS)
     try:
         inserted = insert_job_rows(

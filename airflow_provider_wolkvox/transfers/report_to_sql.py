@@ -13,6 +13,7 @@ from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 from airflow_provider_wolkvox.reports import report
 from airflow_provider_wolkvox.sql.density import DENSITY_TABLE
 from airflow_provider_wolkvox.sql.ledger import LEDGER_TABLE
+from airflow_provider_wolkvox.stored import NEW_COLUMNS_MAX
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -81,6 +82,9 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         table of the warehouse while the next one is fetched, then replace the window with one
         ``INSERT ... SELECT`` (``docs/warehouse.md``). Off by default: measured here, the final
         ``INSERT ... SELECT`` costs the server more than the default path's binary COPY.
+    :param max_new_columns: most columns one load adds to ``table`` for fields the API sends
+        beyond the report's spec (schema on read; default 100). More fail the task before any
+        ``ALTER TABLE``, leaving the table as it was (``docs/warehouse.md``).
     """
 
     def __init__(
@@ -94,6 +98,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         ledger_table: str | None = LEDGER_TABLE,
         density_table: str = DENSITY_TABLE,
         stage_in_warehouse: bool = False,
+        max_new_columns: int = NEW_COLUMNS_MAX,
         **kwargs: Any,
     ) -> None:
         table = table or report(api).default_table
@@ -106,6 +111,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         self.ledger_table = ledger_table
         self.density_table = density_table
         self.stage_in_warehouse = stage_in_warehouse
+        self.max_new_columns = max_new_columns
         self.warehouse: WarehouseTable | None = None
         """The table the last load wrote, named by its server and database (set at run time)."""
 
@@ -140,6 +146,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
             allow_empty=self.allow_empty,
             ledger_table=self.ledger_table,
             ledger=ledger,
+            max_new_columns=self.max_new_columns,
         )
         self.log.info("loaded %s rows into %s (%s)", f"{loaded:,}", self.table, self.sql_conn_id)
         return {

@@ -39,6 +39,20 @@ def slow(spec: ReportSpec, status: int, body: bytes) -> Any:
         return type(err), str(err)
 
 
+def by_hand(rows: Any) -> Any:
+    """The documented rule for text no warehouse can store, written again: each NUL and each
+    unpaired surrogate of a text value becomes U+FFFD (errors pass through)."""
+    if not isinstance(rows, list):
+        return rows
+
+    def clean(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return "".join("\ufffd" if c == "\x00" or 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+
+    return [tuple.__new__(type(row), [clean(v) for v in row]) for row in rows]
+
+
 def outcome(spec: ReportSpec, status: int, body: bytes) -> Any:
     try:
         return read_rows(spec, status, body, conn_id="wolkvox_default", tz="UTC")
@@ -240,7 +254,7 @@ def test_the_fast_path_steps_aside_or_agrees(case: tuple[ReportSpec, int, bytes]
         assert isinstance(expected, list), f"the slow path raises {expected}"
         assert fast == expected
         assert value_types(fast) == value_types(expected)
-    assert outcome(spec, status, body) == expected
+    assert outcome(spec, status, body) == by_hand(expected)
 
 
 # --- the hook ---

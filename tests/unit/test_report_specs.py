@@ -250,15 +250,6 @@ def test_fields_the_spec_does_not_list_are_kept_as_text() -> None:
     assert spec.parse_rows(rows, TZ) == [("web", 4), ("whatsapp", 9), ("facebook", 1)]  # the old interface
 
 
-def test_extra_fields_get_plain_column_names_that_clash_with_nothing() -> None:
-    columns = report("speech_5").extra_columns(["Date", "date", "campaign_id", "1st", "yes/no", "x" * 80])
-    assert columns == ("api_date", "api_date_1", "api_campaign_id", "api_1st", "yes_no", "x" * 55)
-    assert report("act_3").extra_columns(["campaign_id", "telephone"]) == ("api_campaign_id", "telephone")
-    skill_3 = report("skill_3").extra_columns(["skill_id", "request_start"])  # a parameter, a table column
-    assert skill_3 == ("api_skill_id", "api_request_start")
-    assert all(re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", c) for c in columns)
-
-
 def test_a_report_without_documented_fields_keeps_everything() -> None:
     table = report("wizard_1").parse_table([{"agent": "Ana", "question": "¿Qué?"}, {"agent": "Luis"}], TZ)
     assert table.extras == ("agent", "question")
@@ -270,9 +261,9 @@ def test_read_table_keeps_new_fields_from_the_bytes_and_the_fast_path_agrees() -
     plain = (
         b'{"code":200,"error":null,"msg":"1 records were found","data":[{"channel":"web","interaction":"4"}]}'
     )
-    assert read_table(spec, 200, plain, conn_id="c", tz=TZ) == ([("web", 4)], ())
+    assert read_table(spec, 200, plain, conn_id="c", tz=TZ) == ([("web", 4)], (), 0)
     newer = plain.replace(b'"4"}', b'"4","agents":"2"}')
-    assert read_table(spec, 200, newer, conn_id="c", tz=TZ) == ([("web", 4, "2")], ("agents",))
+    assert read_table(spec, 200, newer, conn_id="c", tz=TZ) == ([("web", 4, "2")], ("agents",), 0)
 
 
 # -- combine rules -------------------------------------------------------------------------------

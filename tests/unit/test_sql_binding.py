@@ -30,7 +30,7 @@ from airflow_provider_wolkvox.sql.flavors import (
     marks,
 )
 from airflow_provider_wolkvox.sql.ineffective import build_ineffective_numbers
-from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS
+from airflow_provider_wolkvox.sql.ledger import WRITTEN_COLUMNS
 from airflow_provider_wolkvox.sql.multirow import values_sql
 from airflow_provider_wolkvox.sql.schema import columns
 
@@ -127,7 +127,7 @@ def test_every_report_loads_into_oracle_with_numbered_binds(spec: ReportSpec) ->
     assert len(oracle_marks(insert)) == len(columns(spec))
     assert len(rows) == 2
     [ledger_row] = [p for sql, p in sent if sql.startswith('INSERT INTO "ANALYTICS"."WOLKVOX_LOADS"')]
-    assert len(ledger_row) == len(LEDGER_COLUMNS)
+    assert len(ledger_row) == len(WRITTEN_COLUMNS)
     [delete] = [sql for sql, _ in sent if sql.startswith("DELETE")]
     assert oracle_marks(delete) == [str(n) for n in range(1, len(spec.params) + 3)]  # params, window
 
@@ -178,7 +178,7 @@ def test_every_report_loads_into_bigquery_as_typed_query_parameters(
     [(_, ledger, ledger_types)] = [
         job for job in client.jobs if job[0].startswith("INSERT INTO `ds`.`wolkvox_loads`")
     ]
-    assert len(ledger) == len(ledger_types) == len(LEDGER_COLUMNS)
+    assert len(ledger) == len(ledger_types) == len(WRITTEN_COLUMNS)
     assert ledger[1] is None  # no connection id given: a NULL, bound with the column's type
     assert ledger_types[1] == "STRING"
 

@@ -40,7 +40,7 @@ from airflow_provider_wolkvox.sql.flavors import (
     flavor_for,
     hook_flavor,
 )
-from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, LedgerEntry
+from airflow_provider_wolkvox.sql.ledger import WRITTEN_COLUMNS, LedgerEntry
 from airflow_provider_wolkvox.sql.multirow import values_sql
 from airflow_provider_wolkvox.sql.schema import column_type, columns, key_columns, statements, window_columns
 
@@ -304,7 +304,7 @@ def _bigquery_ledger_load(
 
 def _ledger_row(client: BigQueryClient) -> dict[str, Any]:
     [values] = [p for sql, p, _ in client.jobs if sql.startswith("INSERT INTO `ds`.`wolkvox_loads`")]
-    return dict(zip([name for name, *_ in LEDGER_COLUMNS], values, strict=True))
+    return dict(zip([name for name, *_ in WRITTEN_COLUMNS], values, strict=True))
 
 
 def test_bigquery_writes_the_ledger_row_right_after_the_merge(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -390,7 +390,7 @@ def test_ledger_density_and_new_column_statements_parse_in_the_flavors_dialect(f
     from airflow_provider_wolkvox.sql.density import density_statements
     from airflow_provider_wolkvox.sql.evolve import add_missing_columns
     from airflow_provider_wolkvox.sql.job import LoadJob
-    from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, ledger_statements
+    from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, WRITTEN_COLUMNS, ledger_statements
     from airflow_provider_wolkvox.stored import extra_fields, with_extras
 
     placeholder = PLACEHOLDER.get(flavor.sqlglot_dialect, "?")
@@ -406,7 +406,7 @@ def test_ledger_density_and_new_column_statements_parse_in_the_flavors_dialect(f
             assert sql.exists == ""
     insert = parse(flavor, ledger.insert)
     assert isinstance(insert, exp.Insert)
-    assert len(insert.expression.expressions[0].expressions) == len(LEDGER_COLUMNS)
+    assert len(insert.expression.expressions[0].expressions) == len(WRITTEN_COLUMNS)
     assert isinstance(parse(flavor, density.select), exp.Select)
     assert isinstance(parse(flavor, density.delete), exp.Delete)
     assert isinstance(parse(flavor, density.insert), exp.Insert)
@@ -452,3 +452,12 @@ def test_ledger_density_and_new_column_statements_parse_in_the_flavors_dialect(f
     assert ("ADD COLUMN" in sent[1]) is (flavor not in (MSSQL, ORACLE))
     [added] = alter.find_all(exp.ColumnDef)
     assert added.name == unquoted(flavor, extra.name)
+
+    # A load that replaced characters writes the ledger's last column, adding it to an old ledger.
+    insert_replaced = parse(flavor, ledger.insert_replaced)
+    assert isinstance(insert_replaced, exp.Insert)
+    assert len(insert_replaced.expression.expressions[0].expressions) == len(LEDGER_COLUMNS)
+    add_replaced = parse(flavor, ledger.add_replaced)
+    assert isinstance(add_replaced, exp.Alter)
+    [added] = add_replaced.find_all(exp.ColumnDef)
+    assert added.name == unquoted(flavor, "chars_replaced")

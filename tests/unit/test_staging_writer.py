@@ -132,6 +132,6 @@ def test_an_api_error_while_a_window_is_written_leaves_no_thread(
     emu.daily_quota = 2  # the third request is refused: the task fails while the second is staged
     with pytest.raises(AirflowFailException, match="quota"):
         load_day()
-    assert add_threads == ["wolkvox-staging_0"] * 2
+    assert add_threads == ["wolkvox-staging"] * 2
     assert not warehouse.exists()
     assert writer_threads() == []
