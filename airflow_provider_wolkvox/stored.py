@@ -76,7 +76,7 @@ def reserved_columns(spec: ReportSpec) -> frozenset[str]:
     names from this set.)"""
     params = [p.name for p in spec.params]
     return frozenset(
-        {*spec.fields, *params, *(f"requested_{name}" for name in params), *BOOKKEEPING, "campaign_id"}
+        {*spec.fields, *params, *(f"requested_{name}" for name in params), *BOOKKEEPING}
     )
 
 

@@ -39,7 +39,7 @@ def add_missing_columns(cursor: Any, job: LoadJob, flavor: Flavor, table: str, q
     cursor.fetchall()
     missing = [f for f in extras if f.name.lower() not in present]
     if len(missing) > job.max_new_columns:
-        raise WolkvoxSchemaError(_too_many(job, table, missing))
+        raise WolkvoxSchemaError(_too_many(job, missing))
     added = []
     for f in missing:
         column = f"{quote(f.name)} {column_type(flavor, f.name, job.spec)}"
@@ -55,10 +55,10 @@ def add_missing_columns(cursor: Any, job: LoadJob, flavor: Flavor, table: str, q
     return added
 
 
-def _too_many(job: LoadJob, table: str, missing: list[Any]) -> str:
+def _too_many(job: LoadJob, missing: list[Any]) -> str:
     shown = ", ".join(repr(f.api_name) for f in missing[:5])
     return (
-        f"{job.spec.api} {job.describe()}: the API sent {len(missing):,} fields {table} has no column "
+        f"{job.spec.api} {job.describe()}: the API sent {len(missing):,} fields {job.table} has no column "
         f"for ({shown}{', ...' if len(missing) > 5 else ''}); a load adds at most "
         f"{job.max_new_columns:,} columns, so nothing was loaded and the table was left as it was. "
         "Many new fields at once usually mean an answer that is not this report's (check the "

@@ -25,7 +25,7 @@ Admin endpoints (no token), for tests in another process: ``POST /_emulator/faul
 ``GET /_emulator/ground_truth?start=ISO&end=ISO[&api=NAME][&its own parameters]``
 (campaign_8: ``{telephone: [total, no_answer, answer_machine, busy, congestion, failed]}``;
 any other report: its rows as the API sends them) and ``POST /_emulator/fields
-{api, extra, dropped}`` (:meth:`WolkvoxEmulator.set_fields`).
+{api, extra, dropped, suffixed}`` (:meth:`WolkvoxEmulator.set_fields`).
 
 The emulator never logs a request, and identifies tokens only by
 :meth:`WolkvoxEmulator.fingerprint`. Standard library only.
@@ -212,7 +212,7 @@ class WolkvoxEmulator:
         if chats_per_hour < 0:
             raise ValueError(f"chats_per_hour must be >= 0, got {chats_per_hour}")
         self._channels = Channels(self._operation, chats_per_hour)
-        self._field_changes: dict[str, tuple[dict[str, str], frozenset[str]]] = {}
+        self._field_changes: dict[str, tuple[dict[str, str], frozenset[str], dict[str, str]]] = {}
         self._tokens = frozenset(tokens)
         self._states = {self.fingerprint(t): _TokenState() for t in self._tokens}
         self._lock = threading.Lock()
@@ -323,21 +323,30 @@ class WolkvoxEmulator:
             self._clock = now
 
     def set_fields(
-        self, api: str, *, extra: Mapping[str, str] | None = None, dropped: Sequence[str] = ()
+        self,
+        api: str,
+        *,
+        extra: Mapping[str, str] | None = None,
+        dropped: Sequence[str] = (),
+        suffixed: Mapping[str, str] | None = None,
     ) -> None:
-        """From now on, send ``extra`` fields (name -> value, in every row) in ``api``'s rows and
-        stop sending the ``dropped`` ones: how a live server's answers change under a client.
+        """From now on, send ``extra`` fields (name -> value, in every row) in ``api``'s rows,
+        stop sending the ``dropped`` ones, and end the value of each field of ``suffixed`` (name ->
+        text) with that text: how a live server's answers change under a client, or how a hostile
+        one writes them (any name and text, NUL and unpaired surrogates included, as JSON escapes).
         Replaces earlier changes of ``api``; ``set_fields(api)`` restores its usual fields."""
         if api not in REPORTS:
             raise ValueError(f"unknown report {api!r}")
-        extra = dict(extra or {})
+        extra, suffixed = dict(extra or {}), dict(suffixed or {})
         if isinstance(dropped, str) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in extra.items()
+            isinstance(k, str) and isinstance(v, str) for k, v in (*extra.items(), *suffixed.items())
         ):
-            raise TypeError("extra must map field names to string values, dropped must be a list of names")
+            raise TypeError(
+                "extra and suffixed must map field names to string values, dropped must be a list of names"
+            )
         with self._lock:
-            if extra or dropped:
-                self._field_changes[api] = (extra, frozenset(dropped))
+            if extra or dropped or suffixed:
+                self._field_changes[api] = (extra, frozenset(dropped), suffixed)
             else:
                 self._field_changes.pop(api, None)
             self._preloaded = {k: v for k, v in self._preloaded.items() if k[0] != api}
@@ -435,8 +444,16 @@ class WolkvoxEmulator:
         with self._lock:
             change = self._field_changes.get(api)
         if change:
-            extra, dropped = change
-            rows = [{**{k: v for k, v in row.items() if k not in dropped}, **extra} for row in rows]
+            extra, dropped, suffixed = change
+            rows = [
+                {
+                    **{
+                        k: v + suffixed[k] if k in suffixed else v for k, v in row.items() if k not in dropped
+                    },
+                    **extra,
+                }
+                for row in rows
+            ]
         return rows
 
     def api_dates(self, start: datetime, end: datetime) -> tuple[str, str]:
@@ -697,7 +714,12 @@ class WolkvoxEmulator:
                 self.preload(str(spec["campaign_id"]), start, end, str(spec.get("api", "campaign_8")))
             elif (method, path) == ("POST", "/_emulator/fields"):
                 spec = _json_object(body)
-                self.set_fields(str(spec["api"]), extra=spec.get("extra"), dropped=spec.get("dropped") or ())
+                self.set_fields(
+                    str(spec["api"]),
+                    extra=spec.get("extra"),
+                    dropped=spec.get("dropped") or (),
+                    suffixed=spec.get("suffixed"),
+                )
             elif (method, path) == ("GET", "/_emulator/ground_truth"):
                 start, end = _parse_iso(query.get("start"), "start"), _parse_iso(query.get("end"), "end")
                 api = query.get("api", "campaign_8")

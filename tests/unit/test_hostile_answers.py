@@ -1,0 +1,167 @@
+"""Whatever the server sends, into real warehouses: the answer-to-warehouse side of issue 22.
+
+Answers come from the emulator over loopback (its ``set_fields`` sends any field names, and NUL
+bytes and unpaired surrogates as JSON escapes); loads go through the SQL operator into SQLite,
+PostgreSQL and MariaDB. Checked: too many new columns fail the load before any ``ALTER TABLE``
+and change nothing (MariaDB commits DDL at once); fields whose names differ only in case keep
+columns of their own across loads; text a warehouse cannot store is stored as U+FFFD and counted
+in the ledger (a ledger made before the count existed gets the column).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime
+from typing import Any
+
+import pendulum
+import pytest
+
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
+    Warehouse,
+    mariadb_warehouse,
+    postgres_warehouse,
+    sqlite_warehouse,
+)
+
+START = pendulum.datetime(2026, 11, 27, 13, tz="UTC")
+HOURS = [(START.add(hours=n), START.add(hours=n + 1)) for n in range(3)]
+TABLE = "wolkvox_cdr_2"  # calls and cost summed per agent (agent_name, the key, is text)
+WAREHOUSES = ["sqlite", "postgres", "mariadb"]
+
+
+def hashed(name: str, readable: str) -> str:
+    """A made column name, written again from the documented rule (docs/warehouse.md)."""
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).digest()
+    return f"{readable}__{base64.b32encode(digest).decode().lower()[:8]}"
+
+
+def load(wh: Warehouse, hour: int = 0, **options: Any) -> dict[str, Any]:
+    """One hour of cdr_2 into ``wh`` through the SQL operator, as a task runs it."""
+    from airflow_provider_wolkvox.transfers.report_to_sql import WolkvoxReportToSqlOperator
+
+    start, end = HOURS[hour]
+    operator = WolkvoxReportToSqlOperator(
+        task_id="load",
+        api="cdr_2",
+        sql_conn_id=f"wolkvox_{wh.name}",
+        window_start=start,
+        window_end=end,
+        learn_density=False,
+        outlets=[],
+        **options,
+    )
+    return operator.execute({"outlet_events": {}})  # type: ignore[arg-type,no-any-return]
+
+
+def table_columns(wh: Warehouse, table: str) -> list[str]:
+    if wh.name == "sqlite":
+        sql = f"SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+    elif wh.name == "postgres":
+        sql = f"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position"
+    else:
+        sql = (
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() "
+            f"AND table_name = '{table}' ORDER BY ordinal_position"
+        )
+    return [row[0] for row in wh.query(sql)]
+
+
+def quoted(wh: Warehouse, name: str) -> str:
+    return f"`{name}`" if wh.name == "mariadb" else f'"{name}"'
+
+
+def state(wh: Warehouse) -> tuple[list[str], list[tuple[Any, ...]], list[str], list[tuple[Any, ...]]]:
+    """The data table and the ledger, columns and rows: equal states mean nothing changed."""
+    return (
+        table_columns(wh, TABLE),
+        wh.query(f"SELECT * FROM {TABLE} ORDER BY window_start, agent_name"),
+        table_columns(wh, "wolkvox_loads"),
+        wh.query("SELECT * FROM wolkvox_loads ORDER BY load_id"),
+    )
+
+
+def hour_of(value: Any) -> int:
+    moment = pendulum.parse(value) if isinstance(value, str) else pendulum.instance(value, tz="UTC")
+    return [start for start, _ in HOURS].index(moment)  # type: ignore[arg-type]
+
+
+# -- schema on read, bounded ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", WAREHOUSES)
+def test_too_many_new_columns_fail_the_load_before_any_alter_and_change_nothing(
+    name: str, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
+) -> None:
+    from airflow_provider_wolkvox._compat import AirflowFailException
+
+    wh: Warehouse = request.getfixturevalue(f"{name}_warehouse")
+    load(wh)
+    before = state(wh)
+    emulator.set_fields("cdr_2", extra={f"junk_{n:04d}": "x" for n in range(1_700)})
+    with pytest.raises(AirflowFailException, match="sent 1,700 fields the report's spec does not list"):
+        load(wh)  # more than any warehouse table holds: refused before staging
+    assert state(wh) == before
+    emulator.set_fields("cdr_2", extra={f"junk_{n:04d}": "x" for n in range(101)})
+    with pytest.raises(
+        AirflowFailException, match=r"WolkvoxSchemaError: .* 101 fields wolkvox_cdr_2 has no column for"
+    ):
+        load(wh)  # the default limit is 100 new columns per load
+    assert state(wh) == before, "a refused load changed the table (MariaDB commits each ALTER at once)"
+    result = load(wh, max_new_columns=101)
+    assert table_columns(wh, TABLE) == [*before[0], *(f"junk_{n:04d}" for n in range(101))]
+    assert result["rows"] > 0
+    emulator.set_fields("cdr_2", extra={f"junk_{n:04d}": "x" for n in range(201)})
+    load(wh)  # 100 of the 201 fields have columns now: only 100 are new
+    assert len(table_columns(wh, TABLE)) == len(before[0]) + 201
+
+
+# -- names that write alike -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", WAREHOUSES)
+def test_fields_that_differ_in_case_keep_their_own_columns_across_loads(
+    name: str, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
+) -> None:
+    """The old rule named by order of arrival: Foo took ``foo`` in the first load, so the third
+    load's ``foo`` wrote into the column holding Foo's data."""
+    wh: Warehouse = request.getfixturevalue(f"{name}_warehouse")
+    answers = [{"Foo": "Foo 1"}, {"FOO": "FOO 2", "foo": "foo 2", "Foo": "Foo 2"}, {"foo": "foo 3"}]
+    for hour, extra in enumerate(answers):
+        emulator.set_fields("cdr_2", extra=extra)
+        load(wh, hour)
+    names = {"foo": "foo", "Foo": hashed("Foo", "foo"), "FOO": hashed("FOO", "foo")}
+    assert set(names.values()) <= set(table_columns(wh, TABLE))
+    for field, column in names.items():
+        rows = wh.query(f"SELECT window_start, {quoted(wh, column)} FROM {TABLE}")
+        seen = {(hour_of(start), value) for start, value in rows}
+        expected = {(hour, answer.get(field)) for hour, answer in enumerate(answers)}
+        assert seen == expected, f"column {column} of field {field!r}"
+
+
+# -- text no warehouse can store --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", WAREHOUSES)
+def test_nul_and_unpaired_surrogates_are_stored_as_replacement_characters_and_counted(
+    name: str, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
+) -> None:
+    """PostgreSQL's COPY refused a NUL (``invalid byte sequence 0x00``) on every retry, and no UTF-8
+    driver encodes an unpaired surrogate: the window could never load. Now it does, by one rule."""
+    wh: Warehouse = request.getfixturevalue(f"{name}_warehouse")
+    load(wh)  # a ledger with the count column, as this version makes it
+    wh.execute("ALTER TABLE wolkvox_loads DROP COLUMN chars_replaced")  # as a ledger made before it
+    truth = emulator.ground_truth_rows("cdr_2", {}, *HOURS[1])
+    assert truth, "the hour must have rows for this test to mean anything"
+    emulator.set_fields("cdr_2", extra={"note": "a\x00b\ud800c"}, suffixed={"agent_name": "\x00"})
+    result = load(wh, 1)
+    rows = wh.query(f"SELECT agent_name, note FROM {TABLE}")
+    stored = {(agent, note) for agent, note in rows if note is not None}
+    assert stored == {(row["agent_name"] + "\ufffd", "a\ufffdb\ufffdc") for row in truth}
+    assert result["rows"] == len(truth)
+    counts = wh.query("SELECT rows_received, chars_replaced FROM wolkvox_loads")
+    assert len(counts) == 2
+    assert (len(truth), 3 * len(truth)) in counts  # two in the note, one in the name, each row
+    assert [count for _, count in counts].count(None) == 1  # the clean load replaced nothing
