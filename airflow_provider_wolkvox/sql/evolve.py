@@ -2,7 +2,7 @@
 
 A load whose rows carry fields the report's spec does not list (kept as text on read,
 :func:`~airflow_provider_wolkvox.stored.with_extras`) first adds the columns its table lacks,
-with a log line each. Where DDL is transactional (PostgreSQL, SQLite) that happens inside the
+with a log line. Where DDL is transactional (PostgreSQL, SQLite) that happens inside the
 load's transaction, so a failed load leaves the table as it was; where DDL commits (MySQL/MariaDB
 and the other ``ddl_commits`` flavors) it runs before the load's transaction, on its own. Rows of
 earlier loads hold NULL there, and a field that stops coming is NULL in the rows that lack it
@@ -10,8 +10,9 @@ earlier loads hold NULL there, and a field that stops coming is NULL in the rows
 the hot path.
 
 A load adds at most ``LoadJob.max_new_columns`` columns (``stored.NEW_COLUMNS_MAX``, 100, unless
-told): more fail it with :class:`~airflow_provider_wolkvox.exceptions.WolkvoxSchemaError` before
-any ``ALTER TABLE``, so the table is left as it was on every warehouse, MySQL/MariaDB included.
+told), and never grows a table past ``stored.TABLE_COLUMNS_MAX`` (1,000) columns: more fail it with
+:class:`~airflow_provider_wolkvox.exceptions.WolkvoxSchemaError` before any ``ALTER TABLE``, so the
+table is left as it was on every warehouse, MySQL/MariaDB included.
 """
 
 from __future__ import annotations
@@ -40,19 +41,31 @@ def add_missing_columns(cursor: Any, job: LoadJob, flavor: Flavor, table: str, q
     missing = [f for f in extras if f.name.lower() not in present]
     if len(missing) > job.max_new_columns:
         raise WolkvoxSchemaError(_too_many(job, missing))
-    added = []
-    for f in missing:
-        column = f"{quote(f.name)} {column_type(flavor, f.name, job.spec)}"
-        cursor.execute(flavor.add_column.format(table=table, column=column))
-        log.info(
-            "%s: the API sent a new field %r; added the nullable column %s to %s (NULL in earlier rows)",
-            job.spec.api,
-            f.api_name,
-            f.name,
-            table,
+    if missing and len(present) + len(missing) > flavor.columns_max:
+        raise WolkvoxSchemaError(
+            f"{job.spec.api} {job.describe()}: {len(missing):,} new fields would give {job.table} "
+            f"{len(present) + len(missing):,} columns, more than the {flavor.columns_max:,} a load lets a "
+            f"{flavor.title} table grow to; nothing was loaded and the table was left as it was. Drop "
+            "the columns of fields that are not real (docs/warehouse.md, schema on read)"
         )
-        added.append(f.name)
-    return added
+    made = [f"{quote(f.name)} {column_type(flavor, f.name, job.spec)}" for f in missing]
+    if flavor.add_columns_at_once and made:
+        cursor.execute(flavor.add_column.format(table=table, column=", ADD COLUMN ".join(made)))
+    else:
+        for column in made:
+            cursor.execute(flavor.add_column.format(table=table, column=column))
+    if missing:
+        shown = ", ".join(f"{f.api_name!r} as {f.name}" for f in missing[:20])
+        log.info(
+            "%s: the API sent %d new field(s); added nullable text columns to %s (NULL in earlier "
+            "rows): %s%s",
+            job.spec.api,
+            len(missing),
+            table,
+            shown,
+            f" and {len(missing) - 20} more" if len(missing) > 20 else "",
+        )
+    return [f.name for f in missing]
 
 
 def _too_many(job: LoadJob, missing: list[Any]) -> str:

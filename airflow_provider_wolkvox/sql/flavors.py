@@ -143,6 +143,13 @@ class Flavor:
     placeholder: str = ""
     """The parameter mark the flavor's driver takes whatever the hook says (:data:`NUMBERED` for
     ``:1, :2, ...``); "" takes the hook's ``placeholder``."""
+    columns_max: int = 1000
+    """Most columns a load lets a table grow to (schema on read), below the database's own limit
+    (PostgreSQL 1,600, SQLite 2,000): a server that sends new fields load after load meets a clear
+    error naming the fix, never the database's error on every load after."""
+    add_columns_at_once: bool = False
+    """Add a load's new columns in one ``ALTER TABLE`` (where DDL commits at once, so that a refused
+    one leaves none of them)."""
     identifier_max: int = 30
     """Longest column name the database takes (in characters, or bytes of ASCII names): a column
     found on read is named within the smallest of them (``stored.EXTRA_COLUMN_MAX``)."""
@@ -203,6 +210,10 @@ MYSQL = Flavor(
     dialects=("mysql", "mariadb"),
     sqlglot_dialect="mysql",
     identifier_max=64,
+    # InnoDB's row holds at most 8,126 bytes besides off-page text, and each text column keeps a
+    # pointer in it: MariaDB refuses the ALTER TABLE at about 400 of them.
+    columns_max=350,
+    add_columns_at_once=True,
 )
 MSSQL = Flavor(
     "mssql",

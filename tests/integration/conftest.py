@@ -121,20 +121,21 @@ def harness(pg_dsn: str) -> Iterator[Harness]:
     server = PostgresServer(pg_dsn)
     # pg_dsn swept databases of killed runs, pytest_configure their processes and folders.
     root = leftovers.mark_folder(Path(tempfile.mkdtemp(prefix="wolkvox-it-")))
-    tokens = {"a": _token("a"), "b": _token("b"), "faults": _token("faults")}
+    tokens = {"a": _token("a"), "b": _token("b"), "faults": _token("faults"), "answers": _token("answers")}
     warehouse = f"wolkvox_it_wh_{uuid.uuid4().hex[:10]}"
     started = time.monotonic()
     emulator = faulty = deployment = None
     try:
         components = root / "components"
         emulator = EmulatorProcess(
-            "emulator", [tokens["a"], tokens["b"]], components, server_limit=SERVER_LIMIT
+            "emulator", [tokens["a"], tokens["b"], tokens["answers"]], components, server_limit=SERVER_LIMIT
         )
         faulty = EmulatorProcess("emulator-faults", [tokens["faults"]], components, server_limit=SERVER_LIMIT)
         server.create(warehouse)
         connections = {
             "wolkvox_it_a": _wolkvox(emulator.base_url, tokens["a"], 10),
             "wolkvox_it_b": _wolkvox(emulator.base_url, tokens["b"], 10),
+            "wolkvox_it_answers": _wolkvox(emulator.base_url, tokens["answers"], 10),  # test_answers.py
             # Shorter than the emulator's 3 s "timeout" fault, so the hook really times out; the server
             # goes on with the abandoned request until its 2 s limit, keeping the token busy.
             "wolkvox_it_faults": _wolkvox(faulty.base_url, tokens["faults"], 1.5),
@@ -142,7 +143,8 @@ def harness(pg_dsn: str) -> Iterator[Harness]:
         }
         deployment = AirflowDeployment(root, server, connections)
         examples = sorted((REPO / "example_dags").glob("*.py"))
-        deployment.install_dags([HERE / "dags" / "wolkvox_it_dags.py", *examples])
+        own = [HERE / "dags" / "wolkvox_it_dags.py", HERE / "dags" / "wolkvox_it_answers.py"]
+        deployment.install_dags([*own, *examples])
         deployment.start()
         record("deployment up (s)", round(time.monotonic() - started, 1))
         yield Harness(

@@ -60,6 +60,10 @@ class EmulatorProcess:
         spec["fault_sleep"] = sleep
         self._admin("POST", "faults", json=spec)
 
+    def set_fields(self, api: str, **changes: Any) -> None:
+        """``WolkvoxEmulator.set_fields`` (``extra``, ``dropped``, ``suffixed``) in the process."""
+        self._admin("POST", "fields", json={"api": api, **changes})
+
     def reset(self) -> None:
         self._admin("POST", "reset")
 
@@ -67,6 +71,13 @@ class EmulatorProcess:
         params = {"campaign_id": campaign_id, "start": start.isoformat(), "end": end.isoformat()}
         rows = self._admin("GET", "ground_truth", params=params)
         return {phone: tuple(counts) for phone, counts in rows.items()}
+
+    def ground_truth_rows(
+        self, api: str, start: datetime, end: datetime, **params: str
+    ) -> list[dict[str, str]]:
+        """Report ``api``'s rows over ``[start, end)`` as one uncapped call would send them."""
+        query = {"api": api, "start": start.isoformat(), "end": end.isoformat(), "rows": "1", **params}
+        return list(self._admin("GET", "ground_truth", params=query))
 
     @staticmethod
     def fingerprint(token: str) -> str:

@@ -222,7 +222,8 @@ def test_a_per_request_report_split_at_the_cap_keeps_each_windows_rows_never_a_s
     spec = REPORTS["skill_1"]  # service levels and ASA per skill: they do not add up
     whole = spec.parse_table(emulator.ground_truth_rows("skill_1", {"skill_id": "all"}, START, END), TZ)
     names = with_extras(spec, whole.extras).fields
-    inbound = {row[names.index(SKILL_ID_COLUMN)]: int(row[names.index("inbound_calls")]) for row in whole.rows}
+    skill, calls = names.index(SKILL_ID_COLUMN), names.index("inbound_calls")
+    inbound = {row[skill]: int(row[calls]) for row in whole.rows}
     cap = len(whole.rows)  # an hour with every skill is at the cap: it is split further
     assert cap >= 2
     db_hook = BaseHook.get_connection("wolkvox_sqlite").get_hook()  # type: ignore[no-untyped-call]

@@ -11,13 +11,17 @@ in the ledger (a ledger made before the count existed gets the column).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
-from datetime import datetime
+import subprocess
+import sys
 from typing import Any
 
 import pendulum
 import pytest
 
+from airflow_provider_wolkvox.reports import REPORTS
+from airflow_provider_wolkvox.stored import stored_spec
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     Warehouse,
@@ -60,7 +64,10 @@ def table_columns(wh: Warehouse, table: str) -> list[str]:
     if wh.name == "sqlite":
         sql = f"SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
     elif wh.name == "postgres":
-        sql = f"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position"
+        sql = (
+            "SELECT column_name FROM information_schema.columns "
+            f"WHERE table_name = '{table}' ORDER BY ordinal_position"
+        )
     else:
         sql = (
             "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() "
@@ -86,6 +93,55 @@ def state(wh: Warehouse) -> tuple[list[str], list[tuple[Any, ...]], list[str], l
 def hour_of(value: Any) -> int:
     moment = pendulum.parse(value) if isinstance(value, str) else pendulum.instance(value, tz="UTC")
     return [start for start, _ in HOURS].index(moment)  # type: ignore[arg-type]
+
+
+# -- names that hung ----------------------------------------------------------------------------
+
+HANGING = ("x_" * 30, "X_" * 30, "x-" * 30, "X-" * 30)
+"""Together, these hung the old rule: it renamed a taken name ``f"x_{name}"[:63]`` in a loop until
+free, and the fourth name stopped changing at 63 characters."""
+
+
+@functools.cache
+def naming_hangs() -> str:
+    """Why naming the four fields failed in a subprocess with a deadline ("" when it ended): a
+    hang fails the tests that ask, instead of hanging them (an in-process hang would also keep
+    the old writer thread, and so pytest, from ever exiting)."""
+    script = (
+        "from airflow_provider_wolkvox.reports import REPORTS\n"
+        "from airflow_provider_wolkvox.stored import stored_spec, with_extras\n"
+        f"spec = with_extras(stored_spec(REPORTS['cdr_2']), {HANGING!r})\n"
+        "print(len(spec.fields))\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=60
+        )
+    except subprocess.TimeoutExpired:
+        return "naming the four fields did not end within 60 s"
+    if done.returncode != 0:
+        return done.stderr[-2000:]
+    if int(done.stdout) != len(stored_spec(REPORTS["cdr_2"]).fields) + 4:
+        return f"four fields made {done.stdout.strip()} fields"
+    return ""
+
+
+def test_the_names_that_hung_the_old_rule_end() -> None:
+    assert naming_hangs() == ""
+
+
+@pytest.mark.parametrize("name", WAREHOUSES)
+def test_an_answer_with_the_names_that_hung_loads(
+    name: str, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
+) -> None:
+    if naming_hangs():
+        pytest.fail(naming_hangs())
+    wh: Warehouse = request.getfixturevalue(f"{name}_warehouse")
+    emulator.set_fields("cdr_2", extra={field: str(n) for n, field in enumerate(HANGING)})
+    assert load(wh)["rows"] > 0
+    made = {hashed(field, "x_" * 9 + "x"): str(n) for n, field in enumerate(HANGING)}
+    for column, value in made.items():
+        assert {v for (v,) in wh.query(f"SELECT {quoted(wh, column)} FROM {TABLE}")} == {value}
 
 
 # -- schema on read, bounded ---------------------------------------------------------------------
@@ -116,6 +172,72 @@ def test_too_many_new_columns_fail_the_load_before_any_alter_and_change_nothing(
     emulator.set_fields("cdr_2", extra={f"junk_{n:04d}": "x" for n in range(201)})
     load(wh)  # 100 of the 201 fields have columns now: only 100 are new
     assert len(table_columns(wh, TABLE)) == len(before[0]) + 201
+
+
+@pytest.mark.parametrize("name", WAREHOUSES)
+def test_a_table_never_grows_past_its_column_limit(
+    name: str, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
+) -> None:
+    """100 new columns a load, load after load, would reach the warehouse's own limit and fail every
+    load after with a database error (MariaDB refuses the ALTER TABLE at about 400 text columns,
+    after keeping the ones it added one by one); the provider stops below it, with advice."""
+    from airflow_provider_wolkvox._compat import AirflowFailException
+
+    wh: Warehouse = request.getfixturevalue(f"{name}_warehouse")
+    limit = 350 if name == "mariadb" else 1_000
+    load(wh)
+    own = len(table_columns(wh, TABLE))
+    fields = [f"f{n:03d}" for n in range(limit - own)]
+    emulator.set_fields("cdr_2", extra=dict.fromkeys(fields, "x"))
+    load(wh, max_new_columns=1_000)
+    assert len(table_columns(wh, TABLE)) == limit
+    before = state(wh)
+    emulator.set_fields("cdr_2", extra=dict.fromkeys([*fields, "one_more"], "x"))
+    with pytest.raises(
+        AirflowFailException, match=f"would give wolkvox_cdr_2 {limit + 1:,} columns, more than"
+    ):
+        load(wh, max_new_columns=1_000)
+    assert state(wh) == before
+
+
+def test_mariadb_adds_a_loads_columns_all_or_none(
+    emulator: WolkvoxEmulator, wolkvox_conn: str, mariadb_database: str, request: pytest.FixtureRequest
+) -> None:
+    """MariaDB commits each ALTER TABLE at once, and refuses an instantly added text column past
+    about 383 (its row size). One statement adds a load's columns: all of them, or none. The old
+    loader added them one by one and kept those before the refusal (379 of 1,700). Run past the
+    provider's own limit on purpose, from a table grown wide before it (370 columns)."""
+    from dataclasses import replace
+
+    import mysql.connector
+
+    from airflow_provider_wolkvox.sql.evolve import add_missing_columns
+    from airflow_provider_wolkvox.sql.flavors import MYSQL
+    from airflow_provider_wolkvox.sql.job import LoadJob
+    from airflow_provider_wolkvox.stored import with_extras
+    from tests.conftest import mariadb_connect
+
+    wh: Warehouse = request.getfixturevalue("mariadb_warehouse")
+    load(wh)
+    wide = 370 - len(table_columns(wh, TABLE))
+    wh.execute(f"ALTER TABLE {TABLE} " + ", ".join(f"ADD COLUMN old_{n:03d} MEDIUMTEXT" for n in range(wide)))
+    before = table_columns(wh, TABLE)
+    new = tuple(f"new_{n:02d}" for n in range(20))
+    spec = with_extras(stored_spec(REPORTS["cdr_2"]), tuple(f"old_{n:03d}" for n in range(wide)) + new)
+    start, end = HOURS[0]
+    job = LoadJob(TABLE, (), start, end, start, [], False, spec, max_new_columns=1_000)
+    db = mariadb_connect(mariadb_database)
+    refused = ""
+    try:
+        add_missing_columns(db.cursor(), job, replace(MYSQL, columns_max=5_000), f"`{TABLE}`", MYSQL.quote)
+    except mysql.connector.Error as err:
+        refused = str(err)
+    finally:
+        db.close()
+    after = table_columns(wh, TABLE)
+    # From 370 columns, one by one, MariaDB takes 13 and refuses the 14th; in one statement it
+    # rebuilds the table and takes all 20. Either way, never some of them.
+    assert after == ([*before, *new] if not refused else before), refused or "some columns only"
 
 
 # -- names that write alike -------------------------------------------------------------------
@@ -152,7 +274,8 @@ def test_nul_and_unpaired_surrogates_are_stored_as_replacement_characters_and_co
     driver encodes an unpaired surrogate: the window could never load. Now it does, by one rule."""
     wh: Warehouse = request.getfixturevalue(f"{name}_warehouse")
     load(wh)  # a ledger with the count column, as this version makes it
-    wh.execute("ALTER TABLE wolkvox_loads DROP COLUMN chars_replaced")  # as a ledger made before it
+    if "chars_replaced" in table_columns(wh, "wolkvox_loads"):
+        wh.execute("ALTER TABLE wolkvox_loads DROP COLUMN chars_replaced")  # as a ledger made before it
     truth = emulator.ground_truth_rows("cdr_2", {}, *HOURS[1])
     assert truth, "the hour must have rows for this test to mean anything"
     emulator.set_fields("cdr_2", extra={"note": "a\x00b\ud800c"}, suffixed={"agent_name": "\x00"})

@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_wolkvox.staging import Staging
-from airflow_provider_wolkvox.staging_files import PREFIX, owner_prefix
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 
 DEADLINE = 120.0
@@ -153,13 +152,17 @@ def _staging_process(folder: Path) -> tuple[subprocess.Popen[str], Path]:
 
 
 def test_the_next_staging_removes_the_file_a_killed_task_left_and_nothing_else(tmp_path: Path) -> None:
+    from airflow_provider_wolkvox.staging_files import PREFIX, owner_prefix
+
     killed, left = _staging_process(tmp_path)
     alive, kept = _staging_process(tmp_path)
     try:
         killed.kill()  # SIGKILL: no cleanup runs
         killed.wait(timeout=60)
-        assert left.exists() and left.stat().st_size > 0
-        assert left.name.startswith(PREFIX) and left.parent == tmp_path
+        assert left.exists()
+        assert left.stat().st_size > 0
+        assert left.name.startswith(PREFIX)
+        assert left.parent == tmp_path
         others = [
             tmp_path / "wolkvox-staging-abc123.sqlite",  # unmarked (an older version's): not provably dead
             tmp_path / f"{PREFIX}00000000-{killed.pid}-1-x.sqlite",  # another host's
