@@ -75,9 +75,7 @@ def reserved_columns(spec: ReportSpec) -> frozenset[str]:
     its name and a clashing parameter becomes ``requested_<name>``, drops the bare parameter
     names from this set.)"""
     params = [p.name for p in spec.params]
-    return frozenset(
-        {*spec.fields, *params, *(f"requested_{name}" for name in params), *BOOKKEEPING}
-    )
+    return frozenset({*spec.fields, *params, *(f"requested_{name}" for name in params), *BOOKKEEPING})
 
 
 def extra_column(api_name: str, reserved: Collection[str]) -> str:
