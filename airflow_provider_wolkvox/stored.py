@@ -87,7 +87,8 @@ def extra_column(api_name: str, reserved: Collection[str]) -> str:
     gets a readable part (accents dropped, lower case, every run of other characters one ``_``,
     at most 20 characters) and a hash of the name as sent: ``Foo`` -> ``foo__<8 letters>``,
     ``yes/no`` -> ``yes_no__<8 letters>``, ``date`` in a report with a ``date`` field ->
-    ``date__<8 letters>``. Pure, and linear in the name's length.
+    ``date__<8 letters>``. Pure and bounded: only the first 120 characters are read but for the
+    hash.
     """
     plain = len(api_name) <= EXTRA_COLUMN_MAX and _PLAIN.fullmatch(api_name) and MARK not in api_name
     if plain and api_name not in reserved:
@@ -130,7 +131,8 @@ def with_extras(spec: ReportSpec, extras: tuple[str, ...]) -> ReportSpec:
         raise WolkvoxRowError(
             f"{spec.api}: the API sent {len(extras):,} fields the report's spec does not list "
             f"({shown}, ...); at most {EXTRA_FIELDS_MAX:,} are kept, as no warehouse table holds more "
-            "columns. Check the connection's server and base_url: this is not an answer of the report"
+            "columns, so nothing was loaded. So many unknown fields are unlikely to be this report's: "
+            "check the connection's server and base_url"
         )
     named = extra_columns(extras, reserved_columns(spec))
     added = tuple(
