@@ -67,7 +67,7 @@ scanned for nothing more)."""
 def _may_hold_unstorable(body: bytes) -> bool:
     """False when no text decoded from ``body`` can hold a NUL or an unpaired surrogate: plain
     UTF-8 (which encodes no surrogate, and no NUL inside JSON text) with no escape of either."""
-    if b"\x00" in body or _UNSTORABLE_ESCAPE.search(body):
+    if b"\x00" in body or (b"\\" in body and _UNSTORABLE_ESCAPE.search(body)):
         return True
     try:
         body.decode("utf-8")
@@ -81,7 +81,8 @@ def storable(rows: list[Row], body: bytes, *, by_msgspec: bool = False) -> tuple
     replaced by :data:`REPLACEMENT`, and how many were replaced. The rows themselves (same list,
     same type) when ``body`` cannot hold one. ``by_msgspec``: decoded by msgspec, which takes
     only UTF-8 and refuses unpaired surrogates, so only a NUL escape needs a look."""
-    if not (b"\\u0000" in body if by_msgspec else _may_hold_unstorable(body)):
+    # A backslash first: one memchr over the body, where a search for the escape is 30 times slower.
+    if not ((b"\\" in body and b"\\u0000" in body) if by_msgspec else _may_hold_unstorable(body)):
         return rows, 0
     replaced = 0
     cleaned = type(rows)() if isinstance(rows, PlainRows) else []
