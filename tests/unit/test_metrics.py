@@ -92,3 +92,34 @@ def drain(listener: socket.socket) -> list[str]:
             packets.append(listener.recv(65536).decode())
         except BlockingIOError:
             return packets
+
+
+@newest_release_only("Metrics through Stats", "docs/observability.md")
+def test_characters_no_warehouse_stores_are_counted(
+    airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, sqlite_warehouse: Warehouse
+) -> None:
+    """Every telephone of the answers ends in a NUL: stored as U+FFFD, one replaced character each."""
+    emulator.set_fields("campaign_8", suffixed={"telephone": "\x00"})
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        listener.bind(("127.0.0.1", 0))
+        env = {
+            **os.environ,
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+            "AIRFLOW__METRICS__STATSD_PORT": str(listener.getsockname()[1]),
+            "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
+        }
+        result, stderr = run_script(RUN, str(airflow_db), END.isoformat(), env=env)
+        assert result["state"] == "success", stderr[-3000:]
+        packets = drain(listener)
+    counters: dict[str, float] = defaultdict(float)
+    for packet in packets:
+        for line in packet.splitlines():
+            match = PACKET.match(line)
+            if match and match["tags"] == ",conn_id=wolkvox_default,report=campaign_8":
+                counters[match["name"].removeprefix("airflow.")] += float(match["value"])
+    stored = sqlite_warehouse.window("1", FOUR_HOURS[0])
+    assert stored
+    assert all(telephone.endswith("\ufffd") for telephone in stored)
+    assert counters["wolkvox.chars.replaced"] == counters["wolkvox.rows.received"] > 0
