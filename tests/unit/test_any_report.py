@@ -151,7 +151,8 @@ recompute them from the seconds, as shares recompute percentages.)"""
 
 def check(wh: Warehouse, emu: WolkvoxEmulator, spec: ReportSpec, summary: Any) -> list[dict[str, Any]]:
     expected = truth(emu, spec, summary.windows)
-    names = sorted({name for row in expected for name in row}) or list(kinds(spec))
+    head = list(REQUEST_NAMES) if spec.keyed_by_request_window else []
+    names = sorted({name for row in expected for name in row}) or [*head, *spec.fields]
     got = loaded(wh, spec, names)
     rounded = ROUNDED_PER_ANSWER.get(spec.api)
     if rounded:
