@@ -5,8 +5,9 @@ starts sending becomes a column (NULL once it stops), and the generic operators 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,23 +16,13 @@ import pendulum
 import pytest
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.reports import (
-    DATE,
-    DECIMAL,
-    DURATION,
-    INTEGER,
-    PERCENT,
-    REPORTS,
-    TIMESTAMP,
-    ReportSpec,
-)
-from airflow_provider_wolkvox.sql.flavors import utc_iso
+from airflow_provider_wolkvox.reports import REPORTS, ReportSpec
 from airflow_provider_wolkvox.sql.schema import param_columns, window_columns
-from airflow_provider_wolkvox.stored import REQUEST_NAMES, stored_spec, with_extras
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from airflow_provider_wolkvox.testing.emulator_families import REPORTS as SERVED
 from airflow_provider_wolkvox.testing.emulator_operation import AGENT, SKILLS
 from tests.airflow_compat import newest_release_only
+from tests.unit.expected import ROW_NUMBER, WINDOW_KINDS, comparable, kind_of, read
 from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     Warehouse,
     dag,
@@ -42,6 +33,8 @@ from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
 )
 
 TZ = "America/Bogota"
+TIMESTAMP = "timestamp"
+REQUEST_NAMES = ("request_start", "request_end")
 START = pendulum.datetime(2026, 11, 27, 13, tz="UTC")
 END = START.add(hours=4)
 HOUR = timedelta(hours=1)
@@ -65,50 +58,47 @@ def params_of(spec: ReportSpec) -> dict[str, str]:
     return OWN_PARAMS.get(spec.api) or {p.name: PARAMS[p.name] for p in spec.params}
 
 
-def _normal(kind: str, value: Any) -> Any:
-    """A value as comparable text/ints/decimals, whatever the database returned."""
-    if value is None:
-        return None
-    if kind == TIMESTAMP:
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return utc_iso(value)
-    if kind in (PERCENT, DECIMAL):
-        return Decimal(str(value)).normalize()
-    if kind == DATE:
-        return value.isoformat() if isinstance(value, date) else str(value)[:10]
-    if kind in (INTEGER, DURATION):
-        return int(value)
-    return value
+def kinds(spec: ReportSpec) -> dict[str, str]:
+    """Each column's kind by column name, from the test's own table of the API's fields
+    (tests/unit/expected.py), never from the spec's types; fields beyond the spec are text."""
+    return {**{f.name: kind_of(spec.api, f.api_name) for f in spec.schema}, **WINDOW_KINDS}
+
+
+def extra_column(spec: ReportSpec, name: str) -> str:
+    """The column a field the spec does not list goes to: its name, ``x_`` before it where the
+    table has a column of that name already (the emulator's extras are plain lower-case names)."""
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", name), name
+    return f"x_{name}" if name in {*spec.fields, *param_columns(spec), *WINDOW_KINDS} else name
 
 
 def truth(
     emu: WolkvoxEmulator, spec: ReportSpec, windows: tuple[tuple[Any, Any], ...]
 ) -> list[dict[str, Any]]:
     """The rows one unlimited call per request window (reports keyed by it) or for the whole
-    interval (every other report) gives, typed as the spec says, by column name."""
+    interval (every other report) gives, by column name: the emulator's own answer (it shares no
+    client code), each value read by the test's reader as the catalogue types it."""
     params = params_of(spec)
     spans = windows if spec.keyed_by_request_window else ((START, END),)
     rows: list[dict[str, Any]] = []
     for start, end in spans:
-        table = spec.parse_table(emu.ground_truth_rows(spec.api, params, start, end), TZ)
-        shape = with_extras(stored_spec(spec), table.extras)
-        head = (utc_second(start), utc_second(end)) if spec.keyed_by_request_window else ()
-        for row in table.rows:
-            values = (*head, *row)
-            rows.append({f.name: _normal(f.type, v) for f, v in zip(shape.schema, values, strict=True)})
-    return rows
-
-
-def utc_second(moment: Any) -> datetime:
-    return datetime.fromtimestamp(int(moment.timestamp()), tz=timezone.utc)
+        head = {}
+        if spec.keyed_by_request_window:
+            head = {"request_start": comparable(TIMESTAMP, start), "request_end": comparable(TIMESTAMP, end)}
+        for number, raw in enumerate(emu.ground_truth_rows(spec.api, params, start, end), 1):
+            row = dict(head)
+            for f in spec.schema:
+                kind = kind_of(spec.api, f.api_name)
+                value = number if f.api_name == ROW_NUMBER else read(kind, raw.get(f.api_name), TZ)
+                row[f.name] = comparable(kind, value)
+            row |= {extra_column(spec, name): raw[name] for name in raw.keys() - spec.api_names}
+            rows.append(row)
+    names = {name for row in rows for name in row}
+    return [{name: row.get(name) for name in names} for row in rows]  # NULL where a row lacks an extra
 
 
 def loaded(wh: Warehouse, spec: ReportSpec, names: list[str]) -> list[dict[str, Any]]:
     """The table's rows, by column name, the window columns left out once checked."""
-    kinds = {f.name: f.type for f in stored_spec(spec).schema}
+    kind = kinds(spec)
     head = list(window_columns(spec))
     q = "`" if wh.name == "mariadb" else '"'
     got = wh.query(f"SELECT {', '.join(f'{q}{c}{q}' for c in [*head, *names])} FROM {spec.default_table}")
@@ -116,10 +106,10 @@ def loaded(wh: Warehouse, spec: ReportSpec, names: list[str]) -> list[dict[str, 
     for row in got:
         window = dict(zip(head, row, strict=False))
         assert [window[c] for c in param_columns(spec)] == list(params_of(spec).values()), spec.api
-        assert _normal(TIMESTAMP, window["window_start"]) == utc_iso(START), spec.api
-        assert _normal(TIMESTAMP, window["window_end"]) == utc_iso(END), spec.api
+        assert comparable(TIMESTAMP, window["window_start"]) == comparable(TIMESTAMP, START), spec.api
+        assert comparable(TIMESTAMP, window["window_end"]) == comparable(TIMESTAMP, END), spec.api
         values = row[len(head) :]
-        out.append({n: _normal(kinds.get(n, "text"), v) for n, v in zip(names, values, strict=True)})
+        out.append({n: comparable(kind.get(n, "text"), v) for n, v in zip(names, values, strict=True)})
     return out
 
 
@@ -161,7 +151,8 @@ recompute them from the seconds, as shares recompute percentages.)"""
 
 def check(wh: Warehouse, emu: WolkvoxEmulator, spec: ReportSpec, summary: Any) -> list[dict[str, Any]]:
     expected = truth(emu, spec, summary.windows)
-    names = sorted({name for row in expected for name in row}) or list(stored_spec(spec).fields)
+    head = list(REQUEST_NAMES) if spec.keyed_by_request_window else []
+    names = sorted({name for row in expected for name in row}) or [*head, *spec.fields]
     got = loaded(wh, spec, names)
     rounded = ROUNDED_PER_ANSWER.get(spec.api)
     if rounded:
@@ -172,11 +163,11 @@ def check(wh: Warehouse, emu: WolkvoxEmulator, spec: ReportSpec, summary: Any) -
         got = [{**r, rounded: None} for r in got]
         expected = [{**r, rounded: None} for r in expected]
     assert sorted(map(_key, got)) == sorted(map(_key, expected)), spec.api
-    if spec.date_field and dict(zip(spec.fields, spec.types, strict=True))[spec.date_field] == TIMESTAMP:
+    if spec.date_field and kinds(spec)[spec.date_field] == TIMESTAMP:
         # Detail rows belong to the window by their own date: whole, and inside their request window.
         for row in got:
             low, high = (row[n] for n in REQUEST_NAMES) if spec.keyed_by_request_window else (START, END)
-            assert _normal(TIMESTAMP, low) <= row[spec.date_field] < _normal(TIMESTAMP, high), spec.api
+            assert comparable(TIMESTAMP, low) <= row[spec.date_field] < comparable(TIMESTAMP, high), spec.api
     return got
 
 
@@ -220,11 +211,9 @@ def test_a_per_request_report_split_at_the_cap_keeps_each_windows_rows_never_a_s
 
     wh: Warehouse = request.getfixturevalue("sqlite_warehouse")
     spec = REPORTS["skill_1"]  # service levels and ASA per skill: they do not add up
-    whole = spec.parse_table(emulator.ground_truth_rows("skill_1", {"skill_id": "all"}, START, END), TZ)
-    names = with_extras(spec, whole.extras).fields
-    skill, calls = names.index(SKILL_ID_COLUMN), names.index("inbound_calls")
-    inbound = {row[skill]: int(row[calls]) for row in whole.rows}
-    cap = len(whole.rows)  # an hour with every skill is at the cap: it is split further
+    whole = emulator.ground_truth_rows("skill_1", {"skill_id": "all"}, START, END)
+    inbound = {row["skill_id"]: int(row["inbound_calls"]) for row in whole}
+    cap = len(whole)  # an hour with every skill is at the cap: it is split further
     assert cap >= 2
     db_hook = BaseHook.get_connection("wolkvox_sqlite").get_hook()  # type: ignore[no-untyped-call]
     summary, count = fetch_and_load(db_hook, spec, row_cap=cap)
@@ -276,16 +265,19 @@ def test_a_new_field_becomes_a_column_and_is_null_once_it_stops(
 
     def site_column() -> list[tuple[str, Any]]:
         rows = wh.query(f"SELECT window_start, {q}site_name__b547dawu{q} FROM {table}")
-        return sorted({(_normal(TIMESTAMP, start), value) for start, value in rows})
+        return sorted({(comparable(TIMESTAMP, start), value) for start, value in rows})
 
     first, second = START, START + HOUR
     load(first)
     emulator.set_fields("cdr_2", extra={"Site Name": "Bogotá 2"})
     load(second)  # the field is new: a nullable text column appears, NULL for the first hour
-    assert site_column() == [(utc_iso(first), None), (utc_iso(second), "Bogotá 2")]
+    assert site_column() == [
+        (comparable(TIMESTAMP, first), None),
+        (comparable(TIMESTAMP, second), "Bogotá 2"),
+    ]
     emulator.set_fields("cdr_2")
     load(second)  # it stops coming: NULL in the rows loaded without it
-    assert site_column() == [(utc_iso(first), None), (utc_iso(second), None)]
+    assert site_column() == [(comparable(TIMESTAMP, first), None), (comparable(TIMESTAMP, second), None)]
 
 
 def test_parameters_are_checked_when_the_dag_is_parsed() -> None:

@@ -430,14 +430,24 @@ def test_sequential_requests_are_never_refused(token: str) -> None:
         assert stats["simultaneous_rejections"] == 0
 
 
-def test_other_tokens_do_not_share_the_limit(token: str) -> None:
-    with WolkvoxEmulator([token, "second-token"], latency=0.4) as emu:
-        fp = WolkvoxEmulator.fingerprint(token)
-        thread, first = in_thread(lambda: report(emu, token))
-        wait_until(lambda: emu.stats()["tokens"][fp]["max_in_flight"] == 1)
-        assert report(emu, "second-token").status_code == 200
-        thread.join()
-        assert first[0].status_code == 200
+def test_other_tokens_do_not_share_the_limit(token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both tokens' requests are inside the server's work at once: each waits there for the other
+    (a barrier, not a sleep), so the test fails unless the two overlap and both are served."""
+    both_in = threading.Barrier(2, timeout=10)
+    with WolkvoxEmulator([token, "second-token"], latency=0.001) as emu:
+        work = emu._work
+
+        def meet(seconds: float) -> None:
+            both_in.wait()  # raises BrokenBarrierError (a 500 answer) if the other never comes in
+            work(seconds)
+
+        monkeypatch.setattr(emu, "_work", meet)
+        thread, first = in_thread(lambda: report(emu, token, timeout=60))
+        second = report(emu, "second-token", timeout=60)
+        thread.join(60)
+        assert (first[0].status_code, second.status_code) == (200, 200)
+        assert not both_in.broken
+        assert emu.stats()["simultaneous_rejections"] == 0
 
 
 # -- daily quota ----------------------------------------------------------------------------

@@ -11,9 +11,11 @@ from airflow_provider_wolkvox.reports import REPORTS as SPECS
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from airflow_provider_wolkvox.testing.emulator_families import REPORTS as SERVED
 from tests.airflow_compat import newest_release_only
+from tests.unit.expected import ROW_NUMBER, kind_of, read
 
 pytestmark = newest_release_only("The emulator against the specs (no Airflow involved)")
 
+TZ = "America/Bogota"
 DAY = datetime(2026, 11, 27, 5, tzinfo=timezone.utc)  # 2026-11-27 00:00 in Bogota
 VALUES = {"skill_id": "all", "campaign_id": "1", "agent_id": "1003", "customer_id": "1038272527"}
 VALUES |= {"destination": "COLOMBIA", "cod_act": "01 VENTA"}
@@ -46,6 +48,17 @@ def test_every_spec_reads_the_emulators_answer(emu: WolkvoxEmulator, api: str) -
     assert not [name for name in required if name not in sent], "the spec expects fields never sent"
     if spec.date_field and served.date_field:
         assert by_name[spec.date_field].api_name == served.date_field
-    table = spec.parse_table(rows, "America/Bogota")
+    table = spec.parse_table(rows, TZ)
     assert len(table.rows) == len(rows)
     assert set(table.extras) == sent - spec.api_names  # fields beyond the spec are kept, not lost
+    # Every value typed as the test's own table of the catalogue's types and its own reader say
+    # (tests/unit/expected.py): the spec's types and its parsers, checked against neither.
+    documented = [f.api_name for f in spec.schema]
+    for number, (raw, typed) in enumerate(zip(rows, table.rows, strict=True), 1):
+        got = dict(zip([*documented, *table.extras], typed, strict=True))
+        expected = {name: read(kind_of(api, name), raw.get(name), TZ) for name in documented}
+        expected |= {name: raw.get(name) for name in table.extras}  # fields beyond the spec: text as sent
+        if ROW_NUMBER in got:
+            expected[ROW_NUMBER] = number
+        assert got == expected, (api, number)
+        assert [type(v) for v in got.values()] == [type(v) for v in expected.values()], (api, number)

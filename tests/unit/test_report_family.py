@@ -25,20 +25,18 @@ from airflow_provider_wolkvox.reports import (
     CAMPAIGN_8,
     CAMPAIGN_9,
     DETAIL,
-    PERCENT,
     SHARES,
     SUM,
-    TIMESTAMP,
     ReportSpec,
 )
 from airflow_provider_wolkvox.reports import (
     CAMPAIGN_REPORTS as REPORTS,
 )
 from airflow_provider_wolkvox.sql import load_window
-from airflow_provider_wolkvox.sql.flavors import utc_iso
 from airflow_provider_wolkvox.sql.schema import columns, key_columns
 from airflow_provider_wolkvox.staging import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.unit.expected import COLUMN_TYPES, WINDOW_KINDS, column_kind, comparable, kind_of, read
 from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     Warehouse,
     dag,
@@ -241,26 +239,24 @@ def test_detail_rows_are_concatenated_and_a_repeated_key_fails_loudly() -> None:
 
 
 def _normal(spec: ReportSpec, row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A row as comparable text/ints, whatever the database returned."""
-    out: list[Any] = []
-    for kind, value in zip(spec.types, row, strict=True):
-        if value is None:
-            out.append(None)
-        elif kind == TIMESTAMP:
-            out.append(utc_iso(_as_datetime(value)))
-        elif kind == PERCENT:
-            out.append(f"{Decimal(str(value)):.2f}")
-        else:
-            out.append(value)
-    return tuple(out)
+    """A row as comparable values, whatever the database or XCom returned, each field read as the
+    test's own table of the API's fields types it (tests/unit/expected.py), not as the spec does."""
+    return tuple(
+        comparable(kind_of(spec.api, f.api_name), value) for f, value in zip(spec.schema, row, strict=True)
+    )
 
 
 def _truth(emulator: WolkvoxEmulator, spec: ReportSpec, campaign_id: str) -> list[tuple[Any, ...]]:
+    """The emulator's own answer for the window (it shares no client code), read by the test's reader."""
     if spec is CAMPAIGN_8:
         truth = emulator.ground_truth(campaign_id, START, END)
         return sorted((phone, *counts) for phone, counts in truth.items())
-    raw = emulator.ground_truth(campaign_id, START, END, api=spec.api)
-    return sorted(_normal(spec, row) for row in spec.parse_rows(raw, TZ))
+    rows = []
+    for raw in emulator.ground_truth(campaign_id, START, END, api=spec.api):
+        kinds = [kind_of(spec.api, f.api_name) for f in spec.schema]
+        typed = [read(kind, raw[f.api_name], TZ) for kind, f in zip(kinds, spec.schema, strict=True)]
+        rows.append(tuple(comparable(kind, v) for kind, v in zip(kinds, typed, strict=True)))
+    return sorted(rows)
 
 
 @pytest.fixture(params=["sqlite", "postgres", "mariadb"])
@@ -272,16 +268,9 @@ def _loaded(wh: Warehouse, spec: ReportSpec) -> list[tuple[Any, ...]]:
     quote = "`" if wh.name == "mariadb" else '"'
     names = ", ".join(f"{quote}{c}{quote}" for c in columns(spec)[:-1])
     rows = wh.query(f"SELECT {names} FROM {spec.default_table}")
-    assert {(r[0], utc_iso(_as_datetime(r[1])), utc_iso(_as_datetime(r[2]))) for r in rows} <= {
-        ("all", utc_iso(START), utc_iso(END))
-    }
+    window = ("all", comparable("timestamp", START), comparable("timestamp", END))
+    assert {(r[0], comparable("timestamp", r[1]), comparable("timestamp", r[2])) for r in rows} <= {window}
     return sorted(_normal(spec, r[3:]) for r in rows)
-
-
-def _as_datetime(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)  # MySQL/MariaDB DATETIME: UTC wall-clock time
-    return pendulum.parse(value) if isinstance(value, str) else value
 
 
 def _schema(wh: Warehouse, table: str) -> tuple[list[tuple[str, str, bool]], list[str]]:
@@ -327,6 +316,7 @@ def _schema(wh: Warehouse, table: str) -> tuple[list[tuple[str, str, bool]], lis
 
 
 _MYSQL_TYPES = {"INTEGER": "INT"}
+"""information_schema's names of the types of tests/unit/expected.py's table."""
 _PG_TYPES = {
     "text": "text",
     "integer": "integer",
@@ -341,9 +331,6 @@ def test_every_report_loads_exactly_idempotently_with_its_schema(
     wolkvox_conn: str,
     warehouse: Warehouse,
 ) -> None:
-    from airflow_provider_wolkvox.sql.flavors import MYSQL, POSTGRES, SQLITE
-    from airflow_provider_wolkvox.sql.schema import column_type
-
     reports = dag(airflow_db, f"wolkvox_test_reports_{warehouse.name}")
     first = reports.test(logical_date=LOGICAL)
     assert first.state == "success", states(first)
@@ -356,11 +343,14 @@ def test_every_report_loads_exactly_idempotently_with_its_schema(
         cols, key = _schema(warehouse, spec.default_table)
         assert [c[0] for c in cols] == list(columns(spec)), api
         assert key == list(key_columns(spec)), api
-        flavor = {"sqlite": SQLITE, "postgres": POSTGRES, "mariadb": MYSQL}[warehouse.name]
-        expected_types = [column_type(flavor, c, spec) for c in columns(spec)]
-        if flavor is POSTGRES:
+        # The types of the test's own table (tests/unit/expected.py), never the function that wrote them.
+        flavor = {"sqlite": "sqlite", "postgres": "postgresql", "mariadb": "mysql"}[warehouse.name]
+        kinds = {f.name: column_kind(api, f.api_name, f.name in spec.key) for f in spec.schema}
+        kinds |= {"campaign_id": "key"} | WINDOW_KINDS
+        expected_types = [COLUMN_TYPES[flavor][kinds[c]] for c in columns(spec)]
+        if flavor == "postgresql":
             expected_types = [_PG_TYPES[t] for t in expected_types]
-        if flavor is MYSQL:
+        if flavor == "mysql":
             expected_types = [_MYSQL_TYPES.get(t, t) for t in expected_types]
         assert [c[1] for c in cols] == expected_types, api
         nullable = {f.name for f in spec.schema if f.nullable}

@@ -1,18 +1,25 @@
-"""Request-window sizing: pure arithmetic, so replayed here over made-up densities."""
+"""Request-window sizing: the sizer's arithmetic over made-up densities, and the real fetch_interval
+planning its windows against the emulator, judged by what the emulator saw."""
 
 from __future__ import annotations
 
 import itertools
 import math
 import random
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
+import pendulum
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from airflow_provider_wolkvox.history import DensityHistory, Observation
 from airflow_provider_wolkvox.sizing import WindowSizer, best_fill
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.conftest import connection_json
 
 CAP = 60_000
 HOUR = timedelta(hours=1)
@@ -103,29 +110,6 @@ def test_sizes_are_whole_seconds_within_the_limits(answers: list[tuple[bool, int
         assert sizer.size.microseconds == 0
 
 
-def replay_planned(
-    sizer: WindowSizer, rows_in: Callable[[int, int], int], start: int, end: int
-) -> list[tuple[int, int, int]]:
-    """Fetch ``[start, end)`` the way ``fetch_interval`` does, with ``rows_in(a, b)`` as each
-    answer's rows; return every answered window ``(start, end, rows)``, capped ones included."""
-    answered = []
-    cursor = start
-    while cursor < end:
-        stop = min(end, cursor + int(sizer.size_at(cursor, end).total_seconds()))
-        rows = rows_in(cursor, stop)
-        answered.append((cursor, stop, rows))
-        if rows >= CAP:
-            sizer.capped(timedelta(seconds=stop - cursor))
-        else:
-            sizer.kept(timedelta(seconds=stop - cursor), rows)
-            cursor = stop
-    return answered
-
-
-def steady(rows_per_hour: float) -> Callable[[int, int], int]:
-    return lambda a, b: int(rows_per_hour * (b - a) / 3600)
-
-
 def learnt(rows_per_hour: float, hours: int = 2 * 168) -> DensityHistory:
     """A history of hourly runs at a steady density."""
     history = DensityHistory.empty("UTC")
@@ -162,30 +146,109 @@ def test_no_history_plans_exactly_today_s_windows(answers: list[tuple[bool, int]
 EMPTY = DensityHistory.empty("UTC")
 
 
-def test_a_history_plans_the_first_window_instead_of_a_blind_month() -> None:
-    answered = replay_planned(
-        WindowSizer(CAP, MONTH, learnt(4_000)), steady(4_000), START, START + 31 * 86_400
-    )
-    assert not any(rows >= CAP for _, _, rows in answered), "no window over the cap"
-    assert answered[0][2] >= 0.9 * CAP, "the first window is filled, not guessed"
-    blind = replay_planned(WindowSizer(CAP, MONTH), steady(4_000), START, START + 31 * 86_400)
-    assert blind[0][2] >= CAP
+# -- the real fetch_interval against the emulator --------------------------------------------------
+# campaign_3 has one row per dial, about DIALS an hour; a cap of ROW_CAP rows is some 15 hours of them.
+# What was asked and answered is read from the emulator's own log (it shares no client code).
+
+DIALS = 40
+ROW_CAP = 600
+
+
+@pytest.fixture
+def dials(token: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[WolkvoxEmulator]:
+    with WolkvoxEmulator([token], seed=7, dials_per_hour=DIALS, row_cap=ROW_CAP) as emu:
+        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(emu.base_url, token))
+        yield emu
+
+
+def fetch(emu: WolkvoxEmulator, start: int, end: int, history: DensityHistory | None) -> list[Answered]:
+    """Fetch campaign_3 of campaign 1 over ``[start, end)`` with the provider's fetch_interval; check
+    the staged rows are exactly the emulator's for the interval; return what the server answered."""
+    from airflow_provider_wolkvox.fetch import fetch_interval
+    from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+    from airflow_provider_wolkvox.reports import CAMPAIGN_3
+    from airflow_provider_wolkvox.staging import Staging
+
+    emu.reset_stats()
+    first, last = pendulum.from_timestamp(start), pendulum.from_timestamp(end)
+    hook = WolkvoxHook(backoff_seconds=0.01, max_backoff_seconds=0.05)
+    try:
+        with Staging(spec=CAMPAIGN_3) as staging:
+            fetch_interval(hook, "1", first, last, staging, row_cap=ROW_CAP, history=history)
+            staged = sorted(row[-1] for row in staging.rows())  # conn_id: one per dial
+    finally:
+        hook.close()
+    truth = emu.ground_truth_rows("campaign_3", {"campaign_id": "1"}, first, last)
+    assert staged == sorted(row["conn_id"] for row in truth)
+    zone = ZoneInfo(emu.timezone)
+
+    def epoch(text: str) -> int:
+        return int(datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=zone).timestamp())
+
+    log = emu.stats()["log"]
+    assert all(entry["status"] in (200, 404) for entry in log)
+    return [
+        Answered(epoch(e["params"]["date_ini"]), epoch(e["params"]["date_end"]) + 1, e["rows"]) for e in log
+    ]
+
+
+class Answered(NamedTuple):
+    """One request as the emulator saw it: its window ``[start, end)`` and the rows it sent."""
+
+    start: int
+    end: int
+    rows: int
+
+    @property
+    def capped(self) -> bool:
+        return self.rows >= ROW_CAP
+
+
+def observed(emu: WolkvoxEmulator, start: int, hours: int) -> DensityHistory:
+    """Earlier runs' history: the emulator's own hourly counts over the ``hours`` before ``start``."""
+    history = DensityHistory.empty("UTC")
+    for h in range(hours, 0, -1):
+        a = start - h * 3600
+        rows = emu.ground_truth_rows(
+            "campaign_3", {"campaign_id": "1"}, pendulum.from_timestamp(a), pendulum.from_timestamp(a + 3600)
+        )
+        history = history.updated([Observation(a, a + 3600, len(rows))])
+    return history
+
+
+def test_a_history_plans_the_first_window_instead_of_a_blind_month(dials: WolkvoxEmulator) -> None:
+    end = START + 31 * 86_400
+    answered = fetch(dials, START, end, observed(dials, START, 2 * 168))
+    assert not answered[0].capped
+    assert answered[0].rows >= 0.75 * ROW_CAP, "the first window is filled, not guessed"
+    # Aimed near the cap for the density's spread: an answer over it now and then, never many.
+    assert sum(a.capped for a in answered) <= len(answered) / 10
+    blind = fetch(dials, START, end, None)
+    assert blind[0].capped
+    assert (blind[0].start, blind[0].end) == (START, end)  # a whole month asked for first
     assert len(answered) < len(blind)
 
 
-def test_stale_history_that_says_sparse_still_splits_on_the_cap_and_covers_the_interval() -> None:
-    # The history learnt 50 rows an hour; now the campaign dials 20,000 an hour.
-    sizer = WindowSizer(CAP, MONTH, learnt(50))
-    answered = replay_planned(sizer, steady(20_000), START, START + 7 * 86_400)
-    assert answered[0][2] >= CAP, "the stale plan asks for far too long a window first"
-    kept = [(a, b) for a, b, rows in answered if rows < CAP]
-    assert kept[0][0] == START
-    assert kept[-1][1] == START + 7 * 86_400
-    assert all(b == a2 for (_, b), (a2, _) in itertools.pairwise(kept)), "kept windows tile the interval"
-    # Cut the way a blind window is: a day at most, then quartered, and no further cap once the
-    # density is measured.
-    assert [b - a for a, b, rows in answered if rows >= CAP] == [7 * 86_400, 86_400, 6 * 3600]
-    assert all(rows >= 0.75 * CAP for _, _, rows in answered[4:-1]), "then near the cap"
+def test_stale_history_that_says_sparse_still_splits_on_the_cap_and_covers_the_interval(
+    dials: WolkvoxEmulator,
+) -> None:
+    # The history learnt one row an hour; now the campaign dials some DIALS an hour.
+    end = START + 7 * 86_400
+    answered = fetch(dials, START, end, learnt(1))
+    assert answered[0].capped, "the stale plan asks for far too long a window first"
+    kept = [a for a in answered if not a.capped]
+    assert kept[0].start == START
+    assert kept[-1].end == end
+    assert all(b.start == a.end for a, b in itertools.pairwise(kept)), "kept windows tile the interval"
+    # Cut the way a blind window is: a day at most, then quartered; once the density is measured,
+    # near the cap, over it now and then, never many times.
+    assert [(a.end - a.start, a.capped) for a in answered[:3]] == [
+        (7 * 86_400, True),
+        (86_400, True),
+        (21_600, False),
+    ]
+    assert sum(a.capped for a in answered[3:]) <= len(answered) / 10
+    assert all(a.rows >= 0.75 * ROW_CAP for a in kept[1:-1]), "then near the cap"
 
 
 def test_the_fill_aimed_at_brings_the_most_rows_per_call_for_the_spread() -> None:

@@ -44,6 +44,7 @@ from airflow_provider_wolkvox.sql.ledger import WRITTEN_COLUMNS, LedgerEntry
 from airflow_provider_wolkvox.sql.multirow import values_sql
 from airflow_provider_wolkvox.sql.schema import column_type, columns, key_columns, statements, window_columns
 
+from .expected import COLUMN_TYPES, WINDOW_KINDS, column_kind
 from .test_sql_load import END, LOADED, START, failing_rows, make_rows
 from .warehouse_fakes import (
     BigQueryClient,
@@ -102,9 +103,13 @@ def test_every_statement_parses_in_the_flavors_dialect(flavor: Flavor, spec: Rep
         assert bool(create.args.get("exists")) is (flavor.create == "if_not_exists")
     defined = {cd.name: cd for cd in create.find_all(exp.ColumnDef)}
     assert list(defined) == [unquoted(flavor, c) for c in columns(spec)]
+    # Each column's type from the test's own table per flavor (tests/unit/expected.py), never from
+    # column_type(), the function that wrote the statement.
+    kinds = {f.name: column_kind(spec.api, f.api_name, f.name in spec.key) for f in spec.schema}
+    kinds |= dict.fromkeys(window_columns(spec), "key") | WINDOW_KINDS
     for name in columns(spec):
         kind = defined[unquoted(flavor, name)].args["kind"]
-        expected = parse(flavor, f"CAST(x AS {column_type(flavor, name, spec)})").find(exp.DataType)
+        expected = parse(flavor, f"CAST(x AS {COLUMN_TYPES[flavor.name][kinds[name]]})").find(exp.DataType)
         assert kind == expected, (name, kind.sql(flavor.sqlglot_dialect))
     key = create.find(exp.PrimaryKey)
     assert key is not None

@@ -1,0 +1,91 @@
+"""A request the task gave up on mid-way (a task timeout or a signal) keeps running on the server
+and keeps the token busy: the hook sends nothing more, and close() does not return, until the
+server's time limit has passed (hooks/wolkvox.py, the BaseException branch of _send_once).
+
+The interruption is what Airflow's task timeout does: a signal handler raising AirflowTaskTimeout
+in the task's main thread. It is sent once the emulator holds the request (an event, not a timer),
+and the emulator's own log says when each request arrived and ended."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
+
+import pendulum
+import pytest
+from airflow.exceptions import AirflowTaskTimeout
+
+from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.conftest import SERVER_LIMIT, connection_json
+
+HOUR = (pendulum.datetime(2026, 11, 27, 14, tz="UTC"), pendulum.datetime(2026, 11, 27, 15, tz="UTC"))
+WORK = 0.8
+"""Seconds the emulator works on each request: the abandoned one is still running when the test
+asks again right away (under SERVER_LIMIT, so it ends in an answer nobody reads)."""
+
+
+@pytest.fixture
+def busy(token: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[WolkvoxEmulator]:
+    """One token, one request at a time (the project's rule), WORK seconds a request."""
+    with WolkvoxEmulator([token], seed=7, latency=WORK, server_limit=SERVER_LIMIT) as emu:
+        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(emu.base_url, token))
+        yield emu
+
+
+def interrupted(emu: WolkvoxEmulator, token: str, hook: WolkvoxHook) -> None:
+    """Run one request in this (the main) thread and end it with AirflowTaskTimeout from a signal
+    handler as soon as the emulator holds it."""
+    fingerprint = emu.fingerprint(token)
+    arrived = threading.Event()
+
+    def raise_timeout(signum: int, frame: FrameType | None) -> None:
+        raise AirflowTaskTimeout("Timeout, PID: test")
+
+    def watch() -> None:
+        # Polls the emulator's counters (no sleep standing in for the event: it waits for it).
+        while emu.stats()["tokens"][fingerprint]["max_in_flight"] < 1:
+            if arrived.wait(0.005):
+                return
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGUSR1)
+
+    previous = signal.signal(signal.SIGUSR1, raise_timeout)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        with pytest.raises(AirflowTaskTimeout):
+            hook.get_machine_codes("1", *HOUR)
+    finally:
+        arrived.set()
+        watcher.join(30)
+        signal.signal(signal.SIGUSR1, previous)
+
+
+def test_the_next_request_waits_until_the_server_is_done_with_the_abandoned_one(
+    busy: WolkvoxEmulator, token: str
+) -> None:
+    hook = WolkvoxHook(backoff_seconds=0.01, max_backoff_seconds=0.05)
+    try:
+        interrupted(busy, token, hook)
+        rows = hook.get_machine_codes("1", *HOUR)  # at once, as a retried task would
+    finally:
+        hook.close()
+    assert rows
+    stats: dict[str, Any] = busy.stats()
+    abandoned, retry = stats["log"]
+    assert retry["started"] >= abandoned["ended"]  # never beside the abandoned request
+    assert stats["simultaneous_rejections"] == 0
+    assert stats["tokens"][busy.fingerprint(token)]["max_in_flight"] == 1
+
+
+def test_close_waits_until_the_server_is_done_with_the_abandoned_request(
+    busy: WolkvoxEmulator, token: str
+) -> None:
+    hook = WolkvoxHook()
+    interrupted(busy, token, hook)
+    hook.close()  # the token goes back to the next task only once the server let go of it
+    [abandoned] = busy.stats()["log"]  # logged when the server's work on it ended
+    assert abandoned["fault"] is None
