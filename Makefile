@@ -18,7 +18,7 @@ AIRFLOW_3.3 := 3.3.2
 # Each release's constraints resolve as of the day after its release, as Airflow's own published
 # constraints do (newer pydantic/cadwyn break 3.1/3.2). Only what pyproject.toml needs newer than
 # that day is exempt: common-compat and standard, and sqlglot (a test tool; older ones cannot parse
-# the SQL Server statements). `make constraints` regenerates
+# the SQL Server statements), and urllib3 on 3.0 (NEWER_3.0). `make constraints` regenerates
 # constraints/airflow-*.txt and constraints.txt.
 RESOLVED_3.0 := 2025-08-30
 RESOLVED_3.1 := 2026-03-12
@@ -26,6 +26,9 @@ RESOLVED_3.2 := 2026-05-30
 NEWER_PROVIDERS := --exclude-newer-package apache-airflow-providers-common-compat=2026-10-25 \
 	--exclude-newer-package apache-airflow-providers-standard=2026-10-25 \
 	--exclude-newer-package sqlglot=2026-11-29
+# urllib3 2.6.3 (2026-01-07), the floor that bounds decompression (pyproject.toml), came after 3.0's
+# day: 3.0 resolves it at the floor, the later releases keep what their day gives.
+NEWER_3.0 := --exclude-newer-package urllib3=2026-01-08
 MATRIX_DIR := .matrix
 MATRIX_STAMPS := $(foreach r,$(MATRIX),$(MATRIX_DIR)/airflow-$(r)/.installed)
 
@@ -75,7 +78,7 @@ constraints: $(STAMP)
 	mkdir -p $(MATRIX_DIR)
 	$(foreach r,$(MATRIX),echo "apache-airflow==$(AIRFLOW_$(r))" > $(PIN) && \
 		$(BIN)/uv pip compile --quiet --upgrade pyproject.toml --extra test --python-version 3.11 -c $(PIN) \
-			--exclude-newer $(RESOLVED_$(r)) $(NEWER_PROVIDERS) --no-header -o constraints/airflow-$(r).txt && \
+			--exclude-newer $(RESOLVED_$(r)) $(NEWER_PROVIDERS) $(NEWER_$(r)) --no-header -o constraints/airflow-$(r).txt && \
 		sed -i "1i # Airflow $(AIRFLOW_$(r)) as resolved on $(RESOLVED_$(r)): make constraints (see the Makefile)." \
 			constraints/airflow-$(r).txt && ) true
 	echo "apache-airflow==$(AIRFLOW_3.3)" > $(PIN)

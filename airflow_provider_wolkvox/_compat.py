@@ -10,6 +10,58 @@ test suite on every supported release to keep it so.
 
 from __future__ import annotations
 
-from airflow.providers.common.compat.sdk import AirflowFailException, BaseHook, mask_secret
+import sys
+from typing import Any
 
-__all__ = ["AirflowFailException", "BaseHook", "mask_secret"]
+from airflow.providers.common.compat.sdk import AirflowFailException, BaseHook
+
+__all__ = ["AirflowFailException", "BaseHook", "quiet_dag_test_mask_requests"]
+
+_SUPERVISOR = "airflow.sdk.execution_time.supervisor"
+
+
+def quiet_dag_test_mask_requests() -> None:
+    """Make ``dag.test()`` keep secrets out of its debug log, as a deployment's supervisor does.
+
+    When a task reads a connection, Airflow registers its password with the secret masker by a
+    ``MaskSecret`` request to its supervisor. In ``dag.test()`` (every release, 3.0 to 3.3) the
+    supervisor runs in-process, and ``InProcessSupervisorComms.send`` logs each request at DEBUG
+    with its body: ``Sending request msg=MaskSecret(value='<the password>')``, printed unmasked. A
+    deployment's supervisor logs those requests "(body omitted)"; this makes ``dag.test()`` do the
+    same, for every connection. Nothing happens outside ``dag.test()`` (its supervisor module not
+    imported), and nothing twice.
+    """
+    supervisor = sys.modules.get(_SUPERVISOR)
+    comms = getattr(supervisor, "InProcessSupervisorComms", None)
+    send = getattr(comms, "send", None)
+    if comms is None or send is None or getattr(send, "omits_mask_secret_bodies", False):
+        return
+    from airflow.sdk.execution_time.comms import MaskSecret
+
+    def send_omitting_secrets(self: Any, msg: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(msg, MaskSecret):
+            return send(self, msg, *args, **kwargs)
+        log = self.log
+        self.log = _BodyOmitted(log)
+        try:
+            return send(self, msg, *args, **kwargs)
+        finally:
+            self.log = log
+
+    send_omitting_secrets.omits_mask_secret_bodies = True  # type: ignore[attr-defined]
+    comms.send = send_omitting_secrets
+
+
+class _BodyOmitted:
+    """A logger that logs a ``MaskSecret`` request by its type only."""
+
+    def __init__(self, log: Any) -> None:
+        self._log = log
+
+    def debug(self, event: str, *args: Any, **kwargs: Any) -> Any:
+        if "msg" in kwargs:
+            kwargs["msg"] = f"{type(kwargs['msg']).__name__} (body omitted)"
+        return self._log.debug(event, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._log, name)

@@ -16,6 +16,12 @@ DEFAULT_TIMEOUT = 90.0
 DEFAULT_SERVER_TIME_LIMIT = 60.0
 """The vendor's limit on one request's execution on the server, in seconds."""
 _SERVER = re.compile(r"\d{4}")
+_SECRET_WORDS = (
+    "access_key", "access_token", "api_key", "apikey", "auth", "bearer", "connection_string", "dsn",
+    "passphrase", "passwd", "password", "private_key", "proxy", "secret", "service_account",
+    "service_key", "token", "keyfile_dict", "webhook_url",
+)  # fmt: skip
+"""Words that make an extra secret: Airflow's masker hides extras whose names contain these."""
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -39,6 +45,8 @@ class WolkvoxSettings:
     base_url: str
     server: str | None
     token: str = field(repr=False)
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    """Every secret of the connection: the token (its password) and the text of secret extras."""
     timezone: str = DEFAULT_TIMEZONE
     timeout: float = DEFAULT_TIMEOUT
     verify: bool | str = True
@@ -69,6 +77,7 @@ class WolkvoxSettings:
             base_url=base_url,
             server=server,
             token=conn.password,
+            secrets=(conn.password, *_secret_extras(extra)),
             timezone=check_timezone(str(extra.get("timezone") or DEFAULT_TIMEZONE)),
             timeout=_seconds(conn_id, "timeout", extra.get("timeout"), DEFAULT_TIMEOUT),
             verify=_verify(conn_id, extra.get("verify")),
@@ -76,6 +85,15 @@ class WolkvoxSettings:
                 conn_id, "server_time_limit", extra.get("server_time_limit"), DEFAULT_SERVER_TIME_LIMIT
             ),
         )
+
+
+def _secret_extras(extra: dict[str, Any]) -> list[str]:
+    """The values of extras whose names say they are secret (``proxy_password``, ``api_key``...)."""
+    return [
+        str(value)
+        for key, value in extra.items()
+        if isinstance(value, (str, int)) and any(word in str(key).lower() for word in _SECRET_WORDS)
+    ]
 
 
 def _server(conn_id: str, host: str | None) -> str | None:

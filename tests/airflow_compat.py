@@ -120,19 +120,6 @@ def make_dag_test_write_the_dag_first() -> None:
     DAG.test = test  # type: ignore[method-assign]
 
 
-def without_dag_test_mask_requests(output: str) -> str:
-    """``output`` without the lines where Airflow 3.0's ``dag.test()`` echoes secret-masking requests.
-
-    Airflow 3.0's in-process supervisor (``InProcessSupervisorComms.send``, used by ``dag.test()``
-    only) logs every request at DEBUG, ``MaskSecret(value=<secret>)`` included: each connection
-    password Airflow masks is printed, whichever provider it belongs to. The real supervisor of a
-    deployment omits those bodies, and 3.1+ do not print them. Everything else is kept.
-    """
-    if airflow_version() >= (3, 1):
-        return output
-    return "\n".join(line for line in output.splitlines() if "msg=MaskSecret(" not in line)
-
-
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
@@ -23,17 +24,20 @@ from tenacity import (
 )
 
 from airflow_provider_wolkvox import __version__
-from airflow_provider_wolkvox._compat import BaseHook, mask_secret
+from airflow_provider_wolkvox._compat import BaseHook, quiet_dag_test_mask_requests
 from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID, WolkvoxSettings
 from airflow_provider_wolkvox.decoding import read_rows, read_table
 from airflow_provider_wolkvox.envelope import TransientAnswer, read_answer
 from airflow_provider_wolkvox.exceptions import (
+    WolkvoxConfigError,
     WolkvoxError,
     WolkvoxResponseError,
     WolkvoxTimeoutError,
     WolkvoxTransientError,
 )
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, MachineCodesRow, ReportSpec, Row, Table
+from airflow_provider_wolkvox.scrub import Scrubber
+from airflow_provider_wolkvox.transport import Deadline, OneOriginSession
 from airflow_provider_wolkvox.windows import api_dates, describe, validate_window
 
 if TYPE_CHECKING:
@@ -72,6 +76,11 @@ class WolkvoxHook(BaseHook):
     requests", 403 during maintenance) are retried with exponential backoff and
     jitter, bounded by ``max_attempts`` and ``max_retry_seconds``. Everything
     else raises a :class:`~airflow_provider_wolkvox.exceptions.WolkvoxError`.
+    Each request has one deadline, the connection's ``timeout``, for connecting, sending and
+    reading the whole answer, however slowly its bytes come; it follows no redirect (a redirect
+    raises :class:`~airflow_provider_wolkvox.exceptions.WolkvoxConfigError` naming where it
+    points), and the token goes only to the connection's address. Answers are scrubbed of the
+    connection's secrets (:mod:`~airflow_provider_wolkvox.scrub`) before anything reads them.
     A request that times out ``timeout_attempts`` times raises
     :class:`~airflow_provider_wolkvox.exceptions.WolkvoxTimeoutError` early, so
     callers can ask for a smaller window instead of waiting out every retry.
@@ -145,10 +154,10 @@ class WolkvoxHook(BaseHook):
 
     @cached_property
     def settings(self) -> WolkvoxSettings:
-        """The connection, validated; the token is registered with Airflow's secret masker."""
-        settings = WolkvoxSettings.from_connection(self.get_connection(self.wolkvox_conn_id))
-        mask_secret(settings.token)
-        return settings
+        """The connection, validated. Airflow registers its password (the token) with its secret
+        masker as it reads it, on every supported release: the hook need not (tests/unit)."""
+        quiet_dag_test_mask_requests()
+        return WolkvoxSettings.from_connection(self.get_connection(self.wolkvox_conn_id))
 
     @property
     def server_host(self) -> str:
@@ -164,24 +173,31 @@ class WolkvoxHook(BaseHook):
         return self.settings.timezone
 
     def get_conn(self) -> requests.Session:
-        """The hook's one HTTP session, with the token header set."""
+        """The hook's one HTTP session: it adds the token to requests for the connection's address
+        (scheme, host and port), and to no other, redirects included."""
         return self._session
 
     @cached_property
-    def _session(self) -> requests.Session:
+    def _session(self) -> OneOriginSession:
         settings = self.settings
-        session = requests.Session()
+        session = OneOriginSession(settings.token, settings.base_url)
         session.headers.update(
-            {
-                "wolkvox-token": settings.token,
-                "Accept": "application/json",
-                "User-Agent": f"airflow-provider-wolkvox/{__version__}",
-            }
+            {"Accept": "application/json", "User-Agent": f"airflow-provider-wolkvox/{__version__}"}
         )
         if settings.server:
             session.headers["wolkvox_server"] = settings.server  # some clients send it; harmless
         session.verify = settings.verify
+        if settings.verify is False:
+            self.log.warning(
+                "connection %r has verify=false: the API's TLS certificate is not checked, so whoever "
+                "sits on the network path can read the token",
+                self.wolkvox_conn_id,
+            )
         return session
+
+    @cached_property
+    def _scrubber(self) -> Scrubber:
+        return Scrubber(self.settings.secrets)
 
     def close(self) -> None:
         """Wait out any request the hook abandoned (see the class), then close the HTTP session."""
@@ -336,41 +352,88 @@ class WolkvoxHook(BaseHook):
     ) -> _T:
         self.wait_for_abandoned("the next request")
         self.calls += 1
+        timeout = self.settings.timeout
         started = time.monotonic()
+        deadline = self._session.deadline(timeout)
         try:
-            response = self._session.get(
-                url,
-                params=params,
-                timeout=(min(10.0, self.settings.timeout), self.settings.timeout),
-                stream=True,
-            )
-            try:
-                body = self._read_body(response, label)
-            finally:
-                response.close()
-        except (requests.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
-            # No connection, so no request reached the server: nothing of ours runs there.
-            raise TransientAnswer(f"no connection within {min(10.0, self.settings.timeout):g} s") from None
-        except (requests.Timeout, urllib3.exceptions.TimeoutError):
-            self._abandoned(started)
-            raise TransientAnswer(f"no answer within {self.settings.timeout:g} s", timeout=True) from None
-        except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
-            raise TransientAnswer(f"{type(err).__name__} (connection failed or was cut)") from None
+            with deadline:
+                status, body = self._exchange(url, params, label)
+            if deadline.expired:  # read to an end the deadline made: the answer may be cut short
+                raise TimeoutError
         except WolkvoxError:
-            raise  # an answer came and was refused (too large): nothing left running
+            raise  # an answer came and was refused (too large, a redirect): nothing left running
+        except Exception as err:
+            raise self._failure(err, deadline, started) from None
         except BaseException:
             self._abandoned(started)  # interrupted mid-request (task timeout, signal): the server goes on
             raise
         finally:
             self.seconds += time.monotonic() - started
-        self.log.debug(
-            "%s: HTTP %s, %s bytes in %.2f s",
-            label,
-            response.status_code,
-            len(body),
-            time.monotonic() - started,
+        seconds = time.monotonic() - started
+        self.log.debug("%s: HTTP %s, %s bytes in %.2f s", label, status, len(body), seconds)
+        return read(status, body)
+
+    def _exchange(self, url: str, params: dict[str, str], label: str) -> tuple[int, bytes]:
+        """One GET: the status and the whole body, scrubbed of the connection's secrets."""
+        settings = self.settings
+        response = self._session.get(
+            url,
+            params=params,
+            timeout=(min(10.0, settings.timeout), settings.timeout),
+            stream=True,
+            allow_redirects=False,
+            # Given per request, so that it wins over REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE, which
+            # requests puts before a session's own verify (true still takes the bundle they name).
+            verify=settings.verify,
         )
-        return read(response.status_code, body)
+        try:
+            self._refuse_redirect(response, label)
+            return response.status_code, self._scrubber.body(self._read_body(response, label))
+        finally:
+            response.close()
+
+    def _failure(self, err: Exception, deadline: Deadline, started: float) -> Exception:
+        """What a request that raised ``err`` raises instead; marks it abandoned if it may run on."""
+        timeout = self.settings.timeout
+        if deadline.expired or isinstance(err, (requests.Timeout, urllib3.exceptions.TimeoutError)):
+            if deadline.expired or not isinstance(
+                err, (requests.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError)
+            ):
+                self._abandoned(started)
+                return TransientAnswer(f"no complete answer within {timeout:g} s", timeout=True)
+            # No connection, so no request reached the server: nothing of ours runs there.
+            return TransientAnswer(f"no connection within {min(10.0, timeout):g} s")
+        if _certificate_refused(err):
+            return WolkvoxConfigError(
+                f"the TLS certificate of {self.settings.base_url} was not accepted: if it is signed by a "
+                f"private CA (a proxy's), set connection {self.wolkvox_conn_id!r}'s verify extra to "
+                "the path of that CA's bundle; otherwise check its host and base_url"
+            )
+        if isinstance(err, (requests.RequestException, urllib3.exceptions.HTTPError)):
+            return TransientAnswer(f"{type(err).__name__} (connection failed or was cut)")
+        self._abandoned(started)
+        return err
+
+    def _refuse_redirect(self, response: requests.Response, label: str) -> None:
+        """A redirect is an error naming where it points: the token goes to one origin only."""
+        location = response.headers.get("Location")
+        if not (300 <= response.status_code < 400 and location):
+            return
+        target = urlsplit(urljoin(response.url, location))
+        try:
+            port = f":{target.port}" if target.port else ""
+        except ValueError:
+            port = ""
+        where = f"{target.scheme}://{target.hostname or '?'}{port}"
+        raise WolkvoxConfigError(
+            self._scrubber.text(
+                f"{label}: {self.settings.base_url} answered HTTP {response.status_code}, a redirect to "
+                f"{where}. "
+                "The hook follows no redirect, so the token goes to the connection's address only: check "
+                f"the host and base_url of connection {self.wolkvox_conn_id!r} (point it at the "
+                "address the redirect names if you trust it, e.g. https:// instead of http://)"
+            )
+        )
 
     def _read_body(self, response: requests.Response, label: str) -> bytes:
         """The whole (decompressed) body, in large reads: Response.content reads 10 KiB at a time,
@@ -424,6 +487,21 @@ class WolkvoxHook(BaseHook):
             before_sleep=before_sleep,
             retry_error_callback=give_up,
         )
+
+
+def _certificate_refused(err: BaseException) -> bool:
+    """Whether ``err`` comes from a TLS certificate that failed verification (not a network fault)."""
+    seen: set[int] = set()
+    pending: list[object] = [err]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return True
+        pending += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
+    return False
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -19,7 +19,8 @@ telephone, and campaign ``0`` never dials (its windows are empty). Dates are
 wall-clock time in the emulator's time zone, ``date_end`` inclusive.
 
 Admin endpoints (no token), for tests in another process: ``POST /_emulator/faults``
-``{rate, kinds, seed, script, fault_sleep}``, ``GET /_emulator/stats``,
+``{rate, kinds, seed, script, fault_sleep, redirect_to, drip_interval, bomb_bytes}``,
+``GET /_emulator/stats``,
 ``POST /_emulator/reset``, ``POST /_emulator/clock {"now": ISO | null}``,
 ``POST /_emulator/preload {campaign_id, start, end}`` and
 ``GET /_emulator/ground_truth?start=ISO&end=ISO[&api=NAME][&its own parameters]``
@@ -45,6 +46,7 @@ import select
 import signal
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -71,11 +73,19 @@ from airflow_provider_wolkvox.testing.emulator_data import (
 )
 from airflow_provider_wolkvox.testing.emulator_families import REPORTS, Context
 from airflow_provider_wolkvox.testing.emulator_families.base import BadParameter
+from airflow_provider_wolkvox.testing.emulator_hostile import (
+    DEFAULT_BOMB_BYTES,
+    DEFAULT_DRIP_INTERVAL,
+    HOSTILE_KINDS,
+    drip,
+    echo_message,
+    gzip_bomb,
+)
 from airflow_provider_wolkvox.testing.emulator_operation import Operation, Window
 from airflow_provider_wolkvox.testing.emulator_reports import ReportData
 from airflow_provider_wolkvox.testing.latency import LatencyModel
 
-__all__ = ["FAULT_KINDS", "WolkvoxEmulator", "main"]
+__all__ = ["FAULT_KINDS", "HOSTILE_KINDS", "WolkvoxEmulator", "main"]
 
 REPORTS_PATH = "/api/v2/reports_manager.php"
 INFO_PATH = "/api/v2/information.php"
@@ -122,7 +132,8 @@ class _Answer:
     body: bytes
     content_type: str = _JSON
     rows: int = 0
-    action: Literal["send", "reset", "truncate", "drop"] = "send"
+    action: Literal["send", "reset", "truncate", "drop", "drip"] = "send"
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -153,6 +164,7 @@ class WolkvoxEmulator:
     take ``base_s + per_row_s * rows`` seconds of work, times ``1 +- jitter`` drawn from ``seed``
     (:mod:`~airflow_provider_wolkvox.testing.latency`); past ``server_limit``, a 504. Stats count
     each token's ``server_seconds``: how long its requests held it, from arrival to answer.
+    ``tls`` ``(certfile, keyfile)`` serves HTTPS with that certificate (``base_url`` https://).
     """
 
     def __init__(
@@ -178,6 +190,7 @@ class WolkvoxEmulator:
         extra_fields: Mapping[str, Mapping[str, str]] | None = None,
         dropped_fields: Mapping[str, Sequence[str]] | None = None,
         latency_model: tuple[float, float, float] | None = None,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         if isinstance(tokens, str):
             raise TypeError("tokens must be a sequence of tokens, not a single string")
@@ -198,6 +211,7 @@ class WolkvoxEmulator:
         self.code_as_string, self.empty_answer, self.row_cap = code_as_string, str(empty_answer), row_cap
         self.server_limit = server_limit
         self.missing_reports = frozenset(missing_reports)
+        self.tls = tls
         self._stopping = threading.Event()
         self._static_faults = {
             "5xx": _Answer(503, _html_page("503 Service Unavailable"), _HTML),
@@ -243,6 +257,13 @@ class WolkvoxEmulator:
         if self._server is None:
             self._stopping.clear()
             server = _Server((self.host, self.port), self)
+            if self.tls is not None:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(*self.tls)
+                # The handshake happens in the request's thread, not the one accepting connections.
+                server.socket = context.wrap_socket(
+                    server.socket, server_side=True, do_handshake_on_connect=False
+                )
             self._thread = threading.Thread(
                 target=server.serve_forever,
                 kwargs={"poll_interval": 0.05},
@@ -252,7 +273,8 @@ class WolkvoxEmulator:
             self._thread.start()
             self._server = server
             host, port = server.socket.getsockname()[:2]
-            self._base_url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+            scheme = "https" if self.tls else "http"
+            self._base_url = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
         return self.base_url
 
     def stop(self) -> None:
@@ -292,6 +314,9 @@ class WolkvoxEmulator:
         script: Sequence[str] = (),
         *,
         fault_sleep: float = 3.0,
+        redirect_to: str | None = None,
+        drip_interval: float = DEFAULT_DRIP_INTERVAL,
+        bomb_bytes: int = DEFAULT_BOMB_BYTES,
     ) -> None:
         """Inject faults into the following report and token_info requests (after auth).
 
@@ -302,8 +327,18 @@ class WolkvoxEmulator:
         seconds of work, then answers normally; past ``server_limit`` the server stops the
         work at its limit and answers 504. The work goes on, and keeps the token busy,
         whether or not the client is still waiting.
+
+        Hostile kinds (:data:`HOSTILE_KINDS`): ``redirect`` answers 302 to ``redirect_to`` (an
+        origin such as ``http://127.0.0.2:8080``) plus the request's path and query; ``echo_token``
+        answers 400 quoting the token sent in ``error``, ``msg`` and an ``X-Wolkvox-Token`` header;
+        ``drip`` sends the normal answer one byte every ``drip_interval`` seconds; ``gzip_bomb``
+        answers 200 with a gzip body that inflates to ``bomb_bytes`` bytes.
         """
         kinds, script = _kinds(kinds), _kinds(script)
+        if "redirect" in (*kinds, *script) and not redirect_to:
+            raise ValueError("the redirect fault needs redirect_to, the origin it points to")
+        if drip_interval < 0 or bomb_bytes < 1:
+            raise ValueError("drip_interval must be >= 0 and bomb_bytes >= 1")
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"fault rate must be between 0 and 1, got {rate}")
         if rate and not kinds:
@@ -312,6 +347,8 @@ class WolkvoxEmulator:
             raise ValueError(f"fault_sleep must be >= 0, got {fault_sleep}")
         with self._lock:
             self._fault_rate, self._fault_kinds, self._fault_sleep = rate, kinds, fault_sleep
+            self._redirect_to = (redirect_to or "").rstrip("/")
+            self._drip_interval, self._bomb_bytes = drip_interval, bomb_bytes
             self._fault_rng = random.Random(seed)  # noqa: S311 (reproducible, not secret)
             self._fault_script = deque(script)
 
@@ -557,8 +594,8 @@ class WolkvoxEmulator:
     def _fault_answer(
         self, kind: str, fault_sleep: float, handler: _Handler, normal: Callable[[], _Answer]
     ) -> _Answer:
-        if kind in self._static_faults:
-            return self._static_faults[kind]
+        if kind in self._static_faults or kind in HOSTILE_KINDS:
+            return self._static_faults.get(kind) or self._hostile_answer(kind, handler, normal)
         if kind == "timeout":
             over_limit = fault_sleep >= self.server_limit
             self._work(min(fault_sleep, self.server_limit))
@@ -572,6 +609,22 @@ class WolkvoxEmulator:
         if kind == "truncated_body":
             return _Answer(answer.status, answer.body, answer.content_type, action="truncate")
         return answer  # a timeout whose client waited
+
+    def _hostile_answer(self, kind: str, handler: _Handler, normal: Callable[[], _Answer]) -> _Answer:
+        with self._lock:
+            redirect_to, bomb_bytes = self._redirect_to, self._bomb_bytes
+        if kind == "redirect":
+            page = _html_page("302 Found")
+            return _Answer(302, page, _HTML, headers=(("Location", redirect_to + handler.path),))
+        if kind == "echo_token":
+            token = handler.headers.get(TOKEN_HEADER, "")
+            message = echo_message(token)
+            body = self._envelope(400, message, f"{message}; please check it", "null")
+            return _Answer(400, body, headers=(("X-Wolkvox-Token", token),))
+        if kind == "gzip_bomb":
+            return _Answer(200, gzip_bomb(bomb_bytes), headers=(("Content-Encoding", "gzip"),))
+        answer = normal()  # drip
+        return _Answer(answer.status, answer.body, answer.content_type, answer.rows, action="drip")
 
     def _answer(self, endpoint: str, query: dict[str, str], state: _TokenState) -> _Answer:
         if endpoint == "info":
@@ -679,6 +732,9 @@ class WolkvoxEmulator:
                     seed=int(spec.get("seed", 0)),
                     script=spec.get("script") or (),
                     fault_sleep=float(spec.get("fault_sleep", 3.0)),
+                    redirect_to=spec.get("redirect_to"),
+                    drip_interval=float(spec.get("drip_interval", DEFAULT_DRIP_INTERVAL)),
+                    bomb_bytes=int(spec.get("bomb_bytes", DEFAULT_BOMB_BYTES)),
                 )
             elif (method, path) == ("POST", "/_emulator/latency"):
                 spec = _json_object(body)
@@ -769,6 +825,15 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Silenced: the emulator logs nothing per request."""
 
+    def handle(self) -> None:
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except OSError:  # ssl.SSLError included: a client that refused the certificate
+                self.close_connection = True
+                return
+        super().handle()
+
     def do_GET(self) -> None:
         self._dispatch("GET")
 
@@ -792,11 +857,15 @@ class _Handler(BaseHTTPRequestHandler):
         """Whether the client has closed the connection (checked now, without waiting)."""
         try:
             readable, _, _ = select.select([self.connection], [], [], 0)
-            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+            # socket.socket's recv: a TLS socket refuses flags; what it peeks at is the raw stream.
+            return bool(readable) and not socket.socket.recv(self.connection, 1, socket.MSG_PEEK)
         except OSError:
             return True
 
     def deliver(self, answer: _Answer) -> None:
+        if answer.action == "drip":
+            self._drip(answer)
+            return
         if answer.action not in ("send", "truncate"):
             self.close_connection = True
             if answer.action == "reset":  # RST instead of FIN: the client sees "connection reset"
@@ -811,6 +880,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(answer.status or 500)
             self.send_header("Content-Type", answer.content_type)
             self.send_header("Content-Length", str(len(answer.body)))
+            for name, value in answer.headers:
+                self.send_header(name, value)
             if self.close_connection:
                 self.send_header("Connection", "close")
             self.end_headers()
@@ -819,6 +890,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         if answer.action == "truncate":
             self.close_connection = True
+
+    def _drip(self, answer: _Answer) -> None:
+        """The whole answer, status line and headers included, one byte at a time (slowloris)."""
+        reason = self.responses.get(answer.status, ("",))[0]
+        head = [f"HTTP/1.1 {answer.status} {reason}", f"Content-Type: {answer.content_type}"]
+        head += [f"Content-Length: {len(answer.body)}", "Connection: close", "", ""]
+        self.close_connection = True
+        emulator = self.server.emulator
+        with contextlib.suppress(OSError):  # the client hung up
+            drip(self.wfile.write, "\r\n".join(head).encode() + answer.body, emulator._drip_interval,
+                 emulator._stopping)  # fmt: skip
 
 
 def _preload_key(query: Mapping[str, str]) -> tuple[str, ...]:
@@ -840,9 +922,10 @@ def _kinds(kinds: Sequence[str] | str) -> tuple[str, ...]:
     items = (
         tuple(k.strip() for k in kinds.split(",") if k.strip()) if isinstance(kinds, str) else tuple(kinds)
     )
-    unknown = [k for k in items if k not in (*FAULT_KINDS, "none")]  # "none": a script step with no fault
+    known = (*FAULT_KINDS, *HOSTILE_KINDS)
+    unknown = [k for k in items if k not in (*known, "none")]  # "none": a script step with no fault
     if unknown:
-        raise ValueError(f"unknown fault kinds {unknown}; known: {', '.join(FAULT_KINDS)}")
+        raise ValueError(f"unknown fault kinds {unknown}; known: {', '.join(known)}")
     return items
 
 
@@ -948,7 +1031,9 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 (one statem
         "--server-limit", type=float, default=60.0, help="seconds of work per request before a 504 (60)"
     )
     parser.add_argument("--fault-rate", type=float, default=0.0)
-    parser.add_argument("--fault-kinds", default="", help=f"comma-separated: {','.join(FAULT_KINDS)}")
+    parser.add_argument(
+        "--fault-kinds", default="", help=f"comma-separated: {','.join((*FAULT_KINDS, *HOSTILE_KINDS))}"
+    )
     parser.add_argument("--fault-seed", type=int, default=0)
     parser.add_argument("--fault-sleep", type=float, default=3.0)
     parser.add_argument("--code-as-string", action="store_true")

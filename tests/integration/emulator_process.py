@@ -53,10 +53,17 @@ class EmulatorProcess:
         return dict(self._admin("GET", "stats"))
 
     def set_faults(
-        self, rate: float, kinds: Sequence[str], script: Sequence[str] = (), seed: int = 1, sleep: float = 3.0
+        self,
+        rate: float,
+        kinds: Sequence[str],
+        script: Sequence[str] = (),
+        seed: int = 1,
+        sleep: float = 3.0,
+        **hostile: Any,
     ) -> None:
-        """Faults on a share ``rate`` of requests, once the kinds in ``script`` hit the next ones."""
-        spec = {"rate": rate, "kinds": list(kinds), "script": list(script), "seed": seed}
+        """Faults on a share ``rate`` of requests, once the kinds in ``script`` hit the next ones;
+        ``hostile``: the hostile kinds' settings (``drip_interval``, ``redirect_to``, ``bomb_bytes``)."""
+        spec = {"rate": rate, "kinds": list(kinds), "script": list(script), "seed": seed, **hostile}
         spec["fault_sleep"] = sleep
         self._admin("POST", "faults", json=spec)
 

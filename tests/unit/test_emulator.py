@@ -10,6 +10,7 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -838,3 +839,65 @@ def test_the_latency_model_holds_the_token_and_the_stats_count_its_seconds(token
         assert emu._latency_model is not None
         emu.reset_stats()
         assert emu.stats()["tokens"][fp]["server_seconds"] == 0.0
+
+
+# -- hostile kinds: what a plain client sees ----------------------------------------------------
+
+
+def test_redirect_points_to_the_other_origin_with_the_same_path(emulator: Any, token: str) -> None:
+    emulator.set_faults(script=["redirect"], redirect_to="http://127.0.0.2:9/")
+    answer = requests.get(
+        emulator.base_url + REPORTS, params={"api": "campaign_8"}, headers={"wolkvox-token": token},
+        allow_redirects=False, timeout=10,
+    )  # fmt: skip
+    assert (answer.status_code, answer.headers["Location"]) == (
+        302,
+        f"http://127.0.0.2:9{REPORTS}?api=campaign_8",
+    )
+    with pytest.raises(ValueError, match="redirect_to"):
+        emulator.set_faults(script=["redirect"])
+
+
+def test_echo_token_quotes_the_token_in_error_msg_and_a_header(emulator: Any, token: str) -> None:
+    emulator.set_faults(script=["echo_token"])
+    answer = report(emulator, token)
+    body = answer.json()
+    assert answer.status_code == 400
+    assert token in body["error"]
+    assert token in body["msg"]
+    assert answer.headers["X-Wolkvox-Token"] == token
+
+
+def test_drip_sends_the_normal_answer_head_included(emulator: Any, token: str) -> None:
+    """The pace (a byte per ``drip_interval``) is what the hook's deadline tests meet."""
+    normal = report(emulator, token).content
+    emulator.set_faults(script=["drip"], drip_interval=0.0)
+    host, port = emulator.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        query = "api=campaign_8&campaign_id=1&date_ini=20261127000000&date_end=20261127235959"
+        sock.sendall(f"GET {REPORTS}?{query} HTTP/1.1\r\nHost: x\r\nwolkvox-token: {token}\r\n\r\n".encode())
+        pieces = []
+        while piece := sock.recv(65536):
+            pieces.append(piece)
+    head, _, body = b"".join(pieces).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert body == normal
+
+
+def test_gzip_bomb_inflates_to_bomb_bytes(emulator: Any, token: str) -> None:
+    import zlib
+
+    emulator.set_faults(script=["gzip_bomb"], bomb_bytes=64 * 2**20)
+    query = {
+        "api": "campaign_8",
+        "campaign_id": "1",
+        "date_ini": "20261127000000",
+        "date_end": "20261127235959",
+    }
+    answer = requests.get(
+        emulator.base_url + REPORTS, params=query, headers={"wolkvox-token": token}, stream=True, timeout=10
+    )
+    raw = answer.raw.read(decode_content=False)
+    assert answer.headers["Content-Encoding"] == "gzip"
+    assert len(raw) < 2**20
+    assert len(zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw)) == 64 * 2**20
