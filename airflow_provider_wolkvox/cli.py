@@ -7,7 +7,8 @@ nothing heavy at module level; the commands import what they need when they run.
 
 ``sync`` creates or updates the pool :func:`~airflow_provider_wolkvox.pools.pool_name`
 of every connection of type ``wolkvox`` (from the metadata database, from
-``AIRFLOW_CONN_*`` environment variables and named with ``--conn-id``) with one slot,
+``AIRFLOW_CONN_*`` environment variables, and named with ``--conn-id``: read from the
+secrets backend, the environment or the metadata database) with one slot,
 and warns when two connections share one token. ``sync --export FILE`` writes those
 pools as the JSON ``airflow pools import`` reads, without opening the metadata
 database. ``list`` shows each connection, its pool and whether that pool is right.
@@ -148,7 +149,8 @@ def get_cli_commands() -> list[CLICommand]:
 def _lazy_plan_command(args: argparse.Namespace) -> None:
     from airflow_provider_wolkvox.plan import plan_command
 
-    plan_command(args)
+    with _quiet_logs(args):  # reading a connection from the metadata DB logs at INFO on 3.0 to 3.2
+        plan_command(args)
 
 
 def build_parser(prog: str = "airflow-wolkvox") -> argparse.ArgumentParser:
@@ -320,8 +322,9 @@ def _env_connections(notes: list[str]) -> list[WolkvoxConnectionRef]:
 def _inventory(session: Session | None, named: Sequence[str] | None) -> _Inventory:
     """Every Wolkvox connection Airflow can list, and those ``named``; None: leave the metadata DB alone.
 
-    Environment variables shadow the metadata DB; a named connection is taken as a Wolkvox
-    connection without being read (a secrets backend may not be reachable from here).
+    Environment variables shadow the metadata DB; a named connection is read through Airflow's
+    secrets backends (:func:`_named_connection`), and one that is not there, or not of type
+    ``wolkvox``, ends the command with one ``error:`` line.
     """
     from airflow.configuration import conf
 
@@ -335,7 +338,8 @@ def _inventory(session: Session | None, named: Sequence[str] | None) -> _Invento
     for conn_id in named or ():
         if not conn_id.strip():
             raise SystemExit("error: --conn-id needs a connection id")
-        merged.setdefault(conn_id, WolkvoxConnectionRef(conn_id, _NAMED_SOURCE, None))
+        if conn_id not in merged:
+            merged[conn_id] = _named_connection(conn_id, notes, metadata_db=session is not None)
     backend = conf.get("secrets", "backend", fallback="")
     if backend:
         notes.append(
@@ -343,6 +347,35 @@ def _inventory(session: Session | None, named: Sequence[str] | None) -> _Invento
             "them with --conn-id"
         )
     return _Inventory(sorted(merged.values(), key=lambda c: c.conn_id), notes)
+
+
+def _named_connection(conn_id: str, notes: list[str], *, metadata_db: bool) -> WolkvoxConnectionRef:
+    """A connection named with ``--conn-id``, read where Airflow keeps it (its secrets backend too).
+
+    Without the metadata DB (``--export``) a name found nowhere else is taken on the user's word:
+    the connection may live in that database.
+    """
+    from airflow_provider_wolkvox.lookup import look_up
+
+    found = look_up(conn_id, metadata_db=metadata_db)
+    problem = found.problem()
+    if found.connection is None and not metadata_db:
+        notes.append(
+            f"note: connection {conn_id} is not in {' or '.join(found.searched) or 'any secrets backend'}; "
+            "taken as named (the metadata database is not read with --export)"
+        )
+        return WolkvoxConnectionRef(conn_id, _NAMED_SOURCE, None)
+    if problem or found.connection is None:
+        raise SystemExit(f"error: {problem}")
+    try:
+        token = found.connection.password
+    except Exception as err:  # undecryptable: wrong or rotated fernet key
+        return WolkvoxConnectionRef(
+            conn_id, str(found.source), None, f"token cannot be decrypted ({type(err).__name__})"
+        )
+    return WolkvoxConnectionRef(
+        conn_id, str(found.source), _digest(token), None if token else "no token (connection password)"
+    )
 
 
 def _sharing_warnings(inventory: _Inventory) -> Iterator[str]:

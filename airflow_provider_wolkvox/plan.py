@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pendulum
 from pendulum import DateTime
@@ -23,6 +24,9 @@ from pendulum import DateTime
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxError
 from airflow_provider_wolkvox.reports import REPORTS, ReportSpec
 from airflow_provider_wolkvox.windows import API_MAX_WINDOW, split_window
+
+if TYPE_CHECKING:
+    from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -91,13 +95,23 @@ def plan_command(args: argparse.Namespace) -> None:
 
 
 def _print_plan(args: argparse.Namespace) -> None:
-    from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+    from airflow_provider_wolkvox.lookup import FoundConnectionHook
 
     if args.api not in REPORTS:
         raise WolkvoxConfigError(f"report {args.api!r} is not known; known: {', '.join(sorted(REPORTS))}")
     spec = REPORTS[args.api]
     query = spec.request_params(parse_params(getattr(args, "params", None) or ()), complete=False)
-    hook = WolkvoxHook(args.conn_id)
+    # The connection wherever Airflow keeps it (metadata DB included), as a task would see it.
+    hook = FoundConnectionHook(args.conn_id)
+    try:
+        _print_plan_of(args, spec, query, hook)
+    finally:
+        hook.close()
+
+
+def _print_plan_of(
+    args: argparse.Namespace, spec: ReportSpec, query: dict[str, str], hook: WolkvoxHook
+) -> None:
     tz = hook.timezone
     start, end = parse_moment(args.from_date, "--from"), parse_moment(args.to_date, "--to")
     plan = plan_backfill(start, end, parse_interval(args.interval), tz)

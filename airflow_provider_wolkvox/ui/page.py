@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from airflow_provider_wolkvox.ui.recorded import MonthCalendar
 
@@ -36,13 +36,14 @@ class ConnectionToday:
 
 def render_page(
     *,
+    base: str,
     today: Sequence[ConnectionToday],
     calendars: Sequence[MonthCalendar],
     month: str,
     quota_message: str | None,
     generated_at: datetime,
 ) -> str:
-    """The whole page."""
+    """The whole page; ``base`` is the path the app is mounted at (``/wolkvox``), for its forms."""
     notice = f'<p class="notice" id="quota-result">{escape(quota_message)}</p>' if quota_message else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Wolkvox</title><style>{STYLE}</style></head>
@@ -52,9 +53,10 @@ def render_page(
 {generated_at:%Y-%m-%d %H:%M} UTC.</p>
 {notice}
 <h2>API calls today</h2>
-{_today_table(today, month)}
+{_today_table(today, month, base)}
 <h2>Windows loaded in {escape(month)}</h2>
-<form method="get" action="."><label>Month <input type="month" name="month" value="{escape(month)}"></label>
+<form method="get" action="{escape(base)}/">
+<label>Month <input type="month" name="month" value="{escape(month)}"></label>
 <button type="submit">Show</button></form>
 <p class="legend muted">Each square is one hour (UTC):
 <span style="background:#38a169"></span>loaded
@@ -65,13 +67,13 @@ def render_page(
 """
 
 
-def _today_table(today: Sequence[ConnectionToday], month: str) -> str:
+def _today_table(today: Sequence[ConnectionToday], month: str, base: str) -> str:
     if not today:
-        return '<p id="no-connections">No Wolkvox connection and no recorded load yet.</p>'
+        return '<p id="no-connections">No Wolkvox connection that you may read.</p>'
     rows = "".join(
         f'<tr data-conn-id="{escape(c.conn_id)}"><td>{escape(c.conn_id)}</td><td>{escape(c.timezone)}</td>'
         f'<td class="calls-today">{c.calls_today:,}</td>'
-        f'<td><form method="post" action="?{escape(_query(connection_id=c.conn_id, month=month))}">'
+        f'<td><form method="post" action="{escape(_quota_action(base, c.conn_id, month))}">'
         '<button type="submit">Read quota now (spends 1 call)</button></form></td></tr>'
         for c in today
     )
@@ -116,5 +118,17 @@ def _params_title(calendar: MonthCalendar) -> str:
     return "no parameters" if calendar.params == "-" else calendar.params
 
 
-def _query(**params: str) -> str:
-    return urlencode(params)
+def _quota_action(base: str, conn_id: str, month: str) -> str:
+    """Where a quota button posts: the connection in the path, so Airflow checks access to it."""
+    return f"{base}/connections/{quote(conn_id, safe='')}/quota?{urlencode({'month': month})}"
+
+
+def render_error(message: str) -> str:
+    """A page saying what was wrong with the request, for a 4xx answer."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Wolkvox</title><style>{STYLE}</style></head>
+<body>
+<h1>Wolkvox</h1>
+<p class="notice" id="error">{escape(message)}</p>
+</body></html>
+"""

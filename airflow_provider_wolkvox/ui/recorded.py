@@ -105,6 +105,26 @@ class MonthCalendar:
         return sum(day.count(state) for day in self.hours)
 
 
+FIRST_MONTH = (1970, 1)
+LAST_MONTH = (2999, 12)
+"""The months the view shows: any a load can have been recorded in, with room to spare."""
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """``"2026-11"`` -> ``(2026, 11)``; a :class:`ValueError` saying what is accepted otherwise."""
+    accepted = (
+        f"month must be YYYY-MM, from {FIRST_MONTH[0]:04d}-{FIRST_MONTH[1]:02d} "
+        f"to {LAST_MONTH[0]:04d}-{LAST_MONTH[1]:02d}"
+    )
+    parts = text.split("-") if len(text) == 7 else []
+    if len(parts) != 2 or not all(part.isascii() and part.isdigit() for part in parts):
+        raise ValueError(f"{accepted}; got {text[:20]!r}")
+    year, month = int(parts[0]), int(parts[1])
+    if not 1 <= month <= 12 or not FIRST_MONTH <= (year, month) <= LAST_MONTH:
+        raise ValueError(f"{accepted}; got {text!r}")
+    return year, month
+
+
 def month_calendars(loads: Iterable[RecordedLoad], year: int, month: int) -> list[MonthCalendar]:
     """A calendar per (connection, report, parameters) with a load in the month; the latest load of an
     hour decides its state (a re-run replaces the window's rows)."""

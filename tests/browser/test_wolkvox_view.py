@@ -71,6 +71,12 @@ def test_wolkvox_view_shows_todays_calls_and_the_months_windows(
         )
         # Every call the emulator answered was made today by these loads.
         assert row.find_element(By.CSS_SELECTOR, ".calls-today").text == str(calls)
+        # The loads' month, whatever today's is: through the page's own month form.
+        month = browser.find_element(By.CSS_SELECTOR, "input[name=month]")
+        browser.execute_script(
+            "arguments[0].value = arguments[1]; arguments[0].form.submit();", month, NOVEMBER
+        )
+        wait.until(ec.presence_of_element_located((By.XPATH, f"//h2[text()='Windows loaded in {NOVEMBER}']")))
 
         loaded = calendar(browser, "wolkvox_default/campaign_8/1")
         assert loaded["counts"] == "(28 loaded, 0 empty, 692 missing hours)"

@@ -1,10 +1,12 @@
-"""The pools commands against a real, freshly migrated SQLite metadata database.
+"""The commands (pools, plan) against a real, freshly migrated SQLite metadata database.
 
 One implementation, three ways in: ``airflow wolkvox pools ...`` (Airflow loads provider
 commands from 3.2 on), the ``airflow-wolkvox`` console script and ``python -m
 airflow_provider_wolkvox`` (every release). Every call costs about 5 s, so the module
-runs the scenario once (fixture ``scenario``) and the tests check what each step
-printed and left in the database.
+runs the pools scenario once (fixture ``scenario``) and the tests check what each step
+printed and left in the database. Connections come from the three places Airflow keeps
+them: the metadata database, ``AIRFLOW_CONN_*`` variables and a secrets backend (Airflow's
+LocalFilesystemBackend reading a JSON file).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_wolkvox.pools import pool_description, pool_name
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 
 
 @dataclass
@@ -55,6 +58,12 @@ class Home:
     def provider(self, *args: str, check: bool = True) -> Run:
         """``python -m airflow_provider_wolkvox ARGS``: the commands on every release."""
         return self.run([sys.executable, "-m", "airflow_provider_wolkvox"], *args, check=check)
+
+    def wolkvox(self, *args: str, check: bool = True) -> Run:
+        """``airflow wolkvox ARGS`` where Airflow loads provider commands (3.2 on), else the module."""
+        if provider_cli_loaded():
+            return self.airflow("wolkvox", *args, check=check)
+        return self.provider(*args, check=check)
 
     def script(self, *args: str, check: bool = True) -> Run:
         """The ``airflow-wolkvox`` console script of this environment."""
@@ -146,6 +155,24 @@ def migrated_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     home.env["AIRFLOW_CONN_HTTP_FROM_ENV"] = json.dumps(
         {"conn_type": "http", "host": "example.org", "password": other}
     )
+    # And one only a secrets backend knows about: Airflow's LocalFilesystemBackend over a JSON file.
+    vault = _token()
+    home.tokens["vault"] = vault
+    vault_file = home.path / "vault-connections.json"
+    vault_file.write_text(
+        json.dumps(
+            {
+                "wv_in_vault": {
+                    "conn_type": "wolkvox",
+                    "host": "0036",
+                    "password": vault,
+                    "extra": {"timezone": "Asia/Tokyo"},
+                }
+            }
+        )
+    )
+    home.env["AIRFLOW__SECRETS__BACKEND"] = "airflow.secrets.local_filesystem.LocalFilesystemBackend"
+    home.env["AIRFLOW__SECRETS__BACKEND_KWARGS"] = json.dumps({"connections_file_path": str(vault_file)})
     return home
 
 
@@ -189,13 +216,22 @@ def scenario(migrated_home: Home) -> Scenario:
         listing = home.provider("pools", "list", "-o", "json")
         resync = home.provider("pools", "sync")
     pools_after_resync = home.pools()
-    # A connection kept in a secrets backend: only its name is known.
+    # A connection kept in a secrets backend: named, and read from there.
     named = home.provider("pools", "sync", "--conn-id", "wv_in_vault", "--conn-id", "wv_alpha")
     pools_after_named = home.pools()
     return Scenario(
         home, dry_run, pools_after_dry_run, sync, pools_after_sync, listing, resync, pools_after_resync,
         named, pools_after_named,
     )  # fmt: skip
+
+
+LOG_RECORD = re.compile(r"^\d{4}-\d{2}-\d{2}T[\d:.]+Z? \[")
+
+
+def own_lines(text: str) -> list[str]:
+    """What the command printed, without Airflow's log records (Airflow 3.1 logs alembic's plugin
+    set-up at INFO when ``airflow`` is imported, before any command runs)."""
+    return [line for line in text.strip().splitlines() if not LOG_RECORD.match(line)]
 
 
 def _lines(run: Run, verb: str) -> dict[str, str]:
@@ -288,10 +324,11 @@ def test_resync_repairs_slots_and_reports_unchanged(scenario: Scenario) -> None:
 
 
 def test_named_connections_get_pools(scenario: Scenario) -> None:
-    """``--conn-id`` adds a connection no one can list; naming a listed one changes nothing."""
+    """``--conn-id`` adds a connection no one can list, read from the secrets backend; naming a
+    listed one changes nothing."""
     created = _lines(scenario.named, "created")
     assert set(created) == {"wolkvox_wv_in_vault"}
-    assert "[--conn-id]" in created["wolkvox_wv_in_vault"]
+    assert "[LocalFilesystemBackend]" in created["wolkvox_wv_in_vault"]
     assert scenario.pools_after_named["wolkvox_wv_in_vault"] == (1, pool_description("wv_in_vault"))
     assert "[metadata DB]" in _lines(scenario.named, "unchanged")["wolkvox_wv_alpha"]
     assert "5 Wolkvox connection(s): 1 created, 0 updated, 4 unchanged" in scenario.named.stdout
@@ -320,12 +357,94 @@ def test_export_is_what_airflow_pools_import_creates(migrated_home: Home, tmp_pa
         pool_name(i): {"slots": 1, "description": pool_description(i), "include_deferred": False} for i in ids
     }
     assert set(_lines(run, "exported")) == {pool_name(i) for i in ids}
+    # Found nowhere it may look: taken as named, and said so.
+    assert (
+        "note: connection wv_export_vault is not in AIRFLOW_CONN_WV_EXPORT_VAULT; taken as named"
+        in run.stdout
+    )
     assert f"airflow pools import {exported}" in run.stdout
     assert "AIRFLOW_CONN_WV_EXPORT_ENV" in run.stdout
     migrated_home.airflow("pools", "import", str(exported))
     pools = migrated_home.pools()
     for conn_id in ids:
         assert pools[pool_name(conn_id)] == (1, pool_description(conn_id))
+
+
+def test_a_named_connection_defined_nowhere_is_one_error_line(migrated_home: Home) -> None:
+    before = migrated_home.pools()
+    run = migrated_home.script("pools", "sync", "--conn-id", "wv_nowhere", check=False)
+    assert run.returncode == 1
+    assert own_lines(run.stderr) == [
+        "error: connection 'wv_nowhere' is not defined: Airflow looked in LocalFilesystemBackend, "
+        "AIRFLOW_CONN_WV_NOWHERE and the metadata DB. Add it, e.g. `airflow connections add wv_nowhere "
+        "--conn-type wolkvox --conn-host 0032 --conn-password <token>`, or use the id of an existing "
+        "Wolkvox connection"
+    ]
+    assert migrated_home.pools() == before
+
+
+# `plan` reads its connection wherever Airflow keeps it (it read only AIRFLOW_CONN_* before).
+
+
+def _plan(home: Home, conn_id: str, *more: str) -> Run:
+    args = ("plan", "--conn-id", conn_id, "--from", "2026-10-01", "--to", "2026-10-02", *more)
+    return home.wolkvox(*args, check=False)
+
+
+def test_plan_reads_a_connection_of_the_metadata_db_and_its_quota(migrated_home: Home, token: str) -> None:
+    with WolkvoxEmulator(tokens=[token], daily_quota=500) as emu:
+        extra = {"base_url": emu.base_url, "timezone": "America/Lima", "timeout": 5}
+        stored = migrated_home.path / "plan-connection.json"
+        stored.write_text(
+            json.dumps({"wv_plan_db": {"conn_type": "wolkvox", "password": token, "extra": extra}})
+        )
+        migrated_home.airflow("connections", "import", str(stored))
+        stored.unlink()
+        run = _plan(migrated_home, "wv_plan_db", "--check-quota")
+        assert emu.stats()["requests"] == 1  # the quota check, with the stored token
+    assert run.returncode == 0, run.output
+    assert "Backfill of campaign_8 on connection wv_plan_db (dates sent in America/Lima):" in run.stdout
+    assert "24 intervals of 1:00:00" in run.stdout
+    assert "499 left today of 500" in run.stdout
+    assert token not in run.output
+
+
+@pytest.mark.parametrize(
+    ("conn_id", "zone"),
+    [("wv_from_env", "UTC"), ("wv_in_vault", "Asia/Tokyo")],
+    ids=["environment", "secrets-backend"],
+)
+def test_plan_reads_connections_from_the_environment_and_a_secrets_backend(
+    migrated_home: Home, conn_id: str, zone: str
+) -> None:
+    run = _plan(migrated_home, conn_id)
+    assert run.returncode == 0, run.output
+    assert f"Backfill of campaign_8 on connection {conn_id} (dates sent in {zone}):" in run.stdout
+    assert_no_token(run.output, list(migrated_home.tokens.values()))
+
+
+@pytest.mark.parametrize(
+    ("conn_id", "error"),
+    [
+        (
+            "wv_nowhere",
+            "error: connection 'wv_nowhere' is not defined: Airflow looked in LocalFilesystemBackend, ",
+        ),
+        (
+            "http_other",
+            "error: connection 'http_other' is of type 'http', not 'wolkvox': use the id of a Wolkvox",
+        ),
+    ],
+)
+def test_plan_of_a_connection_that_is_not_a_wolkvox_one_is_one_error_line(
+    migrated_home: Home, conn_id: str, error: str
+) -> None:
+    run = _plan(migrated_home, conn_id)
+    assert run.returncode == 1
+    [line] = own_lines(run.stderr)
+    assert line.startswith(error)
+    assert "Traceback" not in run.output
+    assert "example.com" not in run.output
 
 
 def test_export_without_connections_fails_clearly(tmp_path: Path) -> None:
