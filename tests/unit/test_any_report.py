@@ -64,11 +64,21 @@ def kinds(spec: ReportSpec) -> dict[str, str]:
     return {**{f.name: kind_of(spec.api, f.api_name) for f in spec.schema}, **WINDOW_KINDS}
 
 
+SKILL_ID_COLUMN = "skill_id__bg6s6g4l"
+"""Where skill_1's own skill_id lands: a field found on read named like the report's parameter
+(``stored.extra_column``; issue 23 gives it its own name)."""
+TAKEN_NAME_COLUMNS = {"skill_id": SKILL_ID_COLUMN}
+"""Fields the emulator sends whose plain name is a column already, and where they land."""
+
+
 def extra_column(spec: ReportSpec, name: str) -> str:
-    """The column a field the spec does not list goes to: its name, ``x_`` before it where the
-    table has a column of that name already (the emulator's extras are plain lower-case names)."""
+    """The column a field the spec does not list goes to: its name where the table has no column
+    of that name already (the emulator's extras are plain lower-case names), else the hashed
+    column written out in :data:`TAKEN_NAME_COLUMNS`."""
     assert re.fullmatch(r"[a-z][a-z0-9_]*", name), name
-    return f"x_{name}" if name in {*spec.fields, *param_columns(spec), *WINDOW_KINDS} else name
+    if name in {*spec.fields, *param_columns(spec), *WINDOW_KINDS}:
+        return TAKEN_NAME_COLUMNS[name]
+    return name
 
 
 def truth(
@@ -198,9 +208,6 @@ def test_every_served_report_loads_exactly_and_idempotently(
     assert nonempty >= 0.8 * len(served)  # a few detail reports have no event in four hours
 
 
-SKILL_ID_COLUMN = "skill_id__bg6s6g4l"
-"""Where skill_1's own skill_id lands: a field found on read named like the report's parameter
-(``stored.extra_column``; issue 23 gives it its own name)."""
 
 
 @heavy
