@@ -149,6 +149,7 @@ def test_reports_without_a_campaign_have_lineage_metrics_asset_figures_and_a_cal
         assert {day[h] for h in HOURS} == {state}
         assert calendar.count("missing") == 30 * 24 - len(HOURS)
     page = render_page(
+        base="/wolkvox",
         today=[],
         calendars=list(calendars.values()),
         month="2026-11",
