@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from airflow_provider_wolkvox import missing_pools
+from airflow_provider_wolkvox.pools import missing as missing_pools
 from airflow_provider_wolkvox.ui.plugin import URL_PREFIX, LazyApp
 
 __all__ = ["WolkvoxPlugin"]

@@ -16,7 +16,7 @@ seconds for a full answer, so the ratio is an upper bound of the client's share 
 The client's own time per day is then mostly what no request can hide: decoding the last answer
 and loading the day's rows into the warehouse after it (one transaction, so not before). Every
 earlier window is staged on a writer thread while the next request is out
-(:mod:`~airflow_provider_wolkvox.staging_writer`), and the last stays in memory, merged with the
+(:mod:`~airflow_provider_wolkvox.staging.writer`), and the last stays in memory, merged with the
 staged ones as they are loaded. :data:`FAST_MODEL`, the first model, is still run for comparison
 with earlier figures.
 """

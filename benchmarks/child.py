@@ -193,7 +193,7 @@ def _time_phases() -> dict[str, float]:
     """Wall seconds spent in fetch_interval (API calls, parsing, staging) and in load_window
     (reading staging back, the database transaction), through the module attributes the operator
     imports them from when it runs."""
-    import airflow_provider_wolkvox.fetch as fetch_module
+    import airflow_provider_wolkvox.fetching.interval as fetch_module
     import airflow_provider_wolkvox.sql as sql_module
 
     phases = {"fetch": 0.0, "load": 0.0}
@@ -218,9 +218,9 @@ def fetch_calls(args: dict[str, Any]) -> dict[str, Any]:
     """``fetch_interval`` over each of ``windows`` in turn (one operator run each): calls and rows."""
     import pendulum
 
-    from airflow_provider_wolkvox.fetch import fetch_interval
+    from airflow_provider_wolkvox.fetching.interval import fetch_interval
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
-    from airflow_provider_wolkvox.staging import Staging
+    from airflow_provider_wolkvox.staging.store import Staging
 
     calls = requests = rows = 0
     for start, end in args["windows"]:

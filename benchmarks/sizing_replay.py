@@ -1,7 +1,7 @@
 """Request-window sizing replayed over a month of dial events of contact-center shapes.
 
 The emulator's dense operation dials at a steady rate; real operations do not. This
-replays the provider's :class:`~airflow_provider_wolkvox.sizing.WindowSizer` (and, for
+replays the provider's :class:`~airflow_provider_wolkvox.fetching.sizing.WindowSizer` (and, for
 comparison, the fixed rule it replaced: 80 % of the cap, halving on a capped answer)
 over the same events thinned into other shapes: business hours, a daily cycle, weekdays
 only, an office week with a lunch dip and Saturday mornings, campaign bursts, month-end
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from airflow_provider_wolkvox.history import DensityHistory, Observation
-from airflow_provider_wolkvox.sizing import WindowSizer
+from airflow_provider_wolkvox.fetching.density import DensityHistory, Observation
+from airflow_provider_wolkvox.fetching.sizing import WindowSizer
 from benchmarks.api_calls import CAMPAIGN, DAYS, DENSITIES, ROW_CAP, START
 from benchmarks.dataset import MAX_WINDOW_SECONDS, fewest_windows_of
 

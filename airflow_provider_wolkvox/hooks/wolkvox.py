@@ -25,9 +25,12 @@ from tenacity import (
 
 from airflow_provider_wolkvox import __version__
 from airflow_provider_wolkvox._compat import BaseHook, quiet_dag_test_mask_requests
-from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID, WolkvoxSettings
-from airflow_provider_wolkvox.decoding import read_rows, read_table
-from airflow_provider_wolkvox.envelope import TransientAnswer, read_answer
+from airflow_provider_wolkvox.client.connection import DEFAULT_CONN_ID, WolkvoxSettings
+from airflow_provider_wolkvox.client.decoding import read_rows, read_table
+from airflow_provider_wolkvox.client.envelope import TransientAnswer, read_answer
+from airflow_provider_wolkvox.client.scrub import Scrubber
+from airflow_provider_wolkvox.client.transport import Deadline, OneOriginSession
+from airflow_provider_wolkvox.client.windows import api_dates, describe, validate_window
 from airflow_provider_wolkvox.exceptions import (
     WolkvoxConfigError,
     WolkvoxError,
@@ -36,9 +39,6 @@ from airflow_provider_wolkvox.exceptions import (
     WolkvoxTransientError,
 )
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, MachineCodesRow, ReportSpec, Row, Table
-from airflow_provider_wolkvox.scrub import Scrubber
-from airflow_provider_wolkvox.transport import Deadline, OneOriginSession
-from airflow_provider_wolkvox.windows import api_dates, describe, validate_window
 
 if TYPE_CHECKING:
     from pendulum import DateTime
@@ -80,7 +80,7 @@ class WolkvoxHook(BaseHook):
     reading the whole answer, however slowly its bytes come; it follows no redirect (a redirect
     raises :class:`~airflow_provider_wolkvox.exceptions.WolkvoxConfigError` naming where it
     points), and the token goes only to the connection's address. Answers are scrubbed of the
-    connection's secrets (:mod:`~airflow_provider_wolkvox.scrub`) before anything reads them.
+    connection's secrets (:mod:`~airflow_provider_wolkvox.client.scrub`) before anything reads them.
     A request that times out ``timeout_attempts`` times raises
     :class:`~airflow_provider_wolkvox.exceptions.WolkvoxTimeoutError` early, so
     callers can ask for a smaller window instead of waiting out every retry.
@@ -141,14 +141,14 @@ class WolkvoxHook(BaseHook):
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
         """Extra fields of the connection form on Airflow 3.0/3.1 (3.2+ read provider info)."""
-        from airflow_provider_wolkvox.connection_form import form_widgets
+        from airflow_provider_wolkvox.client.connection_form import form_widgets
 
         return form_widgets()
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         """Standard fields of the connection form on Airflow 3.0/3.1 (3.2+ read provider info)."""
-        from airflow_provider_wolkvox.connection_form import ui_field_behaviour
+        from airflow_provider_wolkvox.client.connection_form import ui_field_behaviour
 
         return ui_field_behaviour()
 
@@ -285,7 +285,7 @@ class WolkvoxHook(BaseHook):
             available_consumption_options=_int_or_none(row.get("available_consumption_options")),
             hours_to_restart_count=_int_or_none(row.get("hours_to_restart_count")),
         )
-        from airflow_provider_wolkvox import metrics
+        from airflow_provider_wolkvox.observability import metrics
 
         metrics.quota(self.wolkvox_conn_id, info)
         return info

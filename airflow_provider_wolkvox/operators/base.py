@@ -10,32 +10,32 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_wolkvox.connection import DEFAULT_CONN_ID
-from airflow_provider_wolkvox.exceptions import (
-    WolkvoxConfigError,
-    WolkvoxError,
-    WolkvoxQuotaExceededError,
-    WolkvoxTaskStopped,
-)
-from airflow_provider_wolkvox.figures import TaskFigures
-from airflow_provider_wolkvox.pools import POOL_SLOTS, pool_name
-from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, report
-from airflow_provider_wolkvox.windows import (
+from airflow_provider_wolkvox.client.connection import DEFAULT_CONN_ID
+from airflow_provider_wolkvox.client.windows import (
     API_MAX_WINDOW,
     ONE_SECOND,
     describe,
     next_local_midnight,
     validate_window,
 )
+from airflow_provider_wolkvox.exceptions import (
+    WolkvoxConfigError,
+    WolkvoxError,
+    WolkvoxQuotaExceededError,
+    WolkvoxTaskStopped,
+)
+from airflow_provider_wolkvox.observability.figures import TaskFigures
+from airflow_provider_wolkvox.pools.naming import POOL_SLOTS, pool_name
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, report
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_wolkvox.fetch import FetchedInterval
-    from airflow_provider_wolkvox.history import DensityHistory
-    from airflow_provider_wolkvox.history_store import HistoryStore
+    from airflow_provider_wolkvox.fetching.density import DensityHistory
+    from airflow_provider_wolkvox.fetching.density_store import HistoryStore
+    from airflow_provider_wolkvox.fetching.interval import FetchedInterval
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
-    from airflow_provider_wolkvox.staging import Staging
+    from airflow_provider_wolkvox.staging.store import Staging
 
 
 QUOTA_RESET_MARGIN = timedelta(minutes=1)
@@ -146,7 +146,7 @@ class WolkvoxWindowOperator(BaseOperator):
 
     def record(self, figures: TaskFigures, context: Context) -> None:
         """Tell the deployment what the task did: metrics here; SQL loads add asset events."""
-        from airflow_provider_wolkvox import metrics
+        from airflow_provider_wolkvox.observability import metrics
 
         metrics.task_figures(figures)
 
@@ -168,8 +168,8 @@ class WolkvoxWindowOperator(BaseOperator):
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """The report read and the table written, for the OpenLineage provider when it is installed
-        (see :mod:`~airflow_provider_wolkvox.lineage`)."""
-        from airflow_provider_wolkvox.lineage import operator_lineage
+        (see :mod:`~airflow_provider_wolkvox.observability.lineage`)."""
+        from airflow_provider_wolkvox.observability.lineage import operator_lineage
 
         return operator_lineage(self)
 
@@ -196,9 +196,9 @@ class WolkvoxWindowOperator(BaseOperator):
         self.defer(trigger=DateTimeTrigger(moment=resume_at), method_name="resume_after_quota")
 
     def _run(self) -> Any:
-        from airflow_provider_wolkvox import metrics
-        from airflow_provider_wolkvox.fetch import FetchedInterval, fetch_interval, params_label
+        from airflow_provider_wolkvox.fetching.interval import FetchedInterval, fetch_interval, params_label
         from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+        from airflow_provider_wolkvox.observability import metrics
 
         self.figures = None
         start, end = validate_window(self.window_start, self.window_end)
@@ -257,7 +257,7 @@ class WolkvoxWindowOperator(BaseOperator):
     def open_staging(self) -> Staging:
         """Where the interval's request windows are combined while fetching: a local file here;
         a warehouse sink may stage them in the warehouse instead."""
-        from airflow_provider_wolkvox.staging import Staging
+        from airflow_provider_wolkvox.staging.store import Staging
 
         return Staging(spec=self.spec)
 
@@ -276,14 +276,14 @@ class WolkvoxWindowOperator(BaseOperator):
 
     def history_store(self, params: Mapping[str, str]) -> HistoryStore:
         """Where this task's density history lives: an Airflow Variable (SQL operators: the warehouse)."""
-        from airflow_provider_wolkvox.history_store import VariableStore, history_scope
+        from airflow_provider_wolkvox.fetching.density_store import VariableStore, history_scope
 
         return VariableStore(self.wolkvox_conn_id, self.spec.api, history_scope(params))
 
     def _read_history(self, store: HistoryStore, hook: WolkvoxHook) -> DensityHistory:
         """The stored history, or an empty one (with a warning when it could not be read)."""
-        from airflow_provider_wolkvox.history import DensityHistory
-        from airflow_provider_wolkvox.history_store import loads
+        from airflow_provider_wolkvox.fetching.density import DensityHistory
+        from airflow_provider_wolkvox.fetching.density_store import loads
 
         try:
             history = loads(store.read(), hook.timezone)
@@ -302,7 +302,7 @@ class WolkvoxWindowOperator(BaseOperator):
         return history
 
     def _write_history(self, store: HistoryStore, history: DensityHistory) -> None:
-        from airflow_provider_wolkvox.history_store import dumps
+        from airflow_provider_wolkvox.fetching.density_store import dumps
 
         try:
             store.write(dumps(history))

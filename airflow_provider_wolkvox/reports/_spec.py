@@ -314,7 +314,7 @@ class ReportSpec:
 
         Fields the spec does not list are left out (logged once per process); use
         :meth:`parse_table` to keep them. The careful path, for rows already decoded:
-        :func:`~airflow_provider_wolkvox.decoding.read_rows` types the common answer straight from
+        :func:`~airflow_provider_wolkvox.client.decoding.read_rows` types the common answer straight from
         its bytes and falls back to this for anything else.
 
         ``tz`` is the connection's time zone, needed by reports with date-time fields:

@@ -1,7 +1,7 @@
 """Schema on read in the warehouse: a field the API starts sending becomes a new nullable column.
 
 A load whose rows carry fields the report's spec does not list (kept as text on read,
-:func:`~airflow_provider_wolkvox.stored.with_extras`) first adds the columns its table lacks,
+:func:`~airflow_provider_wolkvox.reports.stored.with_extras`) first adds the columns its table lacks,
 with a log line. Where DDL is transactional (PostgreSQL, SQLite) that happens inside the
 load's transaction, so a failed load leaves the table as it was; where DDL commits (MySQL/MariaDB
 and the other ``ddl_commits`` flavors) it runs before the load's transaction, on its own. Rows of
@@ -21,10 +21,10 @@ import logging
 from typing import Any
 
 from airflow_provider_wolkvox.exceptions import WolkvoxSchemaError
+from airflow_provider_wolkvox.reports.stored import extra_fields
 from airflow_provider_wolkvox.sql.flavors import Flavor, Quote
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.schema import column_type
-from airflow_provider_wolkvox.stored import extra_fields
 
 log = logging.getLogger(__name__)
 

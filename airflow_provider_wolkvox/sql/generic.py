@@ -17,6 +17,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
+from airflow_provider_wolkvox.reports.stored import extra_fields
 from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, Quote, bind_placeholder
 from airflow_provider_wolkvox.sql.job import LoadJob
@@ -24,7 +25,6 @@ from airflow_provider_wolkvox.sql.ledger import LedgerSql, add_replaced_column, 
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import Statements, adapter, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
-from airflow_provider_wolkvox.stored import extra_fields
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook

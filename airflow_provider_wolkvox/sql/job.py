@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
+from airflow_provider_wolkvox.reports.stored import NEW_COLUMNS_MAX
 from airflow_provider_wolkvox.sql.ledger import LedgerEntry
-from airflow_provider_wolkvox.stored import NEW_COLUMNS_MAX
 
 
 @dataclass(frozen=True)

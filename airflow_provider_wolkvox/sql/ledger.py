@@ -102,7 +102,7 @@ class LedgerEntry:
 
     @classmethod
     def of_fetch(cls, wolkvox_conn_id: str, summary: Any, task_instance: Any = None) -> LedgerEntry:
-        """An entry from a :class:`~airflow_provider_wolkvox.fetch.FetchSummary` and, when loading
+        """An entry from a :class:`~airflow_provider_wolkvox.fetching.interval.FetchSummary` and, when loading
         from a task, its task instance (``dag_id``, ``run_id``, ``task_id``, ``try_number``)."""
         ti = task_instance
         return cls(

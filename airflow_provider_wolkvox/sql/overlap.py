@@ -13,7 +13,7 @@ it was; closing the staging drops the temporary table (PostgreSQL also drops it 
 session).
 
 An interval of one request window never opens the staging connection: its rows stay in
-memory, exactly as :class:`~airflow_provider_wolkvox.staging.Staging` keeps them, and load
+memory, exactly as :class:`~airflow_provider_wolkvox.staging.store.Staging` keeps them, and load
 through the direct COPY path. Anything this path does not handle (psycopg2, Redshift, a
 report that is not summed) stages locally as before.
 """
@@ -40,8 +40,8 @@ from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_stat
 from airflow_provider_wolkvox.sql.rows import check_batch, plain_columns
 from airflow_provider_wolkvox.sql.schema import statements, window_columns
 from airflow_provider_wolkvox.sql.transaction import transaction
-from airflow_provider_wolkvox.staging import Staging
-from airflow_provider_wolkvox.staging_writer import EXIT_WAIT
+from airflow_provider_wolkvox.staging.store import Staging
+from airflow_provider_wolkvox.staging.writer import EXIT_WAIT
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook

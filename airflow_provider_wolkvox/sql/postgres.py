@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
+from airflow_provider_wolkvox.reports.stored import extra_fields
 from airflow_provider_wolkvox.sql.copy_binary import binary_types, copy_binary
 from airflow_provider_wolkvox.sql.copy_format import copy_chunks
 from airflow_provider_wolkvox.sql.evolve import add_missing_columns
@@ -22,7 +23,6 @@ from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_statements, record_load
 from airflow_provider_wolkvox.sql.schema import Statements, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
-from airflow_provider_wolkvox.stored import extra_fields
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook

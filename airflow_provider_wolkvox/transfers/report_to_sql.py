@@ -11,19 +11,19 @@ from airflow_provider_wolkvox._compat import BaseHook
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 from airflow_provider_wolkvox.reports import report
+from airflow_provider_wolkvox.reports.stored import NEW_COLUMNS_MAX
 from airflow_provider_wolkvox.sql.density import DENSITY_TABLE
 from airflow_provider_wolkvox.sql.ledger import LEDGER_TABLE
-from airflow_provider_wolkvox.stored import NEW_COLUMNS_MAX
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
     from airflow.sdk import Context
 
-    from airflow_provider_wolkvox.fetch import FetchedInterval
-    from airflow_provider_wolkvox.figures import TaskFigures
-    from airflow_provider_wolkvox.history_store import HistoryStore
-    from airflow_provider_wolkvox.staging import Staging
-    from airflow_provider_wolkvox.warehouse import WarehouseTable
+    from airflow_provider_wolkvox.fetching.density_store import HistoryStore
+    from airflow_provider_wolkvox.fetching.interval import FetchedInterval
+    from airflow_provider_wolkvox.observability.figures import TaskFigures
+    from airflow_provider_wolkvox.observability.warehouse import WarehouseTable
+    from airflow_provider_wolkvox.staging.store import Staging
 
 
 def report_alias(sql_conn_id: str, table: str) -> AssetAlias:
@@ -126,10 +126,10 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         return overlap_staging(self._db_hook(), self.spec)
 
     def deliver(self, fetched: FetchedInterval) -> dict[str, Any]:
+        from airflow_provider_wolkvox.observability.warehouse import warehouse_table
         from airflow_provider_wolkvox.sql import load_window
         from airflow_provider_wolkvox.sql.job import window_values
         from airflow_provider_wolkvox.sql.ledger import LedgerEntry
-        from airflow_provider_wolkvox.warehouse import warehouse_table
 
         ledger = LedgerEntry.of_fetch(self.wolkvox_conn_id, fetched.summary, _task_instance())
         db_hook = self._db_hook()
@@ -193,7 +193,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
 
     def history_store(self, params: Mapping[str, str]) -> HistoryStore:
         """The warehouse's history table, beside the ledger."""
-        from airflow_provider_wolkvox.history_store import history_scope
+        from airflow_provider_wolkvox.fetching.density_store import history_scope
         from airflow_provider_wolkvox.sql.density import SqlHistoryStore
         from airflow_provider_wolkvox.sql.ledger import ledger_table_for
 

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from airflow_provider_wolkvox.connection import DEFAULT_TIMEZONE
+from airflow_provider_wolkvox.client.connection import DEFAULT_TIMEZONE
 from airflow_provider_wolkvox.ui.page import ConnectionToday, render_error, render_page
 from airflow_provider_wolkvox.ui.recorded import calls_since, month_calendars, parse_month, recorded_loads
 
@@ -63,7 +63,7 @@ def create_app() -> FastAPI:
 def _respond(request: Request, user: Any, month: str | None, quota_of: str | None = None) -> HTMLResponse:
     import pendulum
 
-    from airflow_provider_wolkvox.lookup import look_up
+    from airflow_provider_wolkvox.hooks.lookup import look_up
 
     now = pendulum.now("UTC")
     try:
@@ -146,7 +146,7 @@ def _wolkvox_connections(session: Any) -> list[str]:
 def _timezone(conn_id: str) -> str:
     """The Wolkvox connection's time zone (its quota resets at that local midnight); the default
     for a connection gone since its loads, or no longer of type ``wolkvox``."""
-    from airflow_provider_wolkvox.lookup import look_up
+    from airflow_provider_wolkvox.hooks.lookup import look_up
 
     found = look_up(conn_id)
     if found.connection is None or found.problem():
@@ -157,7 +157,7 @@ def _timezone(conn_id: str) -> str:
 def _read_quota(conn_id: str) -> str:
     """One ``token_info`` call (it spends one unit of quota); the answer as a sentence, or the error."""
     from airflow_provider_wolkvox.exceptions import WolkvoxError
-    from airflow_provider_wolkvox.lookup import FoundConnectionHook
+    from airflow_provider_wolkvox.hooks.lookup import FoundConnectionHook
 
     hook = FoundConnectionHook(conn_id, max_attempts=2)
     try:

@@ -1,7 +1,7 @@
 """The loads Airflow recorded, read back for the Wolkvox view: calls today and a month's windows.
 
 Every SQL load's asset event through its ``wolkvox:<sql_conn_id>/<table>`` alias
-carries the load's figures (:meth:`~airflow_provider_wolkvox.figures.TaskFigures.asset_extra`);
+carries the load's figures (:meth:`~airflow_provider_wolkvox.observability.figures.TaskFigures.asset_extra`);
 this module reads them from Airflow's metadata database and turns them into what
 the view shows. The arithmetic is pure; only :func:`recorded_loads` touches the database.
 """

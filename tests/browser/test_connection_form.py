@@ -312,7 +312,7 @@ def test_wolkvox_connection_form(api_server: str, browser: Any) -> None:
 
     from airflow.models.connection import Connection
 
-    from airflow_provider_wolkvox.connection import WolkvoxSettings
+    from airflow_provider_wolkvox.client.connection import WolkvoxSettings
 
     settings = WolkvoxSettings.from_connection(
         Connection(conn_id="wolkvox_ui", conn_type="wolkvox", host="0032", password="x", extra=saved["extra"])

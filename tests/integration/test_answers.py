@@ -58,7 +58,7 @@ def warehouse(harness: Harness, query: str) -> list[tuple[Any, ...]]:
 
 
 def test_a_hostile_answer_ends_within_its_timeout_and_frees_the_pool(harness: Harness) -> None:
-    from airflow_provider_wolkvox.pools import pool_name
+    from airflow_provider_wolkvox.pools.naming import pool_name
 
     extra = {name: f"hang {n}" for n, name in enumerate(HANGING)}
     extra.update({name: f"case {name}" for name in CASES})

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_wolkvox.pools import pool_name
+from airflow_provider_wolkvox.pools.naming import pool_name
 from tests.integration import checks
 from tests.integration.conftest import HERE, SERVER_LIMIT, Harness, record
 from tests.integration.emulator_process import EmulatorProcess

@@ -278,7 +278,7 @@ def test_reprocessing_is_idempotent(harness: Harness, wave: Wave) -> None:
 
 def test_missing_pool_fails_fast_with_advice(harness: Harness) -> None:
     """Scenario 5: a task whose Wolkvox pool is missing fails at once with the fix, instead of waiting."""
-    from airflow_provider_wolkvox.pools import pool_name
+    from airflow_provider_wolkvox.pools.naming import pool_name
 
     dag_id, pool = DAGS.MISSING_POOL["dag_id"], pool_name(DAGS.MISSING_POOL["conn"])
     dags, errors = harness.airflow.wait_parsed()
@@ -307,7 +307,7 @@ def test_missing_pool_fails_fast_with_advice(harness: Harness) -> None:
 
 def test_export_entry_is_a_rest_pool_body(harness: Harness, tmp_path: Path) -> None:
     """Managed-service path: an entry of ``pools sync --export``, named, is a ``POST /api/v2/pools`` body."""
-    from airflow_provider_wolkvox.pools import pool_description, pool_name
+    from airflow_provider_wolkvox.pools.naming import pool_description, pool_name
 
     export, conn_id = tmp_path / "wolkvox-pools.json", "wolkvox_it_rest"
     subprocess.run(

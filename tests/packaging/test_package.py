@@ -257,4 +257,4 @@ def test_installed_wheel_works_in_a_fresh_venv(fresh_venv: Path, tmp_path: Path)
     assert "sync" in out["airflow-wolkvox --help"]
     assert "list" in out["airflow-wolkvox --help"]
     [plugin] = [p for p in json.loads(out["plugins"]) if p["name"] == "wolkvox"]
-    assert "airflow_provider_wolkvox.missing_pools" in str(plugin["listeners"]), plugin
+    assert "airflow_provider_wolkvox.pools.missing" in str(plugin["listeners"]), plugin

@@ -129,10 +129,10 @@ def _key(row: Mapping[str, Any]) -> tuple[str, ...]:
 
 def fetch_and_load(db_hook: Any, spec: ReportSpec, *, row_cap: int = 60_000) -> tuple[Any, int]:
     """One interval of ``spec`` fetched in request windows of an hour and loaded twice."""
-    from airflow_provider_wolkvox.fetch import fetch_interval
+    from airflow_provider_wolkvox.fetching.interval import fetch_interval
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
     from airflow_provider_wolkvox.sql import load_window
-    from airflow_provider_wolkvox.staging import Staging
+    from airflow_provider_wolkvox.staging.store import Staging
 
     hook = WolkvoxHook(backoff_seconds=0.01, max_backoff_seconds=0.05)
     try:
@@ -208,8 +208,6 @@ def test_every_served_report_loads_exactly_and_idempotently(
     assert nonempty >= 0.8 * len(served)  # a few detail reports have no event in four hours
 
 
-
-
 @heavy
 def test_a_per_request_report_split_at_the_cap_keeps_each_windows_rows_never_a_sum(
     emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
@@ -243,10 +241,10 @@ def test_a_new_field_becomes_a_column_and_is_null_once_it_stops(
     name: str, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
 ) -> None:
     from airflow_provider_wolkvox._compat import BaseHook
-    from airflow_provider_wolkvox.fetch import fetch_interval
+    from airflow_provider_wolkvox.fetching.interval import fetch_interval
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
     from airflow_provider_wolkvox.sql import load_window
-    from airflow_provider_wolkvox.staging import Staging
+    from airflow_provider_wolkvox.staging.store import Staging
 
     wh: Warehouse = request.getfixturevalue(f"{name}_warehouse")
     db_hook = BaseHook.get_connection(f"wolkvox_{name}").get_hook()  # type: ignore[no-untyped-call]
@@ -359,7 +357,7 @@ def _windows(result: Mapping[str, Any]) -> _Summary:
 def test_detail_rows_dated_outside_their_request_window_are_counted() -> None:
     """Rows belong to a window by their own date; the emulator answers exactly those (the
     every-report test checks it at each edge), and fetch counts any the API would not."""
-    from airflow_provider_wolkvox.fetch import _dated_outside
+    from airflow_provider_wolkvox.fetching.interval import _dated_outside
 
     spec = REPORTS["cdr_1"]
     at = spec.fields.index("date")

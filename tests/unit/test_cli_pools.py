@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_wolkvox.pools import pool_description, pool_name
+from airflow_provider_wolkvox.pools.naming import pool_description, pool_name
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 
 

@@ -21,9 +21,7 @@ from hypothesis import strategies as st
 
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
 from airflow_provider_wolkvox.reports import REPORTS
-from airflow_provider_wolkvox.sql.flavors import FLAVORS
-from airflow_provider_wolkvox.sql.schema import columns
-from airflow_provider_wolkvox.stored import (
+from airflow_provider_wolkvox.reports.stored import (
     EXTRA_COLUMN_MAX,
     EXTRA_FIELDS_MAX,
     extra_column,
@@ -32,6 +30,8 @@ from airflow_provider_wolkvox.stored import (
     stored_spec,
     with_extras,
 )
+from airflow_provider_wolkvox.sql.flavors import FLAVORS
+from airflow_provider_wolkvox.sql.schema import columns
 from tests.fuzz import examples
 
 SPECS = [REPORTS[api] for api in ("cdr_2", "skill_1", "speech_5", "campaign_8", "act_3", "quality_5")]
@@ -187,7 +187,7 @@ def test_the_bound_holds_in_every_warehouse() -> None:
 def test_two_names_on_one_column_fail_with_both_names(monkeypatch: pytest.MonkeyPatch) -> None:
     """Equal columns need equal readable parts and equal hashes: never by chance (40 bits), only by
     a hostile server's search. Refused, naming both, never merged. Shown with hashes cut to nothing."""
-    import airflow_provider_wolkvox.stored as stored
+    import airflow_provider_wolkvox.reports.stored as stored
 
     reserved = reserved_columns(REPORTS["cdr_2"])
     assert len(set(extra_columns(["A", "a."], reserved).values())) == 2

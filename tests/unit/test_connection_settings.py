@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_wolkvox.connection import WolkvoxSettings
+from airflow_provider_wolkvox.client.connection import WolkvoxSettings
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator

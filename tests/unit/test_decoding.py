@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_wolkvox import decoding
-from airflow_provider_wolkvox.decoding import _fast_rows, has_fast_path, read_rows
-from airflow_provider_wolkvox.envelope import TransientAnswer, read_answer
+from airflow_provider_wolkvox.client import decoding
+from airflow_provider_wolkvox.client.decoding import _fast_rows, has_fast_path, read_rows
+from airflow_provider_wolkvox.client.envelope import TransientAnswer, read_answer
 from airflow_provider_wolkvox.exceptions import WolkvoxError, WolkvoxResponseError, WolkvoxRowError
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, CAMPAIGN_10, REPORTS, MachineCodesRow, ReportSpec

@@ -13,8 +13,8 @@ from typing import Any
 import pendulum
 import pytest
 
-from airflow_provider_wolkvox.history import DensityHistory, Observation
-from airflow_provider_wolkvox.history_store import dumps, loads
+from airflow_provider_wolkvox.fetching.density import DensityHistory, Observation
+from airflow_provider_wolkvox.fetching.density_store import dumps, loads
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import dag_bag, task_text
 from tests.conftest import SERVER_LIMIT, connection_json

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.history import (
+from airflow_provider_wolkvox.fetching.density import (
     HOURS_OF_WEEK,
     MONTH_END_DAYS,
     DensityHistory,
     ErrorStats,
     Observation,
 )
-from airflow_provider_wolkvox.history_store import SCOPE_MAX, dumps, history_scope, loads
+from airflow_provider_wolkvox.fetching.density_store import SCOPE_MAX, dumps, history_scope, loads
 from airflow_provider_wolkvox.sql.density import SqlHistoryStore
 
 KEY = ("wolkvox_default", "campaign_8", "campaign_id=12")

@@ -10,10 +10,10 @@ import pendulum
 import pytest
 
 from airflow_provider_wolkvox.exceptions import WolkvoxTruncatedError
-from airflow_provider_wolkvox.fetch import fetch_interval
-from airflow_provider_wolkvox.history import DensityHistory, Observation
+from airflow_provider_wolkvox.fetching.density import DensityHistory, Observation
+from airflow_provider_wolkvox.fetching.interval import fetch_interval
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
-from airflow_provider_wolkvox.staging import Staging
+from airflow_provider_wolkvox.staging.store import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.conftest import SERVER_LIMIT, connection_json
 

@@ -27,8 +27,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_wolkvox.decoding import read_rows
-from airflow_provider_wolkvox.envelope import TransientAnswer, read_answer
+from airflow_provider_wolkvox.client.decoding import read_rows
+from airflow_provider_wolkvox.client.envelope import TransientAnswer, read_answer
 from airflow_provider_wolkvox.exceptions import WolkvoxError
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.reports import report

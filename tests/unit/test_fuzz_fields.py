@@ -29,14 +29,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_wolkvox.decoding import read_table
+from airflow_provider_wolkvox.client.decoding import read_table
 from airflow_provider_wolkvox.exceptions import WolkvoxError
 from airflow_provider_wolkvox.reports import REPORTS, ReportSpec
+from airflow_provider_wolkvox.reports.stored import stored_spec
 from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql.schema import columns
-from airflow_provider_wolkvox.staging import Staging
-from airflow_provider_wolkvox.staging_writer import StagingWriter
-from airflow_provider_wolkvox.stored import stored_spec
+from airflow_provider_wolkvox.staging.store import Staging
+from airflow_provider_wolkvox.staging.writer import StagingWriter
 from tests.fuzz import examples
 
 WIZARD = REPORTS["wizard_1"]  # no documented field: every field of the answer is found on read

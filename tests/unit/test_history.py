@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.history import HOURS_OF_WEEK, DensityHistory, Observation
+from airflow_provider_wolkvox.fetching.density import HOURS_OF_WEEK, DensityHistory, Observation
 
 MONDAY = 1_796_014_800  # 2026-11-30T05:00:00Z: Monday 00:00 in Bogota
 HOUR = 3600

@@ -21,7 +21,7 @@ import pendulum
 import pytest
 
 from airflow_provider_wolkvox.reports import REPORTS
-from airflow_provider_wolkvox.stored import stored_spec
+from airflow_provider_wolkvox.reports.stored import stored_spec
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     Warehouse,
@@ -109,7 +109,7 @@ def naming_hangs() -> str:
     the old writer thread, and so pytest, from ever exiting)."""
     script = (
         "from airflow_provider_wolkvox.reports import REPORTS\n"
-        "from airflow_provider_wolkvox.stored import stored_spec, with_extras\n"
+        "from airflow_provider_wolkvox.reports.stored import stored_spec, with_extras\n"
         f"spec = with_extras(stored_spec(REPORTS['cdr_2']), {HANGING!r})\n"
         "print(len(spec.fields))\n"
     )
@@ -211,10 +211,10 @@ def test_mariadb_adds_a_loads_columns_all_or_none(
 
     import mysql.connector
 
+    from airflow_provider_wolkvox.reports.stored import with_extras
     from airflow_provider_wolkvox.sql.evolve import add_missing_columns
     from airflow_provider_wolkvox.sql.flavors import MYSQL
     from airflow_provider_wolkvox.sql.job import LoadJob
-    from airflow_provider_wolkvox.stored import with_extras
     from tests.conftest import mariadb_connect
 
     wh: Warehouse = request.getfixturevalue("mariadb_warehouse")

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from airflow_provider_wolkvox.connection import WolkvoxSettings
+from airflow_provider_wolkvox.client.connection import WolkvoxSettings
 from airflow_provider_wolkvox.exceptions import (
     WolkvoxConfigError,
     WolkvoxRequestError,
@@ -105,7 +105,7 @@ def test_a_dripping_answer_ends_at_the_connections_timeout(
 def test_urllib3s_header_warning_loses_the_servers_text(token: str, caplog: pytest.LogCaptureFixture) -> None:
     from urllib3.exceptions import HeaderParsingError
 
-    import airflow_provider_wolkvox.transport  # noqa: F401 -- installs the filter
+    import airflow_provider_wolkvox.client.transport  # noqa: F401 -- installs the filter
 
     error = HeaderParsingError(defects=[], unparsed_data=f"X-Echo: {token}")
     logging.getLogger("urllib3.connection").warning(
@@ -280,7 +280,7 @@ def test_a_token_the_server_echoes_in_rows_is_not_kept(token: str, monkeypatch: 
 
 
 def test_secrets_of_the_connection_are_the_token_and_secret_extras() -> None:
-    from airflow_provider_wolkvox.scrub import Scrubber
+    from airflow_provider_wolkvox.client.scrub import Scrubber
 
     class Conn:
         conn_id, host, password = "c", "0032", "tok-abcdef"

@@ -160,7 +160,9 @@ def test_without_the_openlineage_provider_a_load_works_and_imports_none_of_it(
 # (Other providers' own shims, airflow.providers.standard.utils.openlineage and the like, may load.)
 leaked = sorted(
     m for m in sys.modules
-    if m.startswith(("openlineage", "airflow.providers.openlineage", "airflow_provider_wolkvox.lineage"))
+    if m.startswith(
+        ("openlineage", "airflow.providers.openlineage", "airflow_provider_wolkvox.observability.lineage")
+    )
 )
 assert not leaked, leaked
 assert "airflow_provider_wolkvox.transfers.report_to_sql" in sys.modules

@@ -29,9 +29,9 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_wolkvox import missing_pools
-from airflow_provider_wolkvox.missing_pools import missing_pool_advice
-from airflow_provider_wolkvox.pools import pool_name
+from airflow_provider_wolkvox.pools import missing as missing_pools
+from airflow_provider_wolkvox.pools.missing import missing_pool_advice
+from airflow_provider_wolkvox.pools.naming import pool_name
 from tests.airflow_compat import create_queued_run, scheduler_job_runner, write_dag_for_scheduler
 
 DAG_ID = "wolkvox_unit_missing_pool"

@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from airflow_provider_wolkvox.reports import REPORTS
+from airflow_provider_wolkvox.reports.stored import stored_spec
 from airflow_provider_wolkvox.sql.schema import window_columns
-from airflow_provider_wolkvox.stored import stored_spec
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import newest_release_only
 from tests.unit.test_any_report import LOGICAL

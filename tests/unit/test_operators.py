@@ -8,7 +8,7 @@ from typing import Any
 import pendulum
 import pytest
 
-from airflow_provider_wolkvox.pools import pool_name
+from airflow_provider_wolkvox.pools.naming import pool_name
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import dag_bag, dag_serialization, task_text
 
@@ -133,10 +133,10 @@ def test_pool_defaults_to_the_connection_and_user_pool_wins(airflow_db: Any) -> 
 
 
 def test_large_xcom_results_warn_and_point_to_the_sql_operator(capsys: pytest.CaptureFixture[str]) -> None:
-    from airflow_provider_wolkvox.fetch import FetchedInterval, FetchSummary
+    from airflow_provider_wolkvox.fetching.interval import FetchedInterval, FetchSummary
     from airflow_provider_wolkvox.operators.machine_codes import MachineCodesOperator
     from airflow_provider_wolkvox.reports import MachineCodesRow
-    from airflow_provider_wolkvox.staging import Staging
+    from airflow_provider_wolkvox.staging.store import Staging
 
     operator = MachineCodesOperator(task_id="t", campaign_id="1", xcom_warn_rows=2)
     with Staging() as staging:

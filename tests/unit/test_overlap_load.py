@@ -157,7 +157,7 @@ def row(phone: str, *counts: Any) -> MachineCodesRow:
 
 
 def test_staged_windows_sum_as_local_staging_does_and_come_back_in_key_order(pg: str) -> None:
-    from airflow_provider_wolkvox.staging import Staging
+    from airflow_provider_wolkvox.staging.store import Staging
 
     windows = [
         [row("+57 300", 1, 1, 0, 0, 0, 0), row("0044\t1", 2, 0, 2, 0, 0, 0)],

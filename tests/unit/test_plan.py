@@ -11,8 +11,8 @@ from pathlib import Path
 import pendulum
 import pytest
 
+from airflow_provider_wolkvox.cli.plan import parse_interval, parse_moment, plan_backfill
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.plan import parse_interval, parse_moment, plan_backfill
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import provider_cli_loaded
 from tests.conftest import connection_json

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_wolkvox.missing_pools import missing_pool_advice
-from airflow_provider_wolkvox.pools import (
+from airflow_provider_wolkvox.pools.missing import missing_pool_advice
+from airflow_provider_wolkvox.pools.naming import (
     MAX_POOL_NAME_LENGTH,
     POOL_PREFIX,
     POOL_SLOTS,
@@ -85,7 +85,7 @@ class TestPoolName:
     def test_pure_and_deterministic_across_processes(self) -> None:
         ids = ["wolkvox_default", "ops:bogota/0032", "operación", "z" * 240]
         code = (
-            "import json, sys; from airflow_provider_wolkvox.pools import pool_name; "
+            "import json, sys; from airflow_provider_wolkvox.pools.naming import pool_name; "
             "print(json.dumps([pool_name(i) for i in json.loads(sys.argv[1])]))"
         )
         out = subprocess.run(
@@ -99,7 +99,7 @@ class TestPoolName:
 
     def test_importing_pools_touches_nothing_of_airflow(self) -> None:
         code = (
-            "import sys; import airflow_provider_wolkvox.pools, airflow_provider_wolkvox.cli; "
+            "import sys; import airflow_provider_wolkvox.pools.naming, airflow_provider_wolkvox.cli; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('airflow', 'sqlalchemy')))"
         )
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -158,7 +158,7 @@ def dag() -> Any:
 
 @pytest.fixture
 def policy_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.DEBUG, logger="airflow_provider_wolkvox.policies")
+    caplog.set_level(logging.DEBUG, logger="airflow_provider_wolkvox.pools.policies")
     return caplog
 
 
@@ -166,13 +166,13 @@ def _policy_records(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "airflow_provider_wolkvox.policies" and r.levelno == level
+        if r.name == "airflow_provider_wolkvox.pools.policies" and r.levelno == level
     ]
 
 
 class TestTaskPolicy:
     def test_forces_pool_and_slots(self, dag: Any, stand_in: type[Any], policy_log: Any) -> None:
-        from airflow_provider_wolkvox.policies import task_policy
+        from airflow_provider_wolkvox.pools.policies import task_policy
 
         task = stand_in(task_id="t", wolkvox_conn_id="wv_bogota", pool="default_pool", pool_slots=3)
         task_policy(task)
@@ -183,7 +183,7 @@ class TestTaskPolicy:
         assert "pool_slots 3 -> 1" in message
 
     def test_already_right_is_silent(self, dag: Any, stand_in: type[Any], policy_log: Any) -> None:
-        from airflow_provider_wolkvox.policies import task_policy
+        from airflow_provider_wolkvox.pools.policies import task_policy
 
         task = stand_in(task_id="t", wolkvox_conn_id="wv_bogota")
         assert task.pool == "wolkvox_wv_bogota"
@@ -195,7 +195,7 @@ class TestTaskPolicy:
     def test_templated_conn_id_is_left_alone_with_a_warning(
         self, dag: Any, stand_in: type[Any], policy_log: Any
     ) -> None:
-        from airflow_provider_wolkvox.policies import task_policy
+        from airflow_provider_wolkvox.pools.policies import task_policy
 
         task = stand_in(task_id="t", wolkvox_conn_id="{{ var.value.wv_conn }}", pool_slots=2)
         task_policy(task)
@@ -205,7 +205,7 @@ class TestTaskPolicy:
         assert "pool=" in warning
 
     def test_a_shared_wolkvox_pool_is_kept(self, dag: Any, stand_in: type[Any], policy_log: Any) -> None:
-        from airflow_provider_wolkvox.policies import task_policy
+        from airflow_provider_wolkvox.pools.policies import task_policy
 
         # Two connections with one token: sync advises pointing both at one pool.
         task = stand_in(task_id="t", wolkvox_conn_id="wv_b", pool=pool_name("wv_a"), pool_slots=2)
@@ -218,7 +218,7 @@ class TestTaskPolicy:
         from airflow.providers.standard.operators.empty import EmptyOperator
         from airflow.sdk import BaseOperator
 
-        from airflow_provider_wolkvox.policies import task_policy
+        from airflow_provider_wolkvox.pools.policies import task_policy
 
         class Other(BaseOperator):
             def __init__(self, *, wolkvox_conn_id: str = "", **kwargs: Any) -> None:
@@ -236,7 +236,7 @@ class TestTaskPolicy:
         assert policy_log.records == []
 
     def test_mapped_tasks(self, dag: Any, stand_in: type[Any], policy_log: Any) -> None:
-        from airflow_provider_wolkvox.policies import task_policy
+        from airflow_provider_wolkvox.pools.policies import task_policy
 
         # partial() never runs __init__, so a mapped Wolkvox task starts in default_pool.
         by_partial = stand_in.partial(task_id="by_partial", wolkvox_conn_id="wv_c").expand(day=[1, 2])
@@ -258,7 +258,7 @@ class TestTaskPolicy:
         import pluggy
         from airflow import policies
 
-        from airflow_provider_wolkvox.policies import task_policy as wolkvox_task_policy
+        from airflow_provider_wolkvox.pools.policies import task_policy as wolkvox_task_policy
 
         local_settings = types.ModuleType("airflow_local_settings")
 

@@ -11,9 +11,9 @@ import pendulum
 import pytest
 import time_machine
 
+from airflow_provider_wolkvox.client.windows import next_local_midnight
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
-from airflow_provider_wolkvox.windows import next_local_midnight
 from tests.conftest import connection_json
 from tests.unit.test_operators import load_dag, task_states, xcom
 

@@ -34,7 +34,7 @@ from airflow_provider_wolkvox.reports import (
 )
 from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql.schema import columns, key_columns
-from airflow_provider_wolkvox.staging import Staging
+from airflow_provider_wolkvox.staging.store import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.unit.expected import COLUMN_TYPES, WINDOW_KINDS, column_kind, comparable, kind_of, read
 from tests.unit.test_transfer import (  # noqa: F401 (fixtures)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_wolkvox.decoding import read_table
+from airflow_provider_wolkvox.client.decoding import read_table
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxRowError
 from airflow_provider_wolkvox.reports import (
     ADDITIVE,
@@ -375,7 +375,7 @@ def test_request_params_are_checked_against_the_report() -> None:
 
 
 def test_plan_reads_and_checks_params() -> None:
-    from airflow_provider_wolkvox.plan import parse_params
+    from airflow_provider_wolkvox.cli.plan import parse_params
 
     assert parse_params(["skill_id=all", "x= 1"]) == {"skill_id": "all", "x": " 1"}
     for bad in (["skill_id"], ["=1"], ["a=1", "a=2"]):
@@ -400,7 +400,7 @@ def test_docs_describe_every_report_as_its_spec_says() -> None:
 def test_plan_refuses_a_parameter_the_report_does_not_take() -> None:
     import argparse
 
-    from airflow_provider_wolkvox.plan import plan_command
+    from airflow_provider_wolkvox.cli.plan import plan_command
 
     args = argparse.Namespace(
         api="cdr_1",

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from airflow_provider_wolkvox.history import DensityHistory, Observation
-from airflow_provider_wolkvox.sizing import WindowSizer, best_fill
+from airflow_provider_wolkvox.fetching.density import DensityHistory, Observation
+from airflow_provider_wolkvox.fetching.sizing import WindowSizer, best_fill
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.conftest import connection_json
 
@@ -164,10 +164,10 @@ def dials(token: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[WolkvoxEmulat
 def fetch(emu: WolkvoxEmulator, start: int, end: int, history: DensityHistory | None) -> list[Answered]:
     """Fetch campaign_3 of campaign 1 over ``[start, end)`` with the provider's fetch_interval; check
     the staged rows are exactly the emulator's for the interval; return what the server answered."""
-    from airflow_provider_wolkvox.fetch import fetch_interval
+    from airflow_provider_wolkvox.fetching.interval import fetch_interval
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
     from airflow_provider_wolkvox.reports import CAMPAIGN_3
-    from airflow_provider_wolkvox.staging import Staging
+    from airflow_provider_wolkvox.staging.store import Staging
 
     emu.reset_stats()
     first, last = pendulum.from_timestamp(start), pendulum.from_timestamp(end)

@@ -170,7 +170,7 @@ clustered key limit (NVARCHAR: 2 bytes a character); decimals are never part of 
 @pytest.mark.parametrize("flavor", [MYSQL, MSSQL], ids=lambda f: f.name)
 def test_every_reports_key_fits_the_databases_key_length_limit(flavor: Flavor) -> None:
     """A key past InnoDB's limit fails CREATE TABLE; past SQL Server's, an insert of long values."""
-    from airflow_provider_wolkvox.stored import stored_spec
+    from airflow_provider_wolkvox.reports.stored import stored_spec
 
     sizes, limit = KEY_BYTES[flavor.name]
     widest = max(
@@ -392,11 +392,11 @@ def test_oracle_creates_the_table_only_when_the_catalog_lacks_it(tables: int) ->
 def test_ledger_density_and_new_column_statements_parse_in_the_flavors_dialect(flavor: Flavor) -> None:
     """Not only the report's table: every load also writes a ledger row (by default), the sizer
     keeps its history in a table of its own, and a field the API starts sending adds a column."""
+    from airflow_provider_wolkvox.reports.stored import extra_fields, with_extras
     from airflow_provider_wolkvox.sql.density import density_statements
     from airflow_provider_wolkvox.sql.evolve import add_missing_columns
     from airflow_provider_wolkvox.sql.job import LoadJob
     from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, WRITTEN_COLUMNS, ledger_statements
-    from airflow_provider_wolkvox.stored import extra_fields, with_extras
 
     placeholder = PLACEHOLDER.get(flavor.sqlglot_dialect, "?")
     ledger = ledger_statements(flavor, "analytics.wolkvox_loads", placeholder)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from airflow_provider_wolkvox.decoding import PlainRows, read_rows
+from airflow_provider_wolkvox.client.decoding import PlainRows, read_rows
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, MachineCodesRow
-from airflow_provider_wolkvox.staging import Staging
+from airflow_provider_wolkvox.staging.store import Staging
 
 
 def decoded(*rows: tuple[str, int]) -> list[MachineCodesRow]:

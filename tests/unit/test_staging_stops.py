@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_wolkvox.staging import Staging
+from airflow_provider_wolkvox.staging.store import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 
 DEADLINE = 120.0
@@ -34,7 +34,7 @@ TASK = textwrap.dedent(
 
     import pendulum
 
-    from airflow_provider_wolkvox.staging import Staging
+    from airflow_provider_wolkvox.staging.store import Staging
     from airflow_provider_wolkvox.transfers.report_to_sql import WolkvoxReportToSqlOperator
 
     stuck_in, stopped_by, mark = sys.argv[1], sys.argv[2], Path(sys.argv[3])
@@ -131,7 +131,7 @@ KEEP = textwrap.dedent(
     """
     import sys, time
     from airflow_provider_wolkvox.reports import MachineCodesRow
-    from airflow_provider_wolkvox.staging import Staging
+    from airflow_provider_wolkvox.staging.store import Staging
 
     staging = Staging(directory=sys.argv[1])
     staging.add([MachineCodesRow("+573001234567", 3, 1, 1, 1, 0, 0)], more=True)
@@ -152,7 +152,7 @@ def _staging_process(folder: Path) -> tuple[subprocess.Popen[str], Path]:
 
 
 def test_the_next_staging_removes_the_file_a_killed_task_left_and_nothing_else(tmp_path: Path) -> None:
-    from airflow_provider_wolkvox.staging_files import PREFIX, owner_prefix
+    from airflow_provider_wolkvox.staging.files import PREFIX, owner_prefix
 
     killed, left = _staging_process(tmp_path)
     alive, kept = _staging_process(tmp_path)

@@ -14,7 +14,7 @@ import pendulum
 import pytest
 
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
-from airflow_provider_wolkvox.staging import Staging
+from airflow_provider_wolkvox.staging.store import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.conftest import SERVER_LIMIT, connection_json
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_wolkvox.warehouse import warehouse_table
+from airflow_provider_wolkvox.observability.warehouse import warehouse_table
 
 
 def db_hook(conn_id: str):  # type: ignore[no-untyped-def]
@@ -81,7 +81,7 @@ def test_mysql_lineage_output_is_the_tables_own_database(monkeypatch: pytest.Mon
     pytest.importorskip("airflow.providers.openlineage.sqlparser")
     from types import SimpleNamespace
 
-    from airflow_provider_wolkvox.lineage import output_naming
+    from airflow_provider_wolkvox.observability.lineage import output_naming
     from airflow_provider_wolkvox.transfers.machine_codes_to_sql import MachineCodesToSqlOperator
 
     monkeypatch.setenv("AIRFLOW_CONN_W_MY", "mysql://etl:s3cret-pw@DB.Example.com/test")

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxWindowError
-from airflow_provider_wolkvox.windows import (
+from airflow_provider_wolkvox.client.windows import (
     API_MAX_WINDOW,
     ONE_SECOND,
     api_dates,
@@ -19,6 +18,7 @@ from airflow_provider_wolkvox.windows import (
     split_window,
     validate_window,
 )
+from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxWindowError
 
 UTC = pendulum.UTC
 ZONES = [

@@ -14,7 +14,7 @@ DAG is serialized, so the scheduler sees the pool the policy chose. Add this to
 the ``airflow_local_settings.py`` of your deployment (in ``$AIRFLOW_HOME/config/``
 or anywhere on ``PYTHONPATH``), then restart the DAG processor::
 
-    from airflow_provider_wolkvox.policies import task_policy as wolkvox_task_policy
+    from airflow_provider_wolkvox.pools.policies import task_policy as wolkvox_task_policy
 
 
     def task_policy(task):
@@ -29,7 +29,7 @@ What it does
 ------------
 For a task with a non-empty string ``wolkvox_conn_id`` (for a mapped task: given to
 ``partial()``, or the operator's default), it sets ``pool`` to
-:func:`~airflow_provider_wolkvox.pools.pool_name` of that id and ``pool_slots`` to 1,
+:func:`~airflow_provider_wolkvox.pools.naming.pool_name` of that id and ``pool_slots`` to 1,
 logging at INFO what it changed. Two cases are left alone:
 
 * a connection id that is a Jinja template (contains ``{{``) or is mapped with
@@ -52,7 +52,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, cast
 
-from airflow_provider_wolkvox.pools import POOL_PREFIX, POOL_SLOTS, pool_name
+from airflow_provider_wolkvox.pools.naming import POOL_PREFIX, POOL_SLOTS, pool_name
 
 __all__ = ["CONN_ID_ATTRIBUTE", "task_policy"]
 

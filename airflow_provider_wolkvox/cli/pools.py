@@ -1,22 +1,14 @@
-"""``airflow wolkvox pools sync|list`` and ``airflow wolkvox plan``.
+"""``airflow wolkvox pools sync|list``: one pool of one slot per Wolkvox connection.
 
-The pools: one pool of one slot per Wolkvox connection.
-
-Airflow's CLI parser imports this module on every ``airflow`` call, so it imports
-nothing heavy at module level; the commands import what they need when they run.
-
-``sync`` creates or updates the pool :func:`~airflow_provider_wolkvox.pools.pool_name`
+``sync`` creates or updates the pool :func:`~airflow_provider_wolkvox.pools.naming.pool_name`
 of every connection of type ``wolkvox`` (from the metadata database, from
 ``AIRFLOW_CONN_*`` environment variables, and named with ``--conn-id``: read from the
 secrets backend, the environment or the metadata database) with one slot,
 and warns when two connections share one token. ``sync --export FILE`` writes those
 pools as the JSON ``airflow pools import`` reads, without opening the metadata
 database. ``list`` shows each connection, its pool and whether that pool is right.
-None of them ever prints a token or any part of it.
-
-Airflow loads provider commands from 3.2 on. :func:`main` runs the same commands
-as ``airflow-wolkvox ...`` and ``python -m airflow_provider_wolkvox ...`` wherever
-``airflow wolkvox`` does not exist (Airflow 3.0 and 3.1, managed services).
+None of them ever prints a token or any part of it. Nothing heavy is imported at module
+level: the commands import what they need when they run.
 """
 
 from __future__ import annotations
@@ -35,157 +27,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_wolkvox.pools import POOL_PREFIX, POOL_SLOTS, pool_description, pool_name
+from airflow_provider_wolkvox.pools.naming import POOL_PREFIX, POOL_SLOTS, pool_description, pool_name
 
 if TYPE_CHECKING:
-    from airflow.cli.cli_config import CLICommand
     from sqlalchemy.orm import Session
 
-__all__ = [
-    "build_parser",
-    "get_cli_commands",
-    "main",
-    "pools_list",
-    "pools_sync",
-]  # plan: airflow_provider_wolkvox.plan
+__all__ = ["pools_list", "pools_sync", "quiet_logs"]
 
 CONN_TYPE = "wolkvox"
 _DB_SOURCE = "metadata DB"
 _NAMED_SOURCE = "--conn-id"
 _REQUIRED_TABLES = ("connection", "slot_pool")
-
-
-def get_cli_commands() -> list[CLICommand]:
-    """Provider CLI commands, listed under ``cli`` in ``get_provider_info``: ``airflow wolkvox ...``."""
-    from airflow.cli.cli_config import ARG_OUTPUT, ARG_VERBOSE, ActionCommand, GroupCommand
-    from airflow.cli.cli_config import Arg as _Arg
-
-    Arg: Any = _Arg  # untyped in Airflow
-    arg_dry_run = Arg(
-        ("--dry-run",),
-        help="Print what would be created or updated, and change nothing",
-        action="store_true",
-    )
-    arg_conn_ids = Arg(
-        ("--conn-id",),
-        dest="conn_ids",
-        metavar="CONN_ID",
-        action="append",
-        help=(
-            "A Wolkvox connection the command cannot list (one kept in a secrets backend); repeat for several"
-        ),
-    )
-    arg_export = Arg(
-        ("--export",),
-        metavar="FILE",
-        help=(
-            "Write the pools as JSON for `airflow pools import FILE` instead of creating them; "
-            "never opens the metadata database (connections: --conn-id and AIRFLOW_CONN_*)"
-        ),
-    )
-    pools_commands = (
-        ActionCommand(
-            name="sync",
-            help="Create or update one pool of one slot per Wolkvox connection",
-            description=(
-                "Create or update the pool wolkvox_<conn_id> with 1 slot for every connection of type "
-                "'wolkvox' in the metadata database or in an AIRFLOW_CONN_* environment variable, and "
-                "warn when connections share one API token. Connections kept only in another secrets "
-                "backend cannot be listed: name them with --conn-id. With --export FILE, write the "
-                "pools for `airflow pools import FILE` (or POST /api/v2/pools) instead."
-            ),
-            func=pools_sync,
-            args=(arg_dry_run, arg_conn_ids, arg_export, ARG_VERBOSE),
-        ),
-        ActionCommand(
-            name="list",
-            help="List Wolkvox connections, their pools and whether each pool has 1 slot",
-            func=pools_list,
-            args=(arg_conn_ids, ARG_OUTPUT, ARG_VERBOSE),
-        ),
-    )
-    plan_command = ActionCommand(
-        name="plan",
-        help="Count the API calls a backfill will spend, before starting it",
-        description=(
-            "Count the data intervals from --from to --to (end excluded) of length --interval and the "
-            "fewest API calls they need within the API's limits; with --check-quota, compare them "
-            "with what is left of the token's daily quota (that check spends one call)."
-        ),
-        func=_lazy_plan_command,
-        args=(
-            Arg(("--conn-id",), help="Wolkvox connection id", default="wolkvox_default"),
-            Arg(("--api",), help="Report, e.g. campaign_8, cdr_1, skill_3", default="campaign_8"),
-            Arg(
-                ("--param",),
-                dest="params",
-                metavar="NAME=VALUE",
-                action="append",
-                help="A request parameter of the report, e.g. campaign_id=42 or skill_id=all; repeat for "
-                "several. Checked against the report's parameters (see docs/reports.md)",
-            ),
-            Arg(("--from",), dest="from_date", help="Start, ISO-8601 (UTC if no offset)", required=True),
-            Arg(("--to",), dest="to_date", help="End (excluded), ISO-8601 (UTC if no offset)", required=True),
-            Arg(("--interval",), help="Data interval of the DAG: 1h, 1d, ...", default="1h"),
-            Arg(("--check-quota",), help="Also read the token's remaining quota", action="store_true"),
-        ),
-    )
-    return [
-        GroupCommand(
-            name="wolkvox",
-            help="Wolkvox provider commands",
-            subcommands=(
-                plan_command,
-                GroupCommand(
-                    name="pools",
-                    help="Manage the one-slot pools that keep each Wolkvox token to one request at a time",
-                    subcommands=pools_commands,
-                ),
-            ),
-        )
-    ]
-
-
-def _lazy_plan_command(args: argparse.Namespace) -> None:
-    from airflow_provider_wolkvox.plan import plan_command
-
-    with _quiet_logs(args):  # reading a connection from the metadata DB logs at INFO on 3.0 to 3.2
-        plan_command(args)
-
-
-def build_parser(prog: str = "airflow-wolkvox") -> argparse.ArgumentParser:
-    """The ``airflow wolkvox`` command tree as a parser of its own, built the way Airflow's CLI builds it."""
-    from airflow.cli.cli_config import GroupCommand
-
-    def add(subparsers: Any, command: Any) -> None:
-        sub = subparsers.add_parser(command.name, help=command.help, description=command.description)
-        if isinstance(command, GroupCommand):
-            children = sub.add_subparsers(dest="subcommand", metavar="COMMAND", required=True)
-            for child in command.subcommands:
-                add(children, child)
-        else:
-            for arg in command.args:
-                arg.add_to_parser(sub)
-            sub.set_defaults(func=command.func)
-
-    group: Any = get_cli_commands()[0]
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=(
-            f"{group.help}: `{prog} ...` runs what `airflow wolkvox ...` runs, on Airflow releases and "
-            "services that do not load provider commands."
-        ),
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in group.subcommands:
-        add(commands, command)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None, prog: str = "airflow-wolkvox") -> None:
-    """Console script ``airflow-wolkvox`` and ``python -m airflow_provider_wolkvox``."""
-    args = build_parser(prog).parse_args(argv)
-    args.func(args)
 
 
 @dataclass(frozen=True)
@@ -355,7 +207,7 @@ def _named_connection(conn_id: str, notes: list[str], *, metadata_db: bool) -> W
     Without the metadata DB (``--export``) a name found nowhere else is taken on the user's word:
     the connection may live in that database.
     """
-    from airflow_provider_wolkvox.lookup import look_up
+    from airflow_provider_wolkvox.hooks.lookup import look_up
 
     found = look_up(conn_id, metadata_db=metadata_db)
     problem = found.problem()
@@ -413,7 +265,7 @@ def pools_sync(args: argparse.Namespace) -> None:
     from airflow.utils import cli as cli_utils
     from airflow.utils.providers_configuration_loader import providers_configuration_loaded
 
-    with _quiet_logs(args):
+    with quiet_logs(args):
         if getattr(args, "export", None):
             # No audit log either: action_cli would write it to the metadata DB.
             providers_configuration_loaded(_export)(args)
@@ -489,7 +341,7 @@ def _sync(args: argparse.Namespace) -> None:
 
 
 @contextlib.contextmanager
-def _quiet_logs(args: argparse.Namespace) -> Iterator[None]:
+def quiet_logs(args: argparse.Namespace) -> Iterator[None]:
     """Neither INFO logs nor Python warnings meanwhile, unless --verbose: stdout is for the command's output.
 
     Airflow's console log handler writes to stdout, and loading providers and the first ORM query log
@@ -566,7 +418,7 @@ def pools_list(args: argparse.Namespace) -> None:
     """``airflow wolkvox pools list [-o table|json|yaml|plain]``."""
     from airflow.utils.providers_configuration_loader import providers_configuration_loaded
 
-    with _quiet_logs(args):
+    with quiet_logs(args):
         providers_configuration_loaded(_list)(args)
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from airflow_provider_wolkvox.client.windows import check_timezone
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.windows import check_timezone
 
 DEFAULT_CONN_ID = "wolkvox_default"
 DEFAULT_TIMEZONE = "America/Bogota"

@@ -12,8 +12,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from airflow_provider_wolkvox.figures import TaskFigures
     from airflow_provider_wolkvox.hooks.wolkvox import TokenInfo
+    from airflow_provider_wolkvox.observability.figures import TaskFigures
 
 CALLS_SENT = "wolkvox.calls.sent"
 CALLS_KEPT = "wolkvox.calls.kept"

@@ -3,14 +3,14 @@
 The interval is cut into request windows within the API's limits. An answer at
 the 60,000-row cap may be truncated, and a window that keeps timing out is too
 heavy for the server's 60 s: both are split and asked again. The next window's
-size follows the density just seen (:mod:`~airflow_provider_wolkvox.sizing`), so a
+size follows the density just seen (:mod:`~airflow_provider_wolkvox.fetching.sizing`), so a
 dense interval does not pay for the same oversized request over and over; given the
-history of earlier runs (:mod:`~airflow_provider_wolkvox.history`), the first window is
+history of earlier runs (:mod:`~airflow_provider_wolkvox.fetching.density`), the first window is
 planned from it too, and every answered window is returned as an observation for the
 next run's history. Rows are
 combined per key in staging, the way the report's spec says (summed, shares
 recomputed, or detail rows kept), on a writer thread while the next request is out
-(:mod:`~airflow_provider_wolkvox.staging_writer`).
+(:mod:`~airflow_provider_wolkvox.staging.writer`).
 """
 
 from __future__ import annotations
@@ -22,22 +22,22 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from airflow_provider_wolkvox.client.windows import API_MAX_WINDOW, ONE_SECOND, ROW_CAP, describe, window_end
 from airflow_provider_wolkvox.exceptions import WolkvoxTimeoutError, WolkvoxTruncatedError
-from airflow_provider_wolkvox.history import Observation
+from airflow_provider_wolkvox.fetching.density import Observation
+from airflow_provider_wolkvox.fetching.sizing import WindowSizer
 from airflow_provider_wolkvox.reports import TIMESTAMP
-from airflow_provider_wolkvox.sizing import WindowSizer
-from airflow_provider_wolkvox.staging_writer import StagingWriter
-from airflow_provider_wolkvox.windows import API_MAX_WINDOW, ONE_SECOND, ROW_CAP, describe, window_end
+from airflow_provider_wolkvox.staging.writer import StagingWriter
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from pendulum import DateTime
 
-    from airflow_provider_wolkvox.history import DensityHistory
+    from airflow_provider_wolkvox.fetching.density import DensityHistory
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
     from airflow_provider_wolkvox.reports import ReportSpec, Row
-    from airflow_provider_wolkvox.staging import Staging
+    from airflow_provider_wolkvox.staging.store import Staging
 
 _log = logging.getLogger(__name__)
 

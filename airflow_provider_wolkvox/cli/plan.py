@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 import pendulum
 from pendulum import DateTime
 
+from airflow_provider_wolkvox.client.windows import API_MAX_WINDOW, split_window
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxError
 from airflow_provider_wolkvox.reports import REPORTS, ReportSpec
-from airflow_provider_wolkvox.windows import API_MAX_WINDOW, split_window
 
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
@@ -95,7 +95,7 @@ def plan_command(args: argparse.Namespace) -> None:
 
 
 def _print_plan(args: argparse.Namespace) -> None:
-    from airflow_provider_wolkvox.lookup import FoundConnectionHook
+    from airflow_provider_wolkvox.hooks.lookup import FoundConnectionHook
 
     if args.api not in REPORTS:
         raise WolkvoxConfigError(f"report {args.api!r} is not known; known: {', '.join(sorted(REPORTS))}")

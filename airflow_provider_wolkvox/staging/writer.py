@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from airflow_provider_wolkvox.reports import Row
-    from airflow_provider_wolkvox.staging import Staging
+    from airflow_provider_wolkvox.staging.store import Staging
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pendulum import DateTime
 
-    from airflow_provider_wolkvox.fetch import FetchSummary
+    from airflow_provider_wolkvox.fetching.interval import FetchSummary
+    from airflow_provider_wolkvox.observability.warehouse import WarehouseTable
     from airflow_provider_wolkvox.reports import ReportSpec
-    from airflow_provider_wolkvox.warehouse import WarehouseTable
 
 
 @dataclass(frozen=True)

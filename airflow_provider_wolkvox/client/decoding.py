@@ -9,7 +9,7 @@ than ``json.loads`` and :meth:`~airflow_provider_wolkvox.reports.ReportSpec.pars
 It only ever takes an answer it reads exactly as the slow path would. Anything else (another status
 or code, ``data`` null, missing or an object, a field it does not know, a value ``int()`` or the
 slow path would type differently or refuse, a key besides code, error, msg and data in the
-envelope) goes to :func:`~airflow_provider_wolkvox.envelope.read_answer` and ``parse_rows``, so
+envelope) goes to :func:`~airflow_provider_wolkvox.client.envelope.read_answer` and ``parse_rows``, so
 errors, warnings, empty windows and retries are exactly theirs.
 
 Text no warehouse can store is made storable on the way out of both paths, by one rule: each NUL
@@ -32,7 +32,7 @@ import msgspec
 from msgspec.structs import astuple
 
 from airflow_provider_wolkvox._gc import paused as gc_paused
-from airflow_provider_wolkvox.envelope import read_answer
+from airflow_provider_wolkvox.client.envelope import read_answer
 from airflow_provider_wolkvox.reports import INTEGER, TEXT, ReportSpec, Row, Table
 
 # msgspec's lax mode (strict=False) reads "7" and "-3" as int() does, but also "1.0", "1e3" and
@@ -104,8 +104,8 @@ def storable(rows: list[Row], body: bytes, *, by_msgspec: bool = False) -> tuple
 
 def read_rows(spec: ReportSpec, status: int, body: bytes, *, conn_id: str, tz: str | None) -> list[Row]:
     """The typed rows of one answer to ``spec`` (``[]`` for an empty window), or raise what
-    :func:`~airflow_provider_wolkvox.envelope.read_answer` or ``spec.parse_rows`` raise for it
-    (:class:`~airflow_provider_wolkvox.envelope.TransientAnswer` included).
+    :func:`~airflow_provider_wolkvox.client.envelope.read_answer` or ``spec.parse_rows`` raise for it
+    (:class:`~airflow_provider_wolkvox.client.envelope.TransientAnswer` included).
 
     ``tz`` is the connection's time zone, as ``parse_rows`` takes it.
     """

@@ -10,7 +10,7 @@ density jumps (business hours, weekends) with more headroom. A cap answer before
 says only "at least 60,000 rows": the window is halved, then quartered, and never kept
 longer than a day, and the next windows grow back from what the first kept one measured.
 
-Given a :class:`~airflow_provider_wolkvox.history.DensityHistory` of earlier runs, the
+Given a :class:`~airflow_provider_wolkvox.fetching.density.DensityHistory` of earlier runs, the
 first window is not blind: each window is planned from the profile of rows by hour of
 the week, scaled by the run's level (how far this run's answers are above or below the
 profile), to fill the cap up to the headroom the history's own prediction errors call
@@ -29,10 +29,15 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from airflow_provider_wolkvox.history import MIN_ERROR_ROWS, MIN_PREDICTED_ROWS, ErrorStats, next_level
+from airflow_provider_wolkvox.fetching.density import (
+    MIN_ERROR_ROWS,
+    MIN_PREDICTED_ROWS,
+    ErrorStats,
+    next_level,
+)
 
 if TYPE_CHECKING:
-    from airflow_provider_wolkvox.history import DensityHistory
+    from airflow_provider_wolkvox.fetching.density import DensityHistory
 SAFETY_SIGMAS = 2.5
 """How sure a distrusted history must be of a cap (in spreads of its log errors above it) to cut
 the first window, and the headroom of a run without history (:func:`margin_fill`); a run with

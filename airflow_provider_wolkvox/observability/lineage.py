@@ -16,12 +16,12 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.reports import Field, ReportSpec
-from airflow_provider_wolkvox.stored import extra_fields, stored_spec
+from airflow_provider_wolkvox.reports.stored import extra_fields, stored_spec
 
 if TYPE_CHECKING:
-    from airflow_provider_wolkvox.figures import TaskFigures
+    from airflow_provider_wolkvox.observability.figures import TaskFigures
+    from airflow_provider_wolkvox.observability.warehouse import WarehouseTable
     from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
-    from airflow_provider_wolkvox.warehouse import WarehouseTable
 
 CAMPAIGN_FIELD = Field("campaign_id", description="The campaign asked for, or 'all'.")
 WINDOW_FIELDS = (

@@ -1,6 +1,6 @@
 """Where the density history of earlier runs lives between task runs, and how an operator uses it.
 
-One :class:`~airflow_provider_wolkvox.history.DensityHistory` per (Wolkvox connection, report,
+One :class:`~airflow_provider_wolkvox.fetching.density.DensityHistory` per (Wolkvox connection, report,
 scope), where the scope is the report's request parameters (today the campaign), as one string
 (:func:`history_scope`). A SQL operator keeps it in its warehouse, in a small table beside the
 load ledger (:mod:`~airflow_provider_wolkvox.sql.density`); an XCom operator in an Airflow
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
-from airflow_provider_wolkvox.history import DensityHistory
+from airflow_provider_wolkvox.fetching.density import DensityHistory
 
 SCOPE_MAX = 128
 """Longest scope string: what the narrowest key column (SQL Server's ``NVARCHAR(128)``) holds."""

@@ -7,11 +7,11 @@ is the report's (:attr:`~airflow_provider_wolkvox.reports.ReportSpec.combine`):
 ``sum`` adds the counts of a key already staged, ``shares`` adds ``records``
 and recomputes ``percent`` from the sums on the way out, ``detail`` keeps every
 row and refuses a second row with the same key, ``per_request`` keeps every
-request window's rows apart, the window in front (:mod:`~airflow_provider_wolkvox.stored`).
+request window's rows apart, the window in front (:mod:`~airflow_provider_wolkvox.reports.stored`).
 
 The file lives in the worker's temporary folder, named for its process, and is removed when the
 staging closes; a file a killed process left behind is removed by the next staging on the same
-host (:mod:`~airflow_provider_wolkvox.staging_files`). A staging can be cancelled from another
+host (:mod:`~airflow_provider_wolkvox.staging.files`). A staging can be cancelled from another
 thread (:meth:`Staging.cancel`): whatever statement is running stops, and no other starts.
 """
 
@@ -31,9 +31,8 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
-from airflow_provider_wolkvox import staging_files
 from airflow_provider_wolkvox._gc import paused as gc_paused
-from airflow_provider_wolkvox.decoding import PlainRows
+from airflow_provider_wolkvox.client.decoding import PlainRows
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
 from airflow_provider_wolkvox.reports import (
     CAMPAIGN_8,
@@ -48,7 +47,8 @@ from airflow_provider_wolkvox.reports import (
     Table,
     share,
 )
-from airflow_provider_wolkvox.stored import stored_spec, utc_second, with_extras
+from airflow_provider_wolkvox.reports.stored import stored_spec, utc_second, with_extras
+from airflow_provider_wolkvox.staging import files as staging_files
 
 CANCEL_CHECK_STEPS = 10_000
 """SQLite virtual-machine steps between two looks at the cancel flag (a few milliseconds at most)."""
@@ -62,7 +62,7 @@ class Staging:
     """A disposable store of one interval's rows of one report. Use it as a context manager.
 
     One thread at a time: the fetch loop may hand :meth:`add` to a writer thread
-    (:mod:`~airflow_provider_wolkvox.staging_writer`), and waits for it before anything else.
+    (:mod:`~airflow_provider_wolkvox.staging.writer`), and waits for it before anything else.
     """
 
     adds_in_background = True

@@ -22,7 +22,7 @@ from typing import Any
 
 from airflow.listeners import hookimpl
 
-from airflow_provider_wolkvox.pools import POOL_PREFIX
+from airflow_provider_wolkvox.pools.naming import POOL_PREFIX
 
 __all__ = ["missing_pool_advice", "on_dag_run_running"]
 

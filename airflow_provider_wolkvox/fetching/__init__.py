@@ -1,0 +1,1 @@
+"""One interval fetched in the fewest legal requests, planned from the density earlier runs saw."""

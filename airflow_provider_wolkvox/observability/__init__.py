@@ -1,0 +1,1 @@
+"""What a finished task tells the deployment: metrics, asset events, OpenLineage."""
