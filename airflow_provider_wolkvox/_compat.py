@@ -10,14 +10,28 @@ test suite on every supported release to keep it so.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowFailException, BaseHook
 
-__all__ = ["AirflowFailException", "BaseHook", "quiet_dag_test_mask_requests"]
+__all__ = ["STATS_MODULES", "AirflowFailException", "BaseHook", "quiet_dag_test_mask_requests", "stats"]
 
 _SUPERVISOR = "airflow.sdk.execution_time.supervisor"
+
+STATS_MODULES = ("airflow.sdk.observability.stats", "airflow.observability.stats", "airflow.stats")
+"""Where Airflow's Stats facade lives, newest release first (it moved between 3.0 and 3.3)."""
+
+
+def stats() -> Any:
+    """Airflow's Stats facade of the running release."""
+    for module in STATS_MODULES:
+        try:
+            return importlib.import_module(module).Stats
+        except ImportError:
+            continue
+    raise ImportError(f"no Airflow Stats in {', '.join(STATS_MODULES)}")  # pragma: no cover
 
 
 def quiet_dag_test_mask_requests() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -28,6 +27,7 @@ from airflow_provider_wolkvox._compat import BaseHook, quiet_dag_test_mask_reque
 from airflow_provider_wolkvox.client.connection import DEFAULT_CONN_ID, WolkvoxSettings
 from airflow_provider_wolkvox.client.decoding import read_rows, read_table
 from airflow_provider_wolkvox.client.envelope import TransientAnswer, read_answer
+from airflow_provider_wolkvox.client.quota import TokenInfo, send_gauges
 from airflow_provider_wolkvox.client.scrub import Scrubber
 from airflow_provider_wolkvox.client.transport import Deadline, OneOriginSession
 from airflow_provider_wolkvox.client.windows import api_dates, describe, validate_window
@@ -55,18 +55,6 @@ _READ_CHUNK = 16 * 1024 * 1024
 ABANDONED_GRACE = 1.0
 """Seconds added to the server's time limit before a request may follow one the hook gave up on:
 the server starts its clock when the request reaches it, a little after it was sent."""
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    """The token's daily quota figures (``information.php?api=token_info``)."""
-
-    description: str
-    token_limit: int | None
-    token_use_today: int | None
-    all_token_today: int | None
-    available_consumption_options: int | None
-    hours_to_restart_count: int | None
 
 
 class WolkvoxHook(BaseHook):
@@ -276,18 +264,8 @@ class WolkvoxHook(BaseHook):
         )
         if not rows:
             raise WolkvoxResponseError("token_info: the answer has no data")
-        row = rows[0]
-        info = TokenInfo(
-            description=str(row.get("description", "")),
-            token_limit=_int_or_none(row.get("token_limit")),
-            token_use_today=_int_or_none(row.get("token_use_today")),
-            all_token_today=_int_or_none(row.get("all_token_today")),
-            available_consumption_options=_int_or_none(row.get("available_consumption_options")),
-            hours_to_restart_count=_int_or_none(row.get("hours_to_restart_count")),
-        )
-        from airflow_provider_wolkvox.observability import metrics
-
-        metrics.quota(self.wolkvox_conn_id, info)
+        info = TokenInfo.from_row(rows[0])
+        send_gauges(self.wolkvox_conn_id, info)
         return info
 
     def test_connection(self) -> tuple[bool, str]:
@@ -502,10 +480,3 @@ def _certificate_refused(err: BaseException) -> bool:
             return True
         pending += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
     return False
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(str(value).replace(",", "").strip())
-    except (TypeError, ValueError):
-        return None

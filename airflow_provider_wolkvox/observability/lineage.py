@@ -16,12 +16,11 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.reports import Field, ReportSpec
-from airflow_provider_wolkvox.reports.stored import extra_fields, stored_spec
+from airflow_provider_wolkvox.reports.stored import extra_fields, param_columns, stored_spec
 
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.observability.figures import TaskFigures
     from airflow_provider_wolkvox.observability.warehouse import WarehouseTable
-    from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 
 CAMPAIGN_FIELD = Field("campaign_id", description="The campaign asked for, or 'all'.")
 WINDOW_FIELDS = (
@@ -41,8 +40,6 @@ def report_name(report: str, params: str | Mapping[str, str]) -> str:
 
 def window_fields(spec: ReportSpec) -> tuple[Field, ...]:
     """The table's window columns as schema fields: the request's parameters, start and end."""
-    from airflow_provider_wolkvox.sql.schema import param_columns
-
     params = tuple(
         CAMPAIGN_FIELD if column == "campaign_id" else Field(column, description=p.description)
         for column, p in zip(param_columns(spec), spec.params, strict=True)
@@ -50,8 +47,9 @@ def window_fields(spec: ReportSpec) -> tuple[Field, ...]:
     return (*params, *WINDOW_FIELDS[1:])
 
 
-def operator_lineage(operator: WolkvoxWindowOperator) -> Any:
-    """The ``OperatorLineage`` of the task's last successful run (None before one)."""
+def operator_lineage(figures: TaskFigures, spec: ReportSpec, db_hook: Any = None) -> Any:
+    """The ``OperatorLineage`` of a successful run: what it read (``figures``, of report ``spec``) and,
+    for a load, the table it wrote, named through the load's SQL hook ``db_hook``."""
     from airflow.providers.openlineage.extractors import OperatorLineage
     from openlineage.client.event_v2 import InputDataset, OutputDataset
     from openlineage.client.facet_v2 import (
@@ -59,9 +57,6 @@ def operator_lineage(operator: WolkvoxWindowOperator) -> Any:
         output_statistics_output_dataset,
     )
 
-    figures, spec = operator.figures, operator.spec
-    if figures is None:
-        return None
     # The rows as delivered: with any field the API sent beyond the spec, a column of the table too.
     stored = figures.stored or stored_spec(spec)
     source = InputDataset(
@@ -76,7 +71,7 @@ def operator_lineage(operator: WolkvoxWindowOperator) -> Any:
     )
     if figures.warehouse is None:
         return OperatorLineage(inputs=[source])
-    namespace, name = output_naming(figures, operator)
+    namespace, name = output_naming(figures, db_hook)
     table = OutputDataset(
         namespace=namespace,
         name=name,
@@ -90,13 +85,12 @@ def operator_lineage(operator: WolkvoxWindowOperator) -> Any:
     return OperatorLineage(inputs=[source], outputs=[table])
 
 
-def output_naming(figures: TaskFigures, operator: Any) -> tuple[str, str]:
+def output_naming(figures: TaskFigures, db_hook: Any) -> tuple[str, str]:
     """Namespace and name of the table: the SQL hook's OpenLineage database info when it has one
     (PostgreSQL, MySQL, ...), else the provider's own naming (SQLite has none)."""
     warehouse: WarehouseTable = figures.warehouse  # type: ignore[assignment]
     from airflow.providers.openlineage.sqlparser import SQLParser
 
-    db_hook = operator._db_hook()
     info = db_hook.get_openlineage_database_info(db_hook.connection)
     if info is None:
         return warehouse.namespace, warehouse.name

@@ -2,17 +2,20 @@
 
 Names (Airflow adds its ``[metrics] statsd_prefix``, ``airflow.`` by default) and
 tags are listed in ``docs/observability.md``. Tags are connection ids and report
-names only, never the token. Nothing is sent unless the deployment turned metrics on.
+names only, never the token. Nothing is sent unless the deployment turned metrics on. The
+token's quota gauges are the client's (:mod:`~airflow_provider_wolkvox.client.quota`): the hook
+sends them, and the hook imports nothing of observability.
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from airflow_provider_wolkvox._compat import stats
+from airflow_provider_wolkvox._moved import moved_names
 
 if TYPE_CHECKING:
-    from airflow_provider_wolkvox.hooks.wolkvox import TokenInfo
     from airflow_provider_wolkvox.observability.figures import TaskFigures
 
 CALLS_SENT = "wolkvox.calls.sent"
@@ -24,23 +27,17 @@ ROWS_LOADED = "wolkvox.rows.loaded"
 CHARS_REPLACED = "wolkvox.chars.replaced"
 API_WAIT = "wolkvox.api_wait"
 LOAD_DURATION = "wolkvox.load_duration"
-QUOTA_LEFT = "wolkvox.quota.left"
-QUOTA_USED = "wolkvox.quota.used_today"
-QUOTA_LIMIT = "wolkvox.quota.limit"
 
-
-STATS_MODULES = ("airflow.sdk.observability.stats", "airflow.observability.stats", "airflow.stats")
-"""Where Airflow's Stats facade lives, newest release first (it moved between 3.0 and 3.3)."""
-
-
-def stats() -> Any:
-    """Airflow's Stats facade of the running release."""
-    for module in STATS_MODULES:
-        try:
-            return importlib.import_module(module).Stats
-        except ImportError:
-            continue
-    raise ImportError(f"no Airflow Stats in {', '.join(STATS_MODULES)}")  # pragma: no cover
+__getattr__ = moved_names(
+    __name__,
+    {
+        "quota": "airflow_provider_wolkvox.client.quota.send_gauges",
+        **{
+            name: f"airflow_provider_wolkvox.client.quota.{name}"
+            for name in ("QUOTA_LEFT", "QUOTA_USED", "QUOTA_LIMIT")
+        },
+    },
+)
 
 
 def calls_sent(conn_id: str, report: str, calls: int) -> None:
@@ -64,16 +61,3 @@ def task_figures(figures: TaskFigures) -> None:
     if figures.warehouse is not None:
         s.incr(ROWS_LOADED, count=figures.rows_delivered, tags=tags)
         s.timing(LOAD_DURATION, timedelta(seconds=figures.deliver_seconds), tags=tags)
-
-
-def quota(conn_id: str, info: TokenInfo) -> None:
-    """The token's quota, each time ``token_info`` is read."""
-    s = stats()
-    tags = {"conn_id": conn_id}
-    for name, value in (
-        (QUOTA_LEFT, info.available_consumption_options),
-        (QUOTA_USED, info.token_use_today),
-        (QUOTA_LIMIT, info.token_limit),
-    ):
-        if value is not None:
-            s.gauge(name, value, tags=tags)

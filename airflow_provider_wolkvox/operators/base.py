@@ -171,7 +171,9 @@ class WolkvoxWindowOperator(BaseOperator):
         (see :mod:`~airflow_provider_wolkvox.observability.lineage`)."""
         from airflow_provider_wolkvox.observability.lineage import operator_lineage
 
-        return operator_lineage(self)
+        if self.figures is None:
+            return None  # no successful run yet
+        return operator_lineage(self.figures, self.spec, self.warehouse_hook())
 
     def resume_after_quota(self, context: Context, event: Any = None) -> Any:
         """Back from a quota deferral: run the same interval again from the start."""
@@ -326,6 +328,11 @@ class WolkvoxWindowOperator(BaseOperator):
     def destination(self) -> dict[str, Any]:
         """Where :meth:`deliver` put the rows, as :class:`TaskFigures` fields (none for XCom)."""
         return {}
+
+    def warehouse_hook(self) -> Any:
+        """The SQL hook of the warehouse :meth:`deliver` loads into (None for XCom): lineage names the
+        table the way that hook's OpenLineage database info does."""
+        return None
 
 
 def _given(report_params: Mapping[str, Any], campaign_id: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
 from airflow_provider_wolkvox.fetching.interval import params_label
 from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 from airflow_provider_wolkvox.reports import PERCENT, TIMESTAMP, Row
-from airflow_provider_wolkvox.sql.job import window_values
+from airflow_provider_wolkvox.reports.stored import window_values
 
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.fetching.interval import FetchedInterval

@@ -14,13 +14,13 @@ import base64
 import hashlib
 import re
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 from functools import lru_cache
 
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
-from airflow_provider_wolkvox.reports import TEXT, TIMESTAMP, Field, ReportSpec
+from airflow_provider_wolkvox.reports import CAMPAIGN_8, TEXT, TIMESTAMP, Field, ReportSpec
 
 REQUEST_FIELDS = (
     Field("request_start", TIMESTAMP, "start of the API request window the row answers (inclusive), UTC"),
@@ -41,6 +41,40 @@ def stored_spec(spec: ReportSpec) -> ReportSpec:
         key=(*REQUEST_NAMES, *spec.key),
         row_type=None,
     )
+
+
+def param_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
+    """The report's request parameters, as columns (campaign reports: ``campaign_id``; many: none).
+
+    A parameter named like one of the report's fields (skill_4 takes ``skill_id`` and answers a
+    ``skill_id`` per row) becomes ``requested_<name>``: the value asked for (maybe ``all``) beside
+    the row's own."""
+    fields = set(spec.fields)
+    return tuple(f"requested_{p.name}" if p.name in fields else p.name for p in spec.params)
+
+
+def window_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
+    """The columns every table starts with: the request's parameters and the window. A load
+    replaces exactly the rows with these values."""
+    return (*param_columns(spec), "window_start", "window_end")
+
+
+def key_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
+    """The primary key of ``spec``'s table: the window, then the report's natural key."""
+    return (*window_columns(spec), *spec.key)
+
+
+def columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
+    """Column order of ``spec``'s table, of every INSERT and of the COPY data."""
+    return (*window_columns(spec), *spec.fields, "loaded_at")
+
+
+def window_values(spec: ReportSpec, params: Mapping[str, str]) -> dict[str, str]:
+    """The window's parameter columns (:func:`param_columns`) and their values ("" for a
+    parameter not given): what XCom rows and load results carry."""
+    return {
+        column: params.get(p.name, "") for column, p in zip(param_columns(spec), spec.params, strict=True)
+    }
 
 
 EXTRA_NOTE = "a field the API sent that this provider's spec does not list, kept as text (NULL when not sent)"

@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from airflow_provider_wolkvox._moved import moved_names
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
 from airflow_provider_wolkvox.reports.stored import NEW_COLUMNS_MAX
-from airflow_provider_wolkvox.sql.ledger import LedgerEntry
+
+__getattr__ = moved_names(
+    __name__, {"window_values": "airflow_provider_wolkvox.reports.stored.window_values"}
+)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What the ledger records about a load beyond the window itself; None where unknown."""
+
+    wolkvox_conn_id: str | None = None
+    rows_received: int | None = None
+    requests: int | None = None
+    api_calls: int | None = None
+    capped_calls: int | None = None
+    retried_calls: int | None = None
+    request_windows: Sequence[tuple[datetime, datetime]] | None = None
+    chars_replaced: int | None = None
+    dag_id: str | None = None
+    run_id: str | None = None
+    task_id: str | None = None
+    try_number: int | None = None
+
+    @classmethod
+    def of_fetch(cls, wolkvox_conn_id: str, summary: Any, task_instance: Any = None) -> LedgerEntry:
+        """An entry from a :class:`~airflow_provider_wolkvox.fetching.interval.FetchSummary` and, when loading
+        from a task, its task instance (``dag_id``, ``run_id``, ``task_id``, ``try_number``)."""
+        ti = task_instance
+        return cls(
+            wolkvox_conn_id=wolkvox_conn_id,
+            rows_received=summary.rows,
+            requests=summary.requests,
+            api_calls=summary.api_calls,
+            capped_calls=summary.capped_calls,
+            retried_calls=summary.retried_calls,
+            request_windows=tuple(summary.windows),
+            chars_replaced=getattr(summary, "replaced_chars", 0) or None,
+            dag_id=getattr(ti, "dag_id", None),
+            run_id=getattr(ti, "run_id", None),
+            task_id=getattr(ti, "task_id", None),
+            try_number=getattr(ti, "try_number", None),
+        )
 
 
 @dataclass(frozen=True)
@@ -61,16 +103,6 @@ class LoadJob:
 
 def _is_campaign(spec: ReportSpec) -> bool:
     return [p.name for p in spec.params] == ["campaign_id"]
-
-
-def window_values(spec: ReportSpec, params: Mapping[str, str]) -> dict[str, str]:
-    """The window's parameter columns (``sql.schema.param_columns``) and their values ("" for a
-    parameter not given): what XCom rows and load results carry."""
-    from airflow_provider_wolkvox.sql.schema import param_columns
-
-    return {
-        column: params.get(p.name, "") for column, p in zip(param_columns(spec), spec.params, strict=True)
-    }
 
 
 def params_label(spec: ReportSpec, values: tuple[str, ...]) -> str:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
 from airflow_provider_wolkvox.sql.flavors import Flavor, Quote, marks, utc_iso
+from airflow_provider_wolkvox.sql.job import LedgerEntry
 from airflow_provider_wolkvox.sql.schema import create_head, exists_look, table_parts
 
 if TYPE_CHECKING:
@@ -81,44 +82,6 @@ REPLACED = "chars_replaced"
 before it existed takes every other load unchanged (:func:`add_replaced_column`)."""
 WRITTEN_COLUMNS = LEDGER_COLUMNS[:-1]
 """The columns every ledger row writes."""
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """What the ledger records about a load beyond the window itself; None where unknown."""
-
-    wolkvox_conn_id: str | None = None
-    rows_received: int | None = None
-    requests: int | None = None
-    api_calls: int | None = None
-    capped_calls: int | None = None
-    retried_calls: int | None = None
-    request_windows: Sequence[tuple[datetime, datetime]] | None = None
-    chars_replaced: int | None = None
-    dag_id: str | None = None
-    run_id: str | None = None
-    task_id: str | None = None
-    try_number: int | None = None
-
-    @classmethod
-    def of_fetch(cls, wolkvox_conn_id: str, summary: Any, task_instance: Any = None) -> LedgerEntry:
-        """An entry from a :class:`~airflow_provider_wolkvox.fetching.interval.FetchSummary` and, when loading
-        from a task, its task instance (``dag_id``, ``run_id``, ``task_id``, ``try_number``)."""
-        ti = task_instance
-        return cls(
-            wolkvox_conn_id=wolkvox_conn_id,
-            rows_received=summary.rows,
-            requests=summary.requests,
-            api_calls=summary.api_calls,
-            capped_calls=summary.capped_calls,
-            retried_calls=summary.retried_calls,
-            request_windows=tuple(summary.windows),
-            chars_replaced=getattr(summary, "replaced_chars", 0) or None,
-            dag_id=getattr(ti, "dag_id", None),
-            run_id=getattr(ti, "run_id", None),
-            task_id=getattr(ti, "task_id", None),
-            try_number=getattr(ti, "try_number", None),
-        )
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
 from airflow_provider_wolkvox.reports.stored import NEW_COLUMNS_MAX
 from airflow_provider_wolkvox.sql.flavors import MYSQL, POSTGRES, REDSHIFT, SQLITE, hook_flavor
-from airflow_provider_wolkvox.sql.job import LoadJob
-from airflow_provider_wolkvox.sql.ledger import LEDGER_TABLE, LedgerEntry, ledger_table_for
+from airflow_provider_wolkvox.sql.job import LedgerEntry, LoadJob
+from airflow_provider_wolkvox.sql.ledger import LEDGER_TABLE, ledger_table_for
 from airflow_provider_wolkvox.sql.schema import table_parts
 
 if TYPE_CHECKING:

@@ -33,12 +33,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.exceptions import WolkvoxRowError
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, INTEGER, SUM, TEXT, ReportSpec, Row
+from airflow_provider_wolkvox.reports.stored import window_columns
 from airflow_provider_wolkvox.sql.copy_format import escape
 from airflow_provider_wolkvox.sql.flavors import POSTGRES, hook_flavor
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_statements, record_load
 from airflow_provider_wolkvox.sql.rows import check_batch, plain_columns
-from airflow_provider_wolkvox.sql.schema import statements, window_columns
+from airflow_provider_wolkvox.sql.schema import statements
 from airflow_provider_wolkvox.sql.transaction import transaction
 from airflow_provider_wolkvox.staging.store import Staging
 from airflow_provider_wolkvox.staging.writer import EXIT_WAIT

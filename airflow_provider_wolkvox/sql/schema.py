@@ -14,6 +14,7 @@ from typing import Any
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, INTEGER, PERCENT, TEXT, TIMESTAMP, ReportSpec
+from airflow_provider_wolkvox.reports.stored import columns, key_columns, param_columns, window_columns
 from airflow_provider_wolkvox.sql.flavors import (
     FLAVORS,
     GENERIC,
@@ -68,32 +69,6 @@ __all__ = [
 
 WINDOW_COLUMNS: tuple[str, ...] = ("campaign_id", "window_start", "window_end")
 """The columns a campaign report's table starts with: which (campaign, window) a row belongs to."""
-
-
-def param_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
-    """The report's request parameters, as columns (campaign reports: ``campaign_id``; many: none).
-
-    A parameter named like one of the report's fields (skill_4 takes ``skill_id`` and answers a
-    ``skill_id`` per row) becomes ``requested_<name>``: the value asked for (maybe ``all``) beside
-    the row's own."""
-    fields = set(spec.fields)
-    return tuple(f"requested_{p.name}" if p.name in fields else p.name for p in spec.params)
-
-
-def window_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
-    """The columns every table starts with: the request's parameters and the window. A load
-    replaces exactly the rows with these values."""
-    return (*param_columns(spec), "window_start", "window_end")
-
-
-def key_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
-    """The primary key of ``spec``'s table: the window, then the report's natural key."""
-    return (*window_columns(spec), *spec.key)
-
-
-def columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
-    """Column order of ``spec``'s table, of every INSERT and of the COPY data."""
-    return (*window_columns(spec), *spec.fields, "loaded_at")
 
 
 KEY_COLUMNS: tuple[str, ...] = key_columns(CAMPAIGN_8)

@@ -127,9 +127,9 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
 
     def deliver(self, fetched: FetchedInterval) -> dict[str, Any]:
         from airflow_provider_wolkvox.observability.warehouse import warehouse_table
+        from airflow_provider_wolkvox.reports.stored import window_values
         from airflow_provider_wolkvox.sql import load_window
-        from airflow_provider_wolkvox.sql.job import window_values
-        from airflow_provider_wolkvox.sql.ledger import LedgerEntry
+        from airflow_provider_wolkvox.sql.job import LedgerEntry
 
         ledger = LedgerEntry.of_fetch(self.wolkvox_conn_id, fetched.summary, _task_instance())
         db_hook = self._db_hook()
@@ -168,6 +168,9 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
 
     def destination(self) -> dict[str, Any]:
         return {"warehouse": self.warehouse, "sql_conn_id": self.sql_conn_id}
+
+    def warehouse_hook(self) -> DbApiHook:
+        return self._db_hook()
 
     def record(self, figures: TaskFigures, context: Context) -> None:
         """Metrics, and the load's figures on its asset events.

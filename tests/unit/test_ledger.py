@@ -23,7 +23,8 @@ from airflow.providers.sqlite.hooks.sqlite import SqliteHook
 
 from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
 from airflow_provider_wolkvox.sql import load_window
-from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, LedgerEntry, create_ledger_sql, schema_doc
+from airflow_provider_wolkvox.sql.job import LedgerEntry
+from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, create_ledger_sql, schema_doc
 
 from ..conftest import pg_schema
 from .test_sql_load import END, LOADED, START, PlainSqliteHook, failing_rows, make_rows

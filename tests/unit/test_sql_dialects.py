@@ -40,7 +40,8 @@ from airflow_provider_wolkvox.sql.flavors import (
     flavor_for,
     hook_flavor,
 )
-from airflow_provider_wolkvox.sql.ledger import WRITTEN_COLUMNS, LedgerEntry
+from airflow_provider_wolkvox.sql.job import LedgerEntry
+from airflow_provider_wolkvox.sql.ledger import WRITTEN_COLUMNS
 from airflow_provider_wolkvox.sql.multirow import values_sql
 from airflow_provider_wolkvox.sql.schema import column_type, columns, key_columns, statements, window_columns
 

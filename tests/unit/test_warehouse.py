@@ -89,7 +89,7 @@ def test_mysql_lineage_output_is_the_tables_own_database(monkeypatch: pytest.Mon
         task_id="t", campaign_id="1", sql_conn_id="w_my", table="reports.wolkvox_campaign_8"
     )
     figures = SimpleNamespace(warehouse=warehouse_table(db_hook("w_my"), operator.table))
-    assert output_naming(figures, operator) == (  # type: ignore[arg-type]
+    assert output_naming(figures, operator._db_hook()) == (  # type: ignore[arg-type]
         "mysql://db.example.com:3306",
         "reports.wolkvox_campaign_8",
     )
