@@ -115,7 +115,7 @@ class DensityHistory:
 
     @classmethod
     def empty(cls, tz: str) -> DensityHistory:
-        _zone(tz)
+        _checked_zone(tz)
         return cls(timezone=tz)
 
     @property
@@ -175,7 +175,7 @@ class DensityHistory:
 
     def _segments(self, start: int, end: int) -> Iterator[tuple[int, int, int, int]]:
         """``(hour-of-week bucket, month-end bucket or -1, seconds, segment start)``."""
-        zone = _zone(self.timezone)
+        zone = _checked_zone(self.timezone)
         moment = start
         while moment < end:
             local = moment + _offset(zone, moment // 3600)
@@ -410,7 +410,8 @@ def _week_by_day(rates: list[float]) -> list[float]:
 
 
 @lru_cache(maxsize=64)
-def _zone(tz: str) -> ZoneInfo:
+def _checked_zone(tz: str) -> ZoneInfo:
+    """The zone of an IANA name, which a stored history may hold wrong: else a WolkvoxConfigError."""
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, OSError):

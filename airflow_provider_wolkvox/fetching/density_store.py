@@ -2,7 +2,7 @@
 
 One :class:`~airflow_provider_wolkvox.fetching.density.DensityHistory` per (Wolkvox connection, report,
 scope), where the scope is the report's request parameters (today the campaign), as one string
-(:func:`history_scope`). A SQL operator keeps it in its warehouse, in a small table beside the
+(:func:`density_scope`). A SQL operator keeps it in its warehouse, in a small table beside the
 load ledger (:mod:`~airflow_provider_wolkvox.sql.density`); an XCom operator in an Airflow
 Variable. A run reads it once before fetching and writes it once after delivering: only the
 plan depends on it, so a history that cannot be read or written costs calls, never rows, and
@@ -16,8 +16,18 @@ import json
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from airflow_provider_wolkvox._moved import moved_names
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.fetching.density import DensityHistory
+
+__getattr__ = moved_names(
+    __name__,
+    {
+        "HistoryStore": f"{__name__}.DensityStore",
+        "VariableStore": f"{__name__}.VariableDensityStore",
+        "history_scope": f"{__name__}.density_scope",
+    },
+)
 
 SCOPE_MAX = 128
 """Longest scope string: what the narrowest key column (SQL Server's ``NVARCHAR(128)``) holds."""
@@ -25,7 +35,7 @@ VARIABLE_PREFIX = "wolkvox_density"
 VARIABLE_KEY_MAX = 250
 
 
-def history_scope(parameters: Mapping[str, Any]) -> str:
+def density_scope(parameters: Mapping[str, Any]) -> str:
     """The scope of a report's history: its request parameters, e.g. ``campaign_id=12``.
 
     Sorted ``name=value`` pairs joined by ``&``; past :data:`SCOPE_MAX` characters, a digest of
@@ -70,7 +80,7 @@ def loads(text: str | None, timezone: str) -> DensityHistory:
     return history if history.timezone == timezone else DensityHistory.empty(timezone)
 
 
-class HistoryStore(Protocol):
+class DensityStore(Protocol):
     """Reads and writes one (connection, report, scope)'s history."""
 
     def read(self) -> str | None: ...
@@ -80,7 +90,7 @@ class HistoryStore(Protocol):
     def describe(self) -> str: ...
 
 
-class VariableStore:
+class VariableDensityStore:
     """An Airflow Variable per (connection, report, scope): ``wolkvox_density.<conn>.<api>.<scope>``.
 
     No ``/`` in the key: Airflow 3.0's task API routes a Variable by one path segment, so a task

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from airflow_provider_wolkvox._moved import moved_names
 from airflow_provider_wolkvox.client.windows import API_MAX_WINDOW, ONE_SECOND, ROW_CAP, describe, window_end
 from airflow_provider_wolkvox.exceptions import WolkvoxTimeoutError, WolkvoxTruncatedError
 from airflow_provider_wolkvox.fetching.density import Observation
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from airflow_provider_wolkvox.staging.store import Staging
 
 _log = logging.getLogger(__name__)
+
+__getattr__ = moved_names(__name__, {"params_label": f"{__name__}.describe_params"})
 
 
 class ProgressLog(Protocol):
@@ -201,7 +204,7 @@ def fetch_interval(
             "report never returns data here, check the connection's server and token, and that %s "
             "exists on that server: the API answers a report it does not have the same way",
             spec.api,
-            f"campaign {params}" if isinstance(params, str) else params_label(params),
+            f"campaign {params}" if isinstance(params, str) else describe_params(params),
             len(windows),
             describe(start, end, tz),
             spec.api,
@@ -219,7 +222,7 @@ def fetch_interval(
     )
 
 
-def params_label(params: Mapping[str, str]) -> str:
+def describe_params(params: Mapping[str, str]) -> str:
     """``campaign 1``, ``skill_id=all`` or ``(no parameters)``, for log lines."""
     if list(params) == ["campaign_id"]:
         return f"campaign {params['campaign_id']}"

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_wolkvox.fetching.density import DensityHistory
-    from airflow_provider_wolkvox.fetching.density_store import HistoryStore
+    from airflow_provider_wolkvox.fetching.density_store import DensityStore
     from airflow_provider_wolkvox.fetching.interval import FetchedInterval
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
     from airflow_provider_wolkvox.staging.store import Staging
@@ -198,7 +198,11 @@ class WolkvoxWindowOperator(BaseOperator):
         self.defer(trigger=DateTimeTrigger(moment=resume_at), method_name="resume_after_quota")
 
     def _run(self) -> Any:
-        from airflow_provider_wolkvox.fetching.interval import FetchedInterval, fetch_interval, params_label
+        from airflow_provider_wolkvox.fetching.interval import (
+            FetchedInterval,
+            describe_params,
+            fetch_interval,
+        )
         from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
         from airflow_provider_wolkvox.observability import metrics
 
@@ -207,7 +211,7 @@ class WolkvoxWindowOperator(BaseOperator):
         params = self.request_params()
         hook = WolkvoxHook(self.wolkvox_conn_id)
         try:
-            store = self.history_store(params) if self.learn_density else None
+            store = self.density_store(params) if self.learn_density else None
             history = self._read_history(store, hook) if store else None
             with self.open_staging() as staging:
                 self._staging = staging
@@ -224,7 +228,7 @@ class WolkvoxWindowOperator(BaseOperator):
                 self.log.info(
                     "%s %s %s: %s rows from %d request(s), %s %s, %d API call(s)",
                     self.spec.api,
-                    params_label(params),
+                    describe_params(params),
                     describe(start, end, hook.timezone),
                     f"{summary.rows:,}",
                     summary.requests,
@@ -276,13 +280,13 @@ class WolkvoxWindowOperator(BaseOperator):
             raise WolkvoxConfigError("campaign_id is empty: give a Wolkvox campaign id, or 'all'")
         return self.spec.request_params(_given(given or {}, campaign_id))
 
-    def history_store(self, params: Mapping[str, str]) -> HistoryStore:
+    def density_store(self, params: Mapping[str, str]) -> DensityStore:
         """Where this task's density history lives: an Airflow Variable (SQL operators: the warehouse)."""
-        from airflow_provider_wolkvox.fetching.density_store import VariableStore, history_scope
+        from airflow_provider_wolkvox.fetching.density_store import VariableDensityStore, density_scope
 
-        return VariableStore(self.wolkvox_conn_id, self.spec.api, history_scope(params))
+        return VariableDensityStore(self.wolkvox_conn_id, self.spec.api, density_scope(params))
 
-    def _read_history(self, store: HistoryStore, hook: WolkvoxHook) -> DensityHistory:
+    def _read_history(self, store: DensityStore, hook: WolkvoxHook) -> DensityHistory:
         """The stored history, or an empty one (with a warning when it could not be read)."""
         from airflow_provider_wolkvox.fetching.density import DensityHistory
         from airflow_provider_wolkvox.fetching.density_store import loads
@@ -303,7 +307,7 @@ class WolkvoxWindowOperator(BaseOperator):
             self.log.info("planning request windows from %s (%.0f hours seen)", store.describe(), hours)
         return history
 
-    def _write_history(self, store: HistoryStore, history: DensityHistory) -> None:
+    def _write_history(self, store: DensityStore, history: DensityHistory) -> None:
         from airflow_provider_wolkvox.fetching.density_store import dumps
 
         try:

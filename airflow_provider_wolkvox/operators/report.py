@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
-from airflow_provider_wolkvox.fetching.interval import params_label
+from airflow_provider_wolkvox.fetching.interval import describe_params
 from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 from airflow_provider_wolkvox.reports import PERCENT, TIMESTAMP, Row
 from airflow_provider_wolkvox.reports.stored import window_values
@@ -57,7 +57,7 @@ class WolkvoxReportOperator(WolkvoxWindowOperator):
         staging = fetched.staging
         if not len(staging) and not self.allow_empty:
             raise WolkvoxEmptyAnswerError(
-                f"{self.api} {params_label(fetched.params)} [{fetched.start.isoformat()}, "
+                f"{self.api} {describe_params(fetched.params)} [{fetched.start.isoformat()}, "
                 f"{fetched.end.isoformat()}): the API answered no rows, and allow_empty=False, so nothing "
                 "is pushed to XCom. An empty answer also comes from a server that does not have "
                 f"{self.api}, a wrong server number or base_url, or a token of another operation: check "

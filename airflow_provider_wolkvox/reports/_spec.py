@@ -540,7 +540,8 @@ def share(records: int, total: int) -> Decimal:
 
 
 @lru_cache(maxsize=32)
-def _zone(tz: str) -> ZoneInfo:
+def _cached_zone(tz: str) -> ZoneInfo:
+    """The zone of an IANA name the connection checked already, looked up once per name."""
     return ZoneInfo(tz)
 
 
@@ -554,7 +555,7 @@ def parse_local_time(value: Any, tz: str) -> datetime:
         raise TypeError("not a date-time string")
     moment = datetime.fromisoformat(value.strip())
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_zone(tz))
+        moment = moment.replace(tzinfo=_cached_zone(tz))
     return moment.astimezone(timezone.utc)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_wolkvox._moved import moved_names
 from airflow_provider_wolkvox.sql.flavors import (
     GENERIC,
     Flavor,
@@ -32,8 +33,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__getattr__ = moved_names(
+    __name__, {"SqlHistoryStore": f"{__name__}.SqlDensityStore", "schema_doc": f"{__name__}.density_doc"}
+)
+
 DENSITY_TABLE = "wolkvox_density"
-"""Default history table; an unqualified name lives in the data table's schema."""
+"""Default density table; an unqualified name lives in the data table's schema."""
 
 DENSITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("wolkvox_conn_id", "Wolkvox connection the rows come from"),
@@ -47,7 +52,7 @@ DENSITY_COLUMNS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class DensitySql:
-    """The history table's statements in one flavor."""
+    """The density table's statements in one flavor."""
 
     table: str
     create: str
@@ -83,13 +88,13 @@ def density_statements(
 
 
 def create_density_sql(dialect_name: str, table: str = DENSITY_TABLE) -> str:
-    """``CREATE TABLE IF NOT EXISTS`` of the history table in a common-sql dialect's flavor, for
+    """``CREATE TABLE IF NOT EXISTS`` of the density table in a common-sql dialect's flavor, for
     users who create tables themselves (``create_table=False``)."""
     return density_statements(flavor_for(dialect_name), table).create
 
 
-class SqlHistoryStore:
-    """One (connection, report, scope)'s row of the history table ``table`` in ``db_hook``'s database."""
+class SqlDensityStore:
+    """One (connection, report, scope)'s row of the density table ``table`` in ``db_hook``'s database."""
 
     def __init__(
         self, db_hook: DbApiHook, table: str, key: tuple[str, str, str], *, create_table: bool = True
@@ -172,8 +177,8 @@ class SqlHistoryStore:
         cursor.execute(self.sql.create)
 
 
-def schema_doc() -> str:
-    """The history table's columns as a Markdown table, for the docs."""
+def density_doc() -> str:
+    """The density table's columns as a Markdown table, for the docs."""
     from airflow_provider_wolkvox.sql.flavors import POSTGRES, SQLITE
 
     lines = ["| column | PostgreSQL | SQLite | other databases | meaning |", "|---|---|---|---|---|"]

@@ -12,7 +12,11 @@ from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
 from airflow_provider_wolkvox.reports.stored import NEW_COLUMNS_MAX
 
 __getattr__ = moved_names(
-    __name__, {"window_values": "airflow_provider_wolkvox.reports.stored.window_values"}
+    __name__,
+    {
+        "window_values": "airflow_provider_wolkvox.reports.stored.window_values",
+        "params_label": f"{__name__}.ledger_params",
+    },
 )
 
 
@@ -85,7 +89,7 @@ class LoadJob:
     def campaign_id(self) -> str:
         """The campaign of a campaign report; for other reports, its parameters as ``name=value``
         pairs joined by ``&`` (``-`` for none): what the ledger's ``campaign_id`` column holds."""
-        return params_label(self.spec, self.params)
+        return ledger_params(self.spec, self.params)
 
     def window(self, time_value: Callable[[datetime], Any]) -> tuple[Any, ...]:
         """The values of the table's window columns: parameters, then start and end as ``time_value``
@@ -97,7 +101,7 @@ class LoadJob:
         span = f"[{self.window_start.isoformat()}, {self.window_end.isoformat()})"
         if _is_campaign(self.spec):
             return f"campaign {self.params[0]} {span}"
-        label = params_label(self.spec, self.params)
+        label = ledger_params(self.spec, self.params)
         return span if label == "-" else f"{label} {span}"
 
 
@@ -105,7 +109,7 @@ def _is_campaign(spec: ReportSpec) -> bool:
     return [p.name for p in spec.params] == ["campaign_id"]
 
 
-def params_label(spec: ReportSpec, values: tuple[str, ...]) -> str:
+def ledger_params(spec: ReportSpec, values: tuple[str, ...]) -> str:
     """How a load's parameters are written where one text says them (the ledger, messages)."""
     if _is_campaign(spec):
         return values[0]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_wolkvox._moved import moved_names
 from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
 from airflow_provider_wolkvox.sql.flavors import Flavor, Quote, marks, utc_iso
 from airflow_provider_wolkvox.sql.job import LedgerEntry
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from airflow_provider_wolkvox.sql.job import LoadJob
 
 log = logging.getLogger(__name__)
+
+__getattr__ = moved_names(__name__, {"schema_doc": f"{__name__}.ledger_doc"})
 
 LEDGER_TABLE = "wolkvox_loads"
 """Default ledger table; an unqualified name lives in the data table's schema."""
@@ -255,7 +258,7 @@ def _guard_message(job: LoadJob, replaced: int) -> str:
     )
 
 
-def schema_doc() -> str:
+def ledger_doc() -> str:
     """The ledger's columns as a Markdown table, for the docs."""
     from airflow_provider_wolkvox.sql.flavors import GENERIC, POSTGRES, SQLITE
 

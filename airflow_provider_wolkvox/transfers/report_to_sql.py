@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
     from airflow.sdk import Context
 
-    from airflow_provider_wolkvox.fetching.density_store import HistoryStore
+    from airflow_provider_wolkvox.fetching.density_store import DensityStore
     from airflow_provider_wolkvox.fetching.interval import FetchedInterval
     from airflow_provider_wolkvox.observability.figures import TaskFigures
     from airflow_provider_wolkvox.observability.warehouse import WarehouseTable
@@ -194,15 +194,15 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
             elif isinstance(outlet, Asset):
                 events[outlet].extra.update(extra)
 
-    def history_store(self, params: Mapping[str, str]) -> HistoryStore:
-        """The warehouse's history table, beside the ledger."""
-        from airflow_provider_wolkvox.fetching.density_store import history_scope
-        from airflow_provider_wolkvox.sql.density import SqlHistoryStore
+    def density_store(self, params: Mapping[str, str]) -> DensityStore:
+        """The warehouse's density table (``density_table``), beside the ledger."""
+        from airflow_provider_wolkvox.fetching.density_store import density_scope
+        from airflow_provider_wolkvox.sql.density import SqlDensityStore
         from airflow_provider_wolkvox.sql.ledger import ledger_table_for
 
-        key = (self.wolkvox_conn_id, self.spec.api, history_scope(params))
+        key = (self.wolkvox_conn_id, self.spec.api, density_scope(params))
         table = ledger_table_for(self.table, self.density_table)
-        return SqlHistoryStore(self._db_hook(), table, key, create_table=self.create_table)
+        return SqlDensityStore(self._db_hook(), table, key, create_table=self.create_table)
 
     def _db_hook(self) -> DbApiHook:
         from airflow.providers.common.sql.hooks.sql import DbApiHook

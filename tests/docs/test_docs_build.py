@@ -174,10 +174,10 @@ def test_warehouse_schema_table_is_generated_from_the_code() -> None:
 
 
 def test_density_table_schema_is_generated_from_the_code() -> None:
-    from airflow_provider_wolkvox.sql.density import schema_doc
+    from airflow_provider_wolkvox.sql.density import density_doc
 
-    assert schema_doc() in _page("warehouse.md"), (
-        "docs/warehouse.md is out of date: paste sql.density.schema_doc() between its markers"
+    assert density_doc() in _page("warehouse.md"), (
+        "docs/warehouse.md is out of date: paste sql.density.density_doc() between its markers"
     )
 
 

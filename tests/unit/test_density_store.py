@@ -19,19 +19,19 @@ from airflow_provider_wolkvox.fetching.density import (
     ErrorStats,
     Observation,
 )
-from airflow_provider_wolkvox.fetching.density_store import SCOPE_MAX, dumps, history_scope, loads
-from airflow_provider_wolkvox.sql.density import SqlHistoryStore
+from airflow_provider_wolkvox.fetching.density_store import SCOPE_MAX, density_scope, dumps, loads
+from airflow_provider_wolkvox.sql.density import SqlDensityStore
 
 KEY = ("wolkvox_default", "campaign_8", "campaign_id=12")
 OTHER = ("wolkvox_default", "campaign_8", "campaign_id=13")
 
 
 def test_scope_is_the_sorted_parameters_and_stays_short() -> None:
-    assert history_scope({"campaign_id": " 12 "}) == "campaign_id=12"
-    assert history_scope({"b": "2", "a": "1"}) == history_scope({"a": "1", "b": "2"}) == "a=1&b=2"
-    long = history_scope({"campaign_id": "9" * 300})
+    assert density_scope({"campaign_id": " 12 "}) == "campaign_id=12"
+    assert density_scope({"b": "2", "a": "1"}) == density_scope({"a": "1", "b": "2"}) == "a=1&b=2"
+    long = density_scope({"campaign_id": "9" * 300})
     assert len(long) <= SCOPE_MAX
-    assert long != history_scope({"campaign_id": "9" * 301})
+    assert long != density_scope({"campaign_id": "9" * 301})
 
 
 def test_the_stored_json_round_trips_within_five_digits_and_fits_4000_characters() -> None:
@@ -103,11 +103,11 @@ def rows(db_hook: Any, table: str) -> list[tuple[Any, ...]]:
 def test_the_history_table_is_created_on_first_write_and_one_row_per_key_is_replaced(
     db_hook: Any, unique_name: str
 ) -> None:
-    store = SqlHistoryStore(db_hook, unique_name, KEY)
+    store = SqlDensityStore(db_hook, unique_name, KEY)
     assert store.read() is None  # no table yet: no history, no error
     store.write('{"a": 1}')
     store.write('{"a": 2}')
-    SqlHistoryStore(db_hook, unique_name, OTHER).write('{"b": 1}')
+    SqlDensityStore(db_hook, unique_name, OTHER).write('{"b": 1}')
     assert store.read() == '{"a": 2}'
     assert rows(db_hook, unique_name) == [(*KEY, '{"a": 2}'), (*OTHER, '{"b": 1}')]
 
@@ -115,7 +115,7 @@ def test_the_history_table_is_created_on_first_write_and_one_row_per_key_is_repl
 def test_without_create_table_a_missing_history_table_is_an_error_to_warn_about(
     db_hook: Any, unique_name: str
 ) -> None:
-    store = SqlHistoryStore(db_hook, unique_name, KEY, create_table=False)
+    store = SqlDensityStore(db_hook, unique_name, KEY, create_table=False)
     assert store.read() is None
     with pytest.raises(Exception, match=r"(?i)exist|no such table"):  # each driver words it its own way
         store.write("{}")

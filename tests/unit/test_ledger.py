@@ -24,7 +24,7 @@ from airflow.providers.sqlite.hooks.sqlite import SqliteHook
 from airflow_provider_wolkvox.exceptions import WolkvoxEmptyAnswerError
 from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql.job import LedgerEntry
-from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, create_ledger_sql, schema_doc
+from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, create_ledger_sql, ledger_doc
 
 from ..conftest import pg_schema
 from .test_sql_load import END, LOADED, START, PlainSqliteHook, failing_rows, make_rows
@@ -263,7 +263,7 @@ def test_no_ledger_when_told(target: Target) -> None:
 def test_ledger_ddl_and_doc_list_every_column() -> None:
     assert "TEXT" in create_ledger_sql("mysql")  # request windows outgrow VARCHAR(255)
     assert "timestamptz" in create_ledger_sql("postgresql", "audit.loads")
-    assert all(f"`{name}`" in schema_doc() for name, *_ in LEDGER_COLUMNS)
+    assert all(f"`{name}`" in ledger_doc() for name, *_ in LEDGER_COLUMNS)
 
 
 def test_pendulum_windows_are_recorded_as_utc(target: Target) -> None:

@@ -19,7 +19,7 @@ from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.reports import REPORTS, ReportSpec
 from airflow_provider_wolkvox.sql import load_window
-from airflow_provider_wolkvox.sql.density import SqlHistoryStore
+from airflow_provider_wolkvox.sql.density import SqlDensityStore
 from airflow_provider_wolkvox.sql.flavors import (
     BIGQUERY,
     MSSQL,
@@ -135,7 +135,7 @@ def test_every_report_loads_into_oracle_with_numbered_binds(spec: ReportSpec) ->
 def test_oracle_density_history_and_ineffective_numbers_bind_numbered() -> None:
     connection = OracleConnection(tables=1)
     hook = OracleLikeHook(connection)
-    store = SqlHistoryStore(hook, "wolkvox_density", ("wolkvox_default", "campaign_8", "campaign_id=12"))
+    store = SqlDensityStore(hook, "wolkvox_density", ("wolkvox_default", "campaign_8", "campaign_id=12"))
     assert store.read() is None
     store.write('{"hours": []}')
     assert build_ineffective_numbers(hook, since=START, min_dials=3, min_machine_share=0.8) == 0
@@ -201,7 +201,7 @@ def test_bigquery_density_history_is_written_and_read_as_query_jobs(monkeypatch:
     monkeypatch.setitem(sys.modules, "google.cloud.bigquery", bigquery_module())
     client = BigQueryClient()
     key = ("wolkvox_default", "campaign_8", "campaign_id=12")
-    store = SqlHistoryStore(BigQueryLikeHook(client), "ds.wolkvox_density", key)
+    store = SqlDensityStore(BigQueryLikeHook(client), "ds.wolkvox_density", key)
     assert store.read() is None  # no row yet
     store.write('{"hours": []}')
     kinds = [sql.split(" ")[0] for sql, _, _ in client.jobs]
