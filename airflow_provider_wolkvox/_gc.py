@@ -11,11 +11,9 @@ from contextlib import contextmanager
 def paused() -> Iterator[None]:
     """Run the block with the cyclic garbage collector off, then switch it back on if it was on.
 
-    Building tens of thousands of rows sets off collection after collection, and every row is a
-    ``MachineCodesRow`` (a tuple subclass, which the collector never stops tracking), so each full
-    collection walks every row alive and every object Airflow has loaded: measured at a third of a
-    600,000-row load's CPU time. The blocks paused here only build rows of strings and integers,
-    which cannot form reference cycles; reference counting still frees everything as usual.
+    Each full collection would walk every row alive (tuples the collector keeps tracking); the blocks
+    paused here build only rows of strings and integers, which cannot form reference cycles, and
+    reference counting still frees them. Why: ``docs/decisions/0005-collector-paused.md``.
     """
     if not gc.isenabled():
         yield

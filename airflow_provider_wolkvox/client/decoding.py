@@ -1,10 +1,9 @@
 """Typed rows straight from an answer's bytes: a msgspec fast path for the common answer.
 
-Decoding the JSON envelope and typing its rows is the provider's biggest CPU cost. For the answer
-nearly every request gets (HTTP 200, ``code`` 200, a list of rows of a report whose fields are all
-text or integers under the API's own names, none optional: campaign_8, campaign_10, chat_13),
-:func:`read_rows` decodes the body with msgspec straight into the typed rows, about 4x less CPU
-than ``json.loads`` and :meth:`~airflow_provider_wolkvox.reports.ReportSpec.parse_rows`.
+For the answer nearly every request gets (HTTP 200, ``code`` 200, a list of rows of a report whose
+fields are all text or integers under the API's own names, none optional: campaign_8, campaign_10,
+chat_13), :func:`read_rows` decodes the body with msgspec straight into the typed rows (why:
+``docs/decisions/0004-decoding-fast-path.md``).
 
 It only ever takes an answer it reads exactly as the slow path would. Anything else (another status
 or code, ``data`` null, missing or an object, a field it does not know, a value ``int()`` or the

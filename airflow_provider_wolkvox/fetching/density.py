@@ -31,21 +31,13 @@ HOURS_OF_WEEK = 168
 MONTH_END_DAYS = 5
 """The month's last days, profiled on their own (see ``DensityHistory``)."""
 MONTH_END_PEAK = 1.5
-"""A month whose last days held less than 1.5 times what their weekdays predict has no
-month-end peak: its last days are planned from the week, which has seen many more of them
-(a last day that was a Saturday one month and a Wednesday the next says little of a Monday)."""
+"""Last days that held less than this many times what their weekdays predict were no peak: they
+are planned from the week, which has seen many more of them."""
 MONTH_END_SEEN = 86_400
-"""...judged on at least a day of them observed: a few busy hours at the month's end are as
-likely the campaign's volume changing."""
+"""...judged on at least a day of them observed (a few busy hours are as likely a change of volume)."""
 MONTH_END_PRIOR_SECONDS = 3_600.0
-"""A month-end day's rate starts from the week profile's with the weight of an hour observed:
-a day seen counts for 96 %. The buckets plan only once a peak was seen (``MONTH_END_PEAK``
-over ``MONTH_END_SEEN``), and there a prior drawn toward the quieter week predicts the peak
-low: with the weight of half a day, one month's peak counted for two thirds and, as the
-decay keeps under two days of it, never more than four fifths, so the windows planned on
-the next month's last days (aimed at 85 % of the cap) came back at it, and those misses made
-the whole history look unreliable to the next run. A window planned high costs a shorter
-window; one planned low, a call thrown away."""
+"""A month-end day's rate is drawn toward its week bucket's with the weight of an hour observed: a
+day seen counts for 96 %. Why an hour: ``docs/decisions/0002-month-end-days.md``."""
 HALF_LIFE_SECONDS = 4 * 7 * 86_400
 """What was seen four weeks of observed time ago weighs half as much as what was seen last."""
 LEVEL_WEIGHT = 0.7

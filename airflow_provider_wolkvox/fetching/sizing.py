@@ -16,9 +16,8 @@ the week, scaled by the run's level (how far this run's answers are above or bel
 profile), to fill the cap up to the headroom the history's own prediction errors call
 for. Answers at the cap and timeouts still shrink the next window the same way.
 
-The constants were chosen by replaying these rules over a month of emulated dial events
-with steady, daily-cycle, business-hours, weekday-only and day-to-day varying density
-(see the performance page); pure arithmetic, no I/O.
+Pure arithmetic, no I/O. Why these rules and constants (chosen by replaying them over a month of
+emulated dial events): ``docs/decisions/0003-request-window-fill.md``.
 """
 
 from __future__ import annotations
@@ -225,10 +224,8 @@ class WindowSizer:
 def margin_fill(spread: float) -> float:
     """The share of the cap a run without history aims at: ``SAFETY_SIGMAS`` spreads below it.
 
-    Without a history the spread comes from the few errors of this run, and on shapes whose
-    density jumps (weekday business hours) it understates the next jump: measured on the
-    replay, :func:`best_fill` there capped more often than this margin (a month of weekdays
-    8-18: 43 calls against 36), so a run that starts blind keeps the wider margin.
+    A run that starts blind keeps this wider margin: the few errors of one run understate the next
+    jump of density (``docs/decisions/0003-request-window-fill.md``).
     """
     return min(FILL_RANGE[1], max(FILL_RANGE[0], math.exp(-SAFETY_SIGMAS * spread)))
 
@@ -239,8 +236,7 @@ def best_fill(spread: float) -> float:
     Aiming higher brings more rows per kept call but caps more often, and a capped answer is
     a call that brings nothing: the fill kept is the one (within ``FILL_RANGE``) with the most
     rows per call sent, ``E[fill * e^X; fill * e^X < 1]`` for a log error ``X`` normal with
-    that spread. Steady data (spread 0.05) is aimed at about 88 % of the cap, a weekly profile
-    missing by 15 % at about 79 %, data missing by 50 % at the floor of 60 %.
+    that spread (steady data: about 88 % of the cap).
     """
     return _best_fill(round(spread, 3))
 

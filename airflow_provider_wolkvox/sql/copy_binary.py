@@ -1,12 +1,10 @@
 """PostgreSQL binary COPY of campaign_8 rows: nothing for the server to parse.
 
-Text COPY has the server parse three timestamps and six integers on every row; binary
-COPY sends them as stored, which took a third less time for 60,000 rows here, with less
-CPU on this side too. Binary data must match each column's type exactly, and psycopg's
-binary integer dumpers wrap a value that does not fit (2**31 arrives as -2**31) instead of
-refusing it. So it is used only with psycopg 3 and a table of the types this provider
-creates (text or varchar, timestamptz, integer or bigint), and every count is checked
-against its column's range before it is written; anything else goes as text.
+Binary data must match each column's type exactly, and psycopg's binary integer dumpers wrap a
+value that does not fit instead of refusing it. So it is used only with psycopg 3 and a table of
+the types this provider creates (text or varchar, timestamptz, integer or bigint), and every
+count is checked against its column's range first; anything else goes as text. Why binary:
+``docs/decisions/0006-binary-copy.md``.
 """
 
 from __future__ import annotations
@@ -88,8 +86,8 @@ def _encoder(job: LoadJob, oids: list[int]) -> Any:
     """Encodes a checked batch of campaign_8 rows as binary COPY tuples, a batch at a time.
 
     The campaign, window and load time are the same on every row and are encoded once; each
-    row adds its telephone and six counts in one ``struct`` call (psycopg's ``write_row`` spends
-    about five times as long per row, adapting every value on its own).
+    row adds its telephone and six counts in one ``struct`` call (not psycopg's ``write_row``,
+    which adapts every value on its own).
     """
     campaign = job.campaign_id.encode()
     head = (

@@ -80,8 +80,8 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         report and parameters, replaced after each load commits (``docs/backfills.md``).
     :param stage_in_warehouse: PostgreSQL, summed reports: stage each request window in a temporary
         table of the warehouse while the next one is fetched, then replace the window with one
-        ``INSERT ... SELECT`` (``docs/warehouse.md``). Off by default: measured here, the final
-        ``INSERT ... SELECT`` costs the server more than the default path's binary COPY.
+        ``INSERT ... SELECT`` (``docs/warehouse.md``). Off by default: that final statement costs the
+        server more than the default path's binary COPY (``docs/performance.md``).
     :param max_new_columns: most columns one load adds to ``table`` for fields the API sends
         beyond the report's spec (schema on read; default 100). More fail the task before any
         ``ALTER TABLE``, leaving the table as it was (``docs/warehouse.md``).
