@@ -20,29 +20,22 @@ from typing import Any
 PACKAGE = "airflow_provider_wolkvox"
 REMOVED_IN = "0.3.0"
 
+_SAME_NAME = {
+    "client": ("connection", "connection_form", "envelope", "decoding", "windows", "transport", "scrub"),
+    "observability": ("figures", "metrics", "lineage", "warehouse"),
+    "fetching": ("sizing",),
+    "hooks": ("lookup",),
+    "reports": ("stored",),
+    "pools": ("policies",),
+    "cli": ("plan",),
+}
 MODULES: Mapping[str, str] = {
-    "connection": "client.connection",
-    "connection_form": "client.connection_form",
-    "envelope": "client.envelope",
-    "decoding": "client.decoding",
-    "windows": "client.windows",
-    "transport": "client.transport",
-    "scrub": "client.scrub",
-    "lookup": "hooks.lookup",
+    **{name: f"{folder}.{name}" for folder, names in _SAME_NAME.items() for name in names},
+    **{f"staging_{name}": f"staging.{name}" for name in ("writer", "files")},
     "fetch": "fetching.interval",
-    "sizing": "fetching.sizing",
     "history": "fetching.density",
     "history_store": "fetching.density_store",
-    "staging_writer": "staging.writer",
-    "staging_files": "staging.files",
-    "stored": "reports.stored",
-    "figures": "observability.figures",
-    "metrics": "observability.metrics",
-    "lineage": "observability.lineage",
-    "warehouse": "observability.warehouse",
     "missing_pools": "pools.missing",
-    "policies": "pools.policies",
-    "plan": "cli.plan",
 }
 """Old module -> new module, both under the package. ``staging`` and ``pools`` were modules and are
 folders now: their old names are served by the folder (:func:`moved_names`)."""

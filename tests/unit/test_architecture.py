@@ -170,55 +170,47 @@ def test_a_synthetic_package_that_keeps_the_layers_passes(tmp_path: Path) -> Non
     assert problems(package, SYNTHETIC_LAYERS) == []
 
 
-@pytest.mark.parametrize(
-    ("files", "expected"),
-    [
-        pytest.param(
-            {"low/a.py": "from pkg.high import c\n", "high/c.py": ""},
-            "pkg/low/a.py:1: pkg.low.a imports pkg.high.c, a layer above (low is on layer 0, high on 1)",
-            id="upward at module level",
-        ),
-        pytest.param(
-            {"low/a.py": "def f():\n    import pkg.high.c\n", "high/c.py": ""},
-            "pkg/low/a.py:2: pkg.low.a imports pkg.high.c, a layer above (low is on layer 0, high on 1)",
-            id="upward inside a function",
-        ),
-        pytest.param(
-            {
-                "low/a.py": (
-                    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.high.c import C\n"
-                ),
-                "high/c.py": "class C: ...\n",
-            },
-            "pkg/low/a.py:3: pkg.low.a imports pkg.high.c, a layer above (low is on layer 0, high on 1)",
-            id="upward under TYPE_CHECKING",
-        ),
-        pytest.param(
-            {"low/a.py": "from pkg import high\n"},
-            "pkg/low/a.py:1: pkg.low.a imports pkg.high, a layer above (low is on layer 0, high on 1)",
-            id="a package above",
-        ),
-        pytest.param(
-            {"low/a.py": "from pkg.low import b\n", "low/b.py": "def f():\n    from pkg.low import a\n"},
-            "import circle: pkg.low.a -> pkg.low.b",
-            id="circle inside a room",
-        ),
-        pytest.param(
-            {"high/c.py": "from ..high import c\n"},
-            "import circle: pkg.high.c",
-            id="a module importing itself (relative)",
-        ),
-        pytest.param(
-            {"side/e.py": ""},
-            "pkg.side.e: room 'side' is on no layer; add it to the table of layers",
-            id="a room on no layer",
-        ),
-    ],
-)
-def test_the_guard_fails_on_a_circle_or_an_upward_import(
-    tmp_path: Path, files: dict[str, str], expected: str
-) -> None:
-    assert expected in problems(make_package(tmp_path, files), SYNTHETIC_LAYERS)
+UPWARD = {
+    "at module level": ("from pkg.high import c\n", 1),
+    "inside a function": ("def f():\n    import pkg.high.c\n", 2),
+    "under TYPE_CHECKING": (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.high.c import C\n",
+        3,
+    ),
+    "named from its package": ("from pkg.high import C, c\n", 1),
+}
+
+
+@pytest.mark.parametrize(("source", "line"), UPWARD.values(), ids=UPWARD.keys())
+def test_the_guard_fails_on_an_upward_import(tmp_path: Path, source: str, line: int) -> None:
+    package = make_package(tmp_path, {"low/a.py": source, "high/c.py": "class C: ...\n"})
+    assert (
+        f"pkg/low/a.py:{line}: pkg.low.a imports pkg.high.c, a layer above (low is on layer 0, high on 1)"
+        in problems(package, SYNTHETIC_LAYERS)
+    )
+
+
+CIRCLES = {
+    "inside a room": (
+        {"low/a.py": "from pkg.low import b\n", "low/b.py": "def f():\n    from pkg.low import a\n"},
+        "import circle: pkg.low.a -> pkg.low.b",
+    ),
+    "a module importing itself (relative)": (
+        {"high/c.py": "from ..high import c\n"},
+        "import circle: pkg.high.c",
+    ),
+}
+
+
+@pytest.mark.parametrize(("files", "circle"), CIRCLES.values(), ids=CIRCLES.keys())
+def test_the_guard_fails_on_an_import_circle(tmp_path: Path, files: dict[str, str], circle: str) -> None:
+    assert circle in problems(make_package(tmp_path, files), SYNTHETIC_LAYERS)
+
+
+def test_the_guard_fails_on_a_room_on_no_layer(tmp_path: Path) -> None:
+    assert problems(make_package(tmp_path, {"side/e.py": ""}), SYNTHETIC_LAYERS) == [
+        "pkg.side.e: room 'side' is on no layer; add it to the table of layers"
+    ]
 
 
 def test_the_guard_fails_on_an_import_across_a_layer(tmp_path: Path) -> None:

@@ -16,30 +16,33 @@ import pytest
 
 P = "airflow_provider_wolkvox"
 
-MODULES = {
-    "connection": "client.connection",
-    "connection_form": "client.connection_form",
-    "envelope": "client.envelope",
-    "decoding": "client.decoding",
-    "windows": "client.windows",
-    "transport": "client.transport",
-    "scrub": "client.scrub",
-    "lookup": "hooks.lookup",
-    "fetch": "fetching.interval",
-    "sizing": "fetching.sizing",
-    "history": "fetching.density",
-    "history_store": "fetching.density_store",
-    "staging_writer": "staging.writer",
-    "staging_files": "staging.files",
-    "stored": "reports.stored",
-    "figures": "observability.figures",
-    "metrics": "observability.metrics",
-    "lineage": "observability.lineage",
-    "warehouse": "observability.warehouse",
-    "missing_pools": "pools.missing",
-    "policies": "pools.policies",
-    "plan": "cli.plan",
-}
+MODULES = dict(
+    line.split(" -> ")
+    for line in """
+connection -> client.connection
+connection_form -> client.connection_form
+envelope -> client.envelope
+decoding -> client.decoding
+windows -> client.windows
+transport -> client.transport
+scrub -> client.scrub
+lookup -> hooks.lookup
+fetch -> fetching.interval
+sizing -> fetching.sizing
+history -> fetching.density
+history_store -> fetching.density_store
+staging_writer -> staging.writer
+staging_files -> staging.files
+stored -> reports.stored
+figures -> observability.figures
+metrics -> observability.metrics
+lineage -> observability.lineage
+warehouse -> observability.warehouse
+missing_pools -> pools.missing
+policies -> pools.policies
+plan -> cli.plan
+""".strip().splitlines()
+)
 """Old module -> new module (both under the package)."""
 
 NAMES = {
