@@ -3,7 +3,7 @@
 0.2.0 put the package's flat root into folders (``docs/architecture.md``). An old module path
 (``airflow_provider_wolkvox.policies``) imports the very module of the new one
 (``airflow_provider_wolkvox.pools.policies``), and an old name (``VariableStore``) is the very
-object of the new one; each raises a :class:`DeprecationWarning` naming the new path.
+object of the new one; each warns (:class:`DeprecationWarning`), naming the new path.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ _SAME_NAME = {
     "pools": ("policies",),
     "cli": ("plan",),
 }
+"""Modules that kept their file name, by the folder they moved into."""
 MODULES: Mapping[str, str] = {
     **{name: f"{folder}.{name}" for folder, names in _SAME_NAME.items() for name in names},
     **{f"staging_{name}": f"staging.{name}" for name in ("writer", "files")},
