@@ -19,19 +19,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_wolkvox.testing.emulator_data import FIELDS
 from benchmarks.runner import vm_hwm_kb
 
 Case = Callable[[dict[str, Any]], dict[str, Any]]
 CASES: dict[str, Case] = {}
 
-COUNTS = (
-    "total_machine_recognitions",
-    "no_answer",
-    "answer_machine",
-    "busy",
-    "congestion",
-    "failed",
-)
+COUNTS = FIELDS[1:]
+"""The emulator's counts of a campaign_8 row, in its field order."""
 
 
 def typed_rows(body: bytes, args: dict[str, Any]) -> list[tuple[Any, ...]]:

@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 SCALE_VARIABLE = "WOLKVOX_FUZZ_SCALE"
 
@@ -19,3 +24,18 @@ def scale() -> int:
 def examples(count: int) -> int:
     """``count`` examples, times the scale."""
     return count * scale()
+
+
+@contextlib.contextmanager
+def sqlite_warehouse(folder: Path, conn_id: str) -> Iterator[tuple[Any, Path]]:
+    """A SQLite warehouse file in ``folder`` behind an Airflow connection ``conn_id`` (from the
+    environment, removed afterwards), and its hook."""
+    from airflow.providers.sqlite.hooks.sqlite import SqliteHook
+
+    path = folder / "warehouse.sqlite"
+    variable = f"AIRFLOW_CONN_{conn_id.upper()}"
+    os.environ[variable] = json.dumps({"conn_type": "sqlite", "host": str(path)})
+    try:
+        yield SqliteHook(sqlite_conn_id=conn_id), path  # type: ignore[no-untyped-call,unused-ignore]
+    finally:
+        del os.environ[variable]

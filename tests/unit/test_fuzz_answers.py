@@ -34,6 +34,7 @@ from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.reports import report
 from airflow_provider_wolkvox.sql import load_window
 from tests.conftest import connection_json
+from tests.fuzz import sqlite_warehouse
 from tests.unit.expected import comparable, kind_of
 
 SPECS = [report(api) for api in ("campaign_8", "campaign_1", "campaign_3", "campaign_5", "campaign_10")]
@@ -190,17 +191,9 @@ def test_any_answer_to_token_info_reads_as_dicts_or_a_typed_error(status: int, b
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    import os
-
-    from airflow.providers.sqlite.hooks.sqlite import SqliteHook
-
-    path = tmp_path_factory.mktemp("fuzz") / "warehouse.sqlite"
-    os.environ["AIRFLOW_CONN_WOLKVOX_FUZZ_SQLITE"] = json.dumps({"conn_type": "sqlite", "host": str(path)})
-    try:
-        yield SqliteHook(sqlite_conn_id="wolkvox_fuzz_sqlite"), path  # type: ignore[no-untyped-call,unused-ignore]
-    finally:
-        del os.environ["AIRFLOW_CONN_WOLKVOX_FUZZ_SQLITE"]
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
+    with sqlite_warehouse(tmp_path_factory.mktemp("fuzz"), "wolkvox_fuzz_sqlite") as made:
+        yield made
 
 
 def dump(path: Path) -> str:

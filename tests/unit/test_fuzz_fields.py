@@ -37,7 +37,7 @@ from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql.schema import columns
 from airflow_provider_wolkvox.staging.store import Staging
 from airflow_provider_wolkvox.staging.writer import StagingWriter
-from tests.fuzz import examples
+from tests.fuzz import examples, sqlite_warehouse
 
 WIZARD = REPORTS["wizard_1"]  # no documented field: every field of the answer is found on read
 CODES = REPORTS["campaign_8"]  # the fast path: telephones as keys, counts summed
@@ -117,16 +117,8 @@ def answers(draw: st.DrawFn, fields: st.SearchStrategy[list[str]]) -> tuple[list
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
-    import os
-
-    from airflow.providers.sqlite.hooks.sqlite import SqliteHook
-
-    path = tmp_path_factory.mktemp("fuzz-fields") / "warehouse.sqlite"
-    os.environ["AIRFLOW_CONN_WOLKVOX_FUZZ_FIELDS"] = json.dumps({"conn_type": "sqlite", "host": str(path)})
-    try:
-        yield SqliteHook(sqlite_conn_id="wolkvox_fuzz_fields"), path  # type: ignore[no-untyped-call,unused-ignore]
-    finally:
-        del os.environ["AIRFLOW_CONN_WOLKVOX_FUZZ_FIELDS"]
+    with sqlite_warehouse(tmp_path_factory.mktemp("fuzz-fields"), "wolkvox_fuzz_fields") as made:
+        yield made
 
 
 def fetch_and_load(db_hook: Any, spec: ReportSpec, body: bytes, table: str) -> int:
