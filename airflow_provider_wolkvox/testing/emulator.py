@@ -22,6 +22,7 @@ Admin endpoints (no token), for tests in another process: ``POST /_emulator/faul
 ``{rate, kinds, seed, script, fault_sleep, redirect_to, drip_interval, bomb_bytes}``,
 ``GET /_emulator/stats``,
 ``POST /_emulator/reset``, ``POST /_emulator/clock {"now": ISO | null}``,
+``POST /_emulator/late {api, delay_seconds | null}`` (:meth:`WolkvoxEmulator.set_late`),
 ``POST /_emulator/preload {campaign_id, start, end}`` and
 ``GET /_emulator/ground_truth?start=ISO&end=ISO[&api=NAME][&its own parameters]``
 (campaign_8: ``{telephone: [total, no_answer, answer_machine, busy, congestion, failed]}``;
@@ -227,6 +228,7 @@ class WolkvoxEmulator:
             raise ValueError(f"chats_per_hour must be >= 0, got {chats_per_hour}")
         self._channels = Channels(self._operation, chats_per_hour)
         self._field_changes: dict[str, tuple[dict[str, str], frozenset[str], dict[str, str]]] = {}
+        self._late: dict[str, timedelta] = {}
         self._tokens = frozenset(tokens)
         self._states = {self.fingerprint(t): _TokenState() for t in self._tokens}
         self._lock = threading.Lock()
@@ -353,11 +355,30 @@ class WolkvoxEmulator:
             self._fault_script = deque(script)
 
     def set_clock(self, now: datetime | None) -> None:
-        """Freeze "now" (an aware datetime) for the daily quota; ``None`` uses real time."""
+        """Freeze "now" (an aware datetime) for the daily quota and late rows; ``None`` uses real time."""
         if now is not None:
             _require_aware(now, "now")
         with self._lock:
             self._clock = now
+
+    def set_late(self, api: str, delay: timedelta | None) -> None:
+        """From now on, answer a row of detail report ``api`` only once "now" (:meth:`set_clock`,
+        else real time) is ``delay`` or more past the row's own date: a server that writes its
+        records with a lag, so a window asked for right after it ends lacks its last ``delay`` of
+        rows, and the same window asked again later has them. ``ground_truth_rows`` stays the final
+        answer (every row). ``None`` (or zero) turns it off for ``api``."""
+        if api not in REPORTS:
+            raise ValueError(f"unknown report {api!r}")
+        if REPORTS[api].date_field is None:
+            raise ValueError(f"{api} is an aggregate: only detail reports (rows with their own date) lag")
+        if delay is not None and (not isinstance(delay, timedelta) or delay < timedelta(0)):
+            raise ValueError(f"delay must be a timedelta >= 0 or None, got {delay!r}")
+        with self._lock:
+            if delay:
+                self._late[api] = delay
+            else:
+                self._late.pop(api, None)
+            self._preloaded = {k: v for k, v in self._preloaded.items() if k[0] != api}
 
     def set_fields(
         self,
@@ -474,10 +495,17 @@ class WolkvoxEmulator:
         return None
 
     def _rows(
-        self, api: str, params: Mapping[str, str], spans: list[Span], limit: int | None = None
+        self,
+        api: str,
+        params: Mapping[str, str],
+        spans: list[Span],
+        limit: int | None = None,
+        served: bool = False,
     ) -> list[dict[str, str]]:
+        """``api``'s rows over ``spans``; ``served``: as answered now (late rows held back)."""
         context = Context(self._operation, self._reports, self._channels, Window(spans), spans, params)
-        rows = REPORTS[api].rows(context)[:limit]
+        rows = REPORTS[api].rows(context)
+        rows = (self._written(api, rows) if served else rows)[:limit]
         with self._lock:
             change = self._field_changes.get(api)
         if change:
@@ -492,6 +520,17 @@ class WolkvoxEmulator:
                 for row in rows
             ]
         return rows
+
+    def _written(self, api: str, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        """``rows`` less those the server has not written yet (:meth:`set_late`)."""
+        with self._lock:
+            delay, now = self._late.get(api), self._clock or datetime.now(dt_timezone.utc)
+        if delay is None:
+            return rows
+        newest = _format_api_date((now - delay).astimezone(self._zone))
+        field = REPORTS[api].date_field or ""
+        # Local ``YYYY-mm-dd HH:MM:SS`` texts sort as their moments do (a DST fold aside).
+        return [row for row in rows if _api_stamp(row.get(field, "")) <= newest]
 
     def api_dates(self, start: datetime, end: datetime) -> tuple[str, str]:
         """``date_ini`` and inclusive ``date_end`` of ``[start, end)`` in the emulator's zone."""
@@ -686,13 +725,13 @@ class WolkvoxEmulator:
         spans = local_spans(self._zone, first, last)
         # Over row_cap rows are cut silently, like the real API.
         with self._lock:
-            plain = api not in self._field_changes
+            plain = api not in self._field_changes and api not in self._late
         if api == "campaign_8" and plain:  # the fast path: benchmarks serve 600k rows of it
             machine_codes = self._data.rows(query["campaign_id"], spans, limit=self.row_cap)
             count, data = len(machine_codes), render_rows(machine_codes)
         else:
             try:
-                rows = self._rows(api, query, spans, limit=self.row_cap)
+                rows = self._rows(api, query, spans, limit=self.row_cap, served=True)
             except BadParameter:
                 return self._error(400, MSG_PARAMS)
             count, data = len(rows), json.dumps(rows, separators=(",", ":"))
@@ -761,9 +800,8 @@ class WolkvoxEmulator:
                 result = self.stats()
             elif (method, path) == ("POST", "/_emulator/reset"):
                 self.reset_stats()
-            elif (method, path) == ("POST", "/_emulator/clock"):
-                now = _json_object(body).get("now")
-                self.set_clock(None if now is None else _parse_iso(now, "now"))
+            elif method == "POST" and path in ("/_emulator/clock", "/_emulator/late"):
+                self._set_time(path, _json_object(body))
             elif (method, path) == ("POST", "/_emulator/preload"):
                 spec = _json_object(body)
                 start, end = _parse_iso(spec.get("start"), "start"), _parse_iso(spec.get("end"), "end")
@@ -790,6 +828,15 @@ class WolkvoxEmulator:
         except (ValueError, TypeError, KeyError) as err:
             return _Answer(400, json.dumps({"error": f"{type(err).__name__}: {err}"}).encode())
         return _Answer(200, json.dumps(result).encode())
+
+    def _set_time(self, path: str, spec: dict[str, Any]) -> None:
+        """``POST /_emulator/clock {now}`` and ``POST /_emulator/late {api, delay_seconds}``."""
+        if path.endswith("/clock"):
+            now = spec.get("now")
+            self.set_clock(None if now is None else _parse_iso(now, "now"))
+        else:
+            seconds = spec.get("delay_seconds")
+            self.set_late(str(spec["api"]), None if seconds is None else timedelta(seconds=float(seconds)))
 
 
 class _Server(ThreadingHTTPServer):
@@ -983,6 +1030,11 @@ def _parse_api_date(text: str) -> datetime | None:
         )
     except ValueError:
         return None
+
+
+def _api_stamp(text: str) -> str:
+    """A row's local date as :func:`_format_api_date` writes one (``YYYYmmddHHMMSS``)."""
+    return "".join(ch for ch in text if ch.isdigit())
 
 
 def _format_api_date(moment: datetime) -> str:

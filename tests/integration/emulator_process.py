@@ -71,6 +71,14 @@ class EmulatorProcess:
         """``WolkvoxEmulator.set_fields`` (``extra``, ``dropped``, ``suffixed``) in the process."""
         self._admin("POST", "fields", json={"api": api, **changes})
 
+    def set_late(self, api: str, delay_seconds: float | None) -> None:
+        """``WolkvoxEmulator.set_late`` in the process: ``api``'s rows come ``delay_seconds`` late."""
+        self._admin("POST", "late", json={"api": api, "delay_seconds": delay_seconds})
+
+    def set_clock(self, now: datetime | None) -> None:
+        """The process's "now" (quota and late rows); None: real time."""
+        self._admin("POST", "clock", json={"now": None if now is None else now.isoformat()})
+
     def reset(self) -> None:
         self._admin("POST", "reset")
 

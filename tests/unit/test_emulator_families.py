@@ -389,6 +389,33 @@ def test_fields_can_start_and_stop_coming(token: str) -> None:
         changing.ground_truth_rows("skill_1", {}, *window)
 
 
+def test_late_rows_are_answered_only_once_the_server_has_written_them(token: str) -> None:
+    """A lag of 20 minutes: at 11:00 the hour 10:00-11:00 lacks its rows dated 10:40 or later; asked
+    again at 11:20 (the server's "now", set by the clock) it has every row; the truth has them all."""
+    start, end = DAY + timedelta(hours=10), DAY + timedelta(hours=11)  # 10:00-11:00 local
+    with WolkvoxEmulator([token], seed=7) as lagging:
+        truth = lagging.ground_truth_rows("cdr_1", {}, start, end)
+        admin = lagging.base_url + "/_emulator/"
+        late = {"api": "cdr_1", "delay_seconds": 1200}
+        assert requests.post(admin + "late", json=late, timeout=10).json() == {"ok": True}
+        assert requests.post(admin + "clock", json={"now": end.isoformat()}, timeout=10).status_code == 200
+        early = rows(lagging, token, "cdr_1", start, end)
+        assert early == [row for row in truth if row["date"] <= "2026-11-27 10:40:00"]
+        assert 0 < len(early) < len(truth)
+        assert lagging.ground_truth_rows("cdr_1", {}, start, end) == truth
+        lagging.set_clock(end + timedelta(minutes=20))
+        assert rows(lagging, token, "cdr_1", start, end) == truth
+        lagging.set_clock(end)
+        lagging.set_late("cdr_1", None)
+        assert rows(lagging, token, "cdr_1", start, end) == truth
+        assert (
+            requests.post(admin + "late", json={"api": "cdr_2", "delay_seconds": 60}, timeout=10).status_code
+            == 400
+        )
+    with pytest.raises(ValueError, match="aggregate"):
+        lagging.set_late("skill_1", timedelta(minutes=1))
+
+
 def test_the_docs_list_every_report_with_its_parameters_and_grain() -> None:
     page = (Path(__file__).parents[2] / "docs" / "emulator.md").read_text(encoding="utf-8")
     table = page.split("## Every report", 1)[1].split("\n\n## ", 1)[0]
