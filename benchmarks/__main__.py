@@ -19,7 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-from benchmarks import api_calls, backfill, load, report, sizing_replay, startup
+from benchmarks import api_calls, backfill, busy_days, load, report, sizing_replay, startup
 from benchmarks.warehouse import Mariadb, psql
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             calls = api_calls.count_calls(api_calls.DENSITIES, work, env, log)
             results["calls"] = {name: r.as_dict() for name, r in calls.items()}
         if "sizing" in parts:
-            results["sizing"] = sizing_replay.replay_shapes(log)
+            results["sizing"] = {**sizing_replay.replay_shapes(log), **busy_days.replay_busy_days(log)}
         if "backfill" in parts:
             results["backfill"] = backfill.measure_backfill(work, env, log)
         if "load" in parts and sizes:

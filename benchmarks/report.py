@@ -135,6 +135,28 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 not worse,
             )
         )
+        fresh = [(f"{shape}, {kind}", k["new_history"]) for shape, kind, k in _busy(results)]
+        if fresh:
+            ratios = [(name, n["first_week"]["api_calls"] / n["first_week"]["minimum"]) for name, n in fresh]
+            name, ratio = max(ratios, key=lambda r: r[1])
+            out.append(
+                _target(
+                    "busy days, a new history's first week <= 2x the minimum (worst)",
+                    f"{name}: {ratio:.2f}x",
+                    ratio <= 2,
+                )
+            )
+            later = [(name, n["later"]) for name, n in fresh if n["later"]["minimum"]]
+            if later:
+                name, n = max(later, key=lambda r: r[1]["api_calls"] / r[1]["minimum"])
+                ratio = n["api_calls"] / n["minimum"]
+                out.append(
+                    _target(
+                        "busy days, a new history from week 2 <= 1.25x the minimum (worst)",
+                        f"{name}: {n['api_calls']} / {n['minimum']} = {ratio:.2f}x",
+                        ratio <= 1.25,
+                    )
+                )
     backfill = results.get("backfill")
     if backfill:
         r, *rest = [c for c in backfill["cases"] if c["history"]]
@@ -151,6 +173,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ms = results["imports"]["operators_seconds"]["median"] * 1000
         out.append(_target("importing the operators adds < 50 ms to airflow.sdk", f"{ms:.1f} ms", ms < 50))
     return out
+
+
+def _busy(results: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (shape, kind, k)
+        for shape, r in results.get("sizing", {}).items()
+        for kind, k in r["intervals"].items()
+        if "new_history" in k
+    ]
 
 
 def _target(name: str, figure: str, met: bool) -> dict[str, Any]:
@@ -261,6 +292,7 @@ def markdown(results: dict[str, Any]) -> str:
                     f"| {learnt['api_calls'] / k['minimum']:.2f}x |"
                 )
         lines.append("")
+        lines += _new_history(sizing)
     backfill = results.get("backfill")
     if backfill:
         lines += [
@@ -301,6 +333,34 @@ def markdown(results: dict[str, Any]) -> str:
         f"| {t['target']} | {t['figure']} | {'yes' if t['met'] else '**no**'} |" for t in results["targets"]
     ]
     return "\n".join(lines) + "\n"
+
+
+def _new_history(sizing: dict[str, Any]) -> list[str]:
+    """The busy-day shapes learnt from an empty history: a new deployment's first week, then the rest."""
+    runs = [
+        (shape, kind, k["new_history"])
+        for shape, r in sizing.items()
+        for kind, k in r["intervals"].items()
+        if "new_history" in k
+    ]
+    if not runs:
+        return []
+    lines = [
+        "**Busy days learnt from an empty history** (a new deployment from the month's first day: its "
+        "first week, then the rest; API calls / greedy minimum, capped answers in brackets)",
+        "",
+        "| shape | runs | week 1 | week 1 / minimum | later | later / minimum |",
+        "|---|---|---|---|---|---|",
+    ]
+    for shape, kind, n in runs:
+        first, later = n["first_week"], n["later"]
+        ratio = f"{later['api_calls'] / later['minimum']:.2f}x" if later["minimum"] else "-"
+        lines.append(
+            f"| {shape} | {kind} | {first['api_calls']} / {first['minimum']} ({first['capped']}) "
+            f"| {first['api_calls'] / first['minimum']:.2f}x "
+            f"| {later['api_calls']} / {later['minimum']} ({later['capped']}) | {ratio} |"
+        )
+    return [*lines, ""]
 
 
 def _model(model: list[float]) -> str:

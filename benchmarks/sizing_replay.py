@@ -38,7 +38,7 @@ DAILY_VOLUME = (0.3, 1.0, 0.6, 0.9, 0.2, 1.0, 0.5, 0.8, 0.4, 1.0)
 """Share of the dials kept on each day of the "day to day" shape, repeating every ten days."""
 
 
-def _local(hour: int) -> datetime:
+def local(hour: int) -> datetime:
     return datetime.fromtimestamp(hour * 3600 + BOGOTA_OFFSET, timezone.utc).replace(tzinfo=None)
 
 
@@ -74,7 +74,7 @@ SHAPES: dict[str, tuple[str, Share]] = {
     "office week": ("high", _office),
     "campaign bursts": ("high", _burst),
     "month-end peak": ("high", _month_end),
-    "day to day": ("high", lambda t: DAILY_VOLUME[(t.toordinal() - _local(START // 3600).toordinal()) % 10]),
+    "day to day": ("high", lambda t: DAILY_VOLUME[(t.toordinal() - local(START // 3600).toordinal()) % 10]),
     "half": ("high", lambda t: 0.5),
     "sparse": ("high", lambda t: 0.15),
     "low": ("low", lambda t: 1.0),
@@ -119,6 +119,12 @@ class FixedFill:
         self.size = max(timedelta(seconds=1), timedelta(seconds=int(span.total_seconds() / 2)))
 
 
+class Counted(Protocol):
+    """Anything that says how many rows a window ``[start, end)`` holds."""
+
+    def distinct(self, start: int, end: int) -> int: ...
+
+
 @dataclass(frozen=True)
 class Events:
     """One campaign's dials in time order: epoch seconds and telephone indexes, aligned."""
@@ -145,7 +151,7 @@ class Events:
         for hour in range(self.moments[0] // 3600, self.moments[-1] // 3600 + 1):
             low = bisect.bisect_left(self.moments, hour * 3600)
             high = bisect.bisect_left(self.moments, hour * 3600 + 3600)
-            p = share(_local(hour))
+            p = share(local(hour))
             if p >= 1:
                 moments += self.moments[low:high]
                 phones += self.phones[low:high]
@@ -169,7 +175,7 @@ def months_of(density: str) -> Events:
     return Events([t for t, _ in pairs], [p for _, p in pairs])
 
 
-def replay_run(events: Events, sizer: Sizer, start: int, end: int) -> tuple[int, int, list[Observation]]:
+def replay_run(events: Counted, sizer: Sizer, start: int, end: int) -> tuple[int, int, list[Observation]]:
     """``(API calls, capped answers, observations)`` of one run over ``[start, end)``, the way
     ``fetch_interval`` does it."""
     calls = capped = 0
@@ -195,7 +201,7 @@ def replay_run(events: Events, sizer: Sizer, start: int, end: int) -> tuple[int,
 class Backfill:
     """Runs replayed back to back, optionally each planning from the history of those before."""
 
-    events: Events
+    events: Counted
     make_sizer: Callable[[DensityHistory | None], Sizer]
     history: DensityHistory | None = None
     calls: int = 0
