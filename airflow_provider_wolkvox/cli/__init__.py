@@ -95,6 +95,13 @@ def get_cli_commands() -> list[CLICommand]:
             Arg(("--from",), dest="from_date", help="Start, ISO-8601 (UTC if no offset)", required=True),
             Arg(("--to",), dest="to_date", help="End (excluded), ISO-8601 (UTC if no offset)", required=True),
             Arg(("--interval",), help="Data interval of the DAG: 1h, 1d, ...", default="1h"),
+            Arg(
+                ("--reload-previous",),
+                dest="reload_previous",
+                metavar="N|SPAN",
+                help="The operator's reload_previous: each run also re-reads this many earlier intervals "
+                "(2), or as many as cover a span (2h); counted in the plan",
+            ),
             Arg(("--check-quota",), help="Also read the token's remaining quota", action="store_true"),
         ),
     )

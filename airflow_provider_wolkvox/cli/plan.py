@@ -5,7 +5,8 @@ allow (31 days, measured in the operation's wall-clock time). An interval whose
 answer reaches the 60,000-row cap costs more, which no one can know in advance:
 the plan is a floor, and says so. ``--param NAME=VALUE`` names the report's request
 parameters (``skill_id=all``); a parameter the report does not take is refused with the list
-of those it does.
+of those it does. ``--reload-previous`` counts the earlier windows each run re-reads too
+(the operator's ``reload_previous``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 import pendulum
 from pendulum import DateTime
 
+from airflow_provider_wolkvox.client.reload import ReloadPrevious, previous_windows
 from airflow_provider_wolkvox.client.windows import API_MAX_WINDOW, split_window
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError, WolkvoxError
 from airflow_provider_wolkvox.reports import REPORTS, ReportSpec
@@ -40,6 +42,9 @@ class BackfillPlan:
     interval: timedelta
     intervals: int
     calls: int
+    """Every call, the earlier windows' included."""
+    reload_calls: int = 0
+    """Of ``calls``, those re-reading earlier windows (``reload_previous``)."""
 
 
 def parse_interval(text: str) -> timedelta:
@@ -72,18 +77,31 @@ def plan_backfill(
     interval: timedelta,
     tz: str,
     max_request_window: timedelta = API_MAX_WINDOW,
+    *,
+    reload_previous: ReloadPrevious = None,
 ) -> BackfillPlan:
-    """Count the data intervals of ``[start, end)`` and the request windows each needs."""
+    """Count the data intervals of ``[start, end)`` and the request windows each needs, with the
+    earlier windows each run re-reads when ``reload_previous`` is given."""
     if start >= end:
         raise WolkvoxConfigError(f"--from {start.isoformat()} must be before --to {end.isoformat()}")
-    intervals = calls = 0
+    intervals = calls = reloads = 0
     cursor = start
     while cursor < end:
         stop = min(cursor + interval, end)
         intervals += 1
         calls += len(split_window(cursor, stop, max_request_window, tz))
+        for first, last in previous_windows(cursor, stop, reload_previous):
+            reloads += len(split_window(first, last, max_request_window, tz))
         cursor = stop
-    return BackfillPlan(start, end, interval, intervals, calls)
+    return BackfillPlan(start, end, interval, intervals, calls + reloads, reloads)
+
+
+def parse_reload(text: str | None) -> ReloadPrevious:
+    """``--reload-previous``: ``2`` (earlier intervals) or a span such as ``2h``; None: none."""
+    if text is None:
+        return None
+    compact = text.strip()
+    return int(compact) if compact.isdigit() else parse_interval(compact)
 
 
 def plan_command(args: argparse.Namespace) -> None:
@@ -114,7 +132,8 @@ def _print_plan_of(
 ) -> None:
     tz = hook.timezone
     start, end = parse_moment(args.from_date, "--from"), parse_moment(args.to_date, "--to")
-    plan = plan_backfill(start, end, parse_interval(args.interval), tz)
+    reload_previous = parse_reload(getattr(args, "reload_previous", None))
+    plan = plan_backfill(start, end, parse_interval(args.interval), tz, reload_previous=reload_previous)
     print(f"Backfill of {args.api} on connection {args.conn_id} (dates sent in {tz}):")
     print(f"  {_params_line(spec, query)}")
     span = f"{plan.start.isoformat()} to {plan.end.isoformat()}"
@@ -123,9 +142,14 @@ def _print_plan_of(
         f"  API calls: at least {plan.calls:,}. An interval whose answer reaches the 60,000-row cap "
         "is split and costs more; failed requests that are retried cost one call each."
     )
+    if reload_previous:
+        print(
+            f"  Of those, {plan.reload_calls:,} re-read earlier windows (--reload-previous "
+            f"{args.reload_previous}: each run also replaces the windows before its own)."
+        )
     for label, other in (("1 day", timedelta(days=1)), ("31 days", API_MAX_WINDOW)):
         if other > plan.interval:
-            cheaper = plan_backfill(start, end, other, tz)
+            cheaper = plan_backfill(start, end, other, tz, reload_previous=reload_previous)
             print(f"  With {label} intervals the same span would need at least {cheaper.calls:,}.")
     if not args.check_quota:
         return

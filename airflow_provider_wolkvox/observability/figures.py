@@ -42,6 +42,13 @@ class TaskFigures:
     stored: ReportSpec | None = None
     """The rows as staged and delivered: the report's spec with its request-window fields and any
     field the API sent beyond the spec (schema on read), which the table has as columns too."""
+    reloaded: tuple[TaskFigures, ...] = ()
+    """Earlier windows the run replaced too, oldest first (``reload_previous``): each one's figures."""
+
+    @property
+    def reload_calls(self) -> int:
+        """HTTP requests spent re-reading earlier windows."""
+        return sum(part.summary.api_calls for part in self.reloaded)
 
     @property
     def campaign_id(self) -> str:
@@ -70,6 +77,10 @@ class TaskFigures:
             "wolkvox_conn_id": self.wolkvox_conn_id,
             "server": self.server,
         }
+        if self.reloaded:
+            extra["reloaded_windows"] = [[r.start.isoformat(), r.end.isoformat()] for r in self.reloaded]
+            extra["reload_api_calls"] = self.reload_calls
+            extra["reload_rows_loaded"] = sum(part.rows_delivered for part in self.reloaded)
         if self.warehouse is not None:
             extra["table"] = self.warehouse.uri
             extra["sql_conn_id"] = self.sql_conn_id

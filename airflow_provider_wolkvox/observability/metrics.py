@@ -22,6 +22,7 @@ CALLS_SENT = "wolkvox.calls.sent"
 CALLS_KEPT = "wolkvox.calls.kept"
 CALLS_CAPPED = "wolkvox.calls.capped"
 CALLS_RETRIED = "wolkvox.calls.retried"
+CALLS_RELOAD = "wolkvox.calls.reload"
 ROWS_RECEIVED = "wolkvox.rows.received"
 ROWS_LOADED = "wolkvox.rows.loaded"
 CHARS_REPLACED = "wolkvox.chars.replaced"
@@ -47,17 +48,21 @@ def calls_sent(conn_id: str, report: str, calls: int) -> None:
 
 
 def task_figures(figures: TaskFigures) -> None:
-    """A successful task's calls, rows and seconds."""
+    """A successful task's calls, rows and seconds, earlier windows it reloaded included; what
+    reloading cost apart too (``wolkvox.calls.reload``)."""
     s = stats()
     tags = {"conn_id": figures.wolkvox_conn_id, "report": figures.report}
-    summary = figures.summary
-    s.incr(CALLS_KEPT, count=summary.requests, tags=tags)
-    s.incr(CALLS_CAPPED, count=summary.capped_calls, tags=tags)
-    s.incr(CALLS_RETRIED, count=summary.retried_calls, tags=tags)
-    s.incr(ROWS_RECEIVED, count=summary.rows, tags=tags)
-    s.timing(API_WAIT, timedelta(seconds=summary.api_seconds), tags=tags)
-    if summary.replaced_chars:
-        s.incr(CHARS_REPLACED, count=summary.replaced_chars, tags=tags)
-    if figures.warehouse is not None:
-        s.incr(ROWS_LOADED, count=figures.rows_delivered, tags=tags)
-        s.timing(LOAD_DURATION, timedelta(seconds=figures.deliver_seconds), tags=tags)
+    for part in (*figures.reloaded, figures):
+        summary = part.summary
+        s.incr(CALLS_KEPT, count=summary.requests, tags=tags)
+        s.incr(CALLS_CAPPED, count=summary.capped_calls, tags=tags)
+        s.incr(CALLS_RETRIED, count=summary.retried_calls, tags=tags)
+        s.incr(ROWS_RECEIVED, count=summary.rows, tags=tags)
+        s.timing(API_WAIT, timedelta(seconds=summary.api_seconds), tags=tags)
+        if summary.replaced_chars:
+            s.incr(CHARS_REPLACED, count=summary.replaced_chars, tags=tags)
+        if part.warehouse is not None:
+            s.incr(ROWS_LOADED, count=part.rows_delivered, tags=tags)
+            s.timing(LOAD_DURATION, timedelta(seconds=part.deliver_seconds), tags=tags)
+    if figures.reloaded:
+        s.incr(CALLS_RELOAD, count=figures.reload_calls, tags=tags)

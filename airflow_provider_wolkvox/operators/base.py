@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, report
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+    from pendulum import DateTime
 
     from airflow_provider_wolkvox.fetching.density import DensityHistory
     from airflow_provider_wolkvox.fetching.density_store import DensityStore
@@ -198,67 +200,91 @@ class WolkvoxWindowOperator(BaseOperator):
         self.defer(trigger=DateTimeTrigger(moment=resume_at), method_name="resume_after_quota")
 
     def _run(self) -> Any:
-        from airflow_provider_wolkvox.fetching.interval import (
-            FetchedInterval,
-            describe_params,
-            fetch_interval,
-        )
         from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
         from airflow_provider_wolkvox.observability import metrics
 
         self.figures = None
         start, end = validate_window(self.window_start, self.window_end)
         params = self.request_params()
+        earlier = self.previous_windows(start, end)
         hook = WolkvoxHook(self.wolkvox_conn_id)
         try:
             store = self.density_store(params) if self.learn_density else None
             history = self._read_history(store, hook) if store else None
-            with self.open_staging() as staging:
-                self._staging = staging
-                summary = fetch_interval(
-                    hook,
-                    params,
-                    start,
-                    end,
-                    staging,
-                    max_request_window=self.max_request_window,
-                    logger=self.log,
-                    history=history,
-                )
-                self.log.info(
-                    "%s %s %s: %s rows from %d request(s), %s %s, %d API call(s)",
-                    self.spec.api,
-                    describe_params(params),
-                    describe(start, end, hook.timezone),
-                    f"{summary.rows:,}",
-                    summary.requests,
-                    f"{len(staging):,}",
-                    "telephones" if self.spec.key == ("telephone",) else "rows after combining",
-                    summary.api_calls,
-                )
-                fetched = FetchedInterval(params, start, end, hook.timezone, staging, summary)
-                started = time.monotonic()
-                result = self.deliver(fetched)
-                self.figures = TaskFigures(
-                    report=self.spec.api,
-                    wolkvox_conn_id=self.wolkvox_conn_id,
-                    server=hook.server_host,
-                    params=params,
-                    start=start,
-                    end=end,
-                    summary=summary,
-                    rows_delivered=self.delivered_rows(fetched, result),
-                    deliver_seconds=time.monotonic() - started,
-                    stored=staging.stored_spec,
-                    **self.destination(),
-                )
+            reloaded = [self._fetch_and_deliver(hook, params, *window, history) for window in earlier]
+            result, figures = self._fetch_and_deliver(hook, params, start, end, history)
+            self.figures = replace(figures, reloaded=tuple(f for _, f in reloaded))
             if store is not None and history is not None:
-                self._write_history(store, history.updated(summary.observations))
-            return result
+                self._write_history(store, history.updated(figures.summary.observations))
+            return self.with_reloaded(result, [r for r, _ in reloaded])
         finally:
             self._staging = None
             hook.close()
             metrics.calls_sent(self.wolkvox_conn_id, self.spec.api, hook.calls)
+
+    def _fetch_and_deliver(
+        self,
+        hook: WolkvoxHook,
+        params: dict[str, str],
+        start: DateTime,
+        end: DateTime,
+        history: DensityHistory | None,
+    ) -> tuple[Any, TaskFigures]:
+        """Fetch ``[start, end)`` into a staging of its own and deliver it: the result and figures."""
+        from airflow_provider_wolkvox.fetching.interval import (
+            FetchedInterval,
+            describe_params,
+            fetch_interval,
+        )
+
+        with self.open_staging() as staging:
+            self._staging = staging
+            summary = fetch_interval(
+                hook,
+                params,
+                start,
+                end,
+                staging,
+                max_request_window=self.max_request_window,
+                logger=self.log,
+                history=history,
+            )
+            self.log.info(
+                "%s %s %s: %s rows from %d request(s), %s %s, %d API call(s)",
+                self.spec.api,
+                describe_params(params),
+                describe(start, end, hook.timezone),
+                f"{summary.rows:,}",
+                summary.requests,
+                f"{len(staging):,}",
+                "telephones" if self.spec.key == ("telephone",) else "rows after combining",
+                summary.api_calls,
+            )
+            fetched = FetchedInterval(params, start, end, hook.timezone, staging, summary)
+            started = time.monotonic()
+            result = self.deliver(fetched)
+            return result, TaskFigures(
+                report=self.spec.api,
+                wolkvox_conn_id=self.wolkvox_conn_id,
+                server=hook.server_host,
+                params=params,
+                start=start,
+                end=end,
+                summary=summary,
+                rows_delivered=self.delivered_rows(fetched, result),
+                deliver_seconds=time.monotonic() - started,
+                stored=staging.stored_spec,
+                **self.destination(),
+            )
+
+    def previous_windows(self, start: DateTime, end: DateTime) -> list[tuple[DateTime, DateTime]]:
+        """Earlier windows a run of ``[start, end)`` replaces too, oldest first (SQL operators'
+        ``reload_previous``); none here."""
+        return []
+
+    def with_reloaded(self, result: Any, reloaded: list[Any]) -> Any:
+        """The XCom value of a run: ``result`` of its own interval, told what was reloaded."""
+        return result
 
     def open_staging(self) -> Staging:
         """Where the interval's request windows are combined while fetching: a local file here;

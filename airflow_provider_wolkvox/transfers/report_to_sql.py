@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import Asset, AssetAlias
 
 from airflow_provider_wolkvox._compat import BaseHook
+from airflow_provider_wolkvox.client.reload import ReloadPrevious, check_reload_previous, previous_windows
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
 from airflow_provider_wolkvox.reports import report
@@ -18,6 +19,7 @@ from airflow_provider_wolkvox.sql.ledger import LEDGER_TABLE
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
     from airflow.sdk import Context
+    from pendulum import DateTime
 
     from airflow_provider_wolkvox.fetching.density_store import DensityStore
     from airflow_provider_wolkvox.fetching.interval import FetchedInterval
@@ -85,6 +87,12 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
     :param max_new_columns: most columns one load adds to ``table`` for fields the API sends
         beyond the report's spec (schema on read; default 100). More fail the task before any
         ``ALTER TABLE``, leaving the table as it was (``docs/warehouse.md``).
+    :param reload_previous: catch rows the server writes late: each run also fetches and replaces
+        the windows just before its own, oldest first, each in its own transaction and with its
+        own ledger row: its interval moved back by its own length, this many times (an int), or as
+        many times as cover a ``timedelta`` (rounded up to whole intervals). At most 168. Each costs
+        the API calls of one more interval (``airflow wolkvox plan --reload-previous``). None
+        (default): only the run's own interval (``docs/backfills.md``, "Late rows").
     """
 
     def __init__(
@@ -99,8 +107,10 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         density_table: str = DENSITY_TABLE,
         stage_in_warehouse: bool = False,
         max_new_columns: int = NEW_COLUMNS_MAX,
+        reload_previous: ReloadPrevious = None,
         **kwargs: Any,
     ) -> None:
+        reload_previous = check_reload_previous(reload_previous)
         table = table or report(api).default_table
         kwargs.setdefault("outlets", [report_alias(sql_conn_id, table), report_asset(sql_conn_id, table)])
         super().__init__(api=api, **kwargs)
@@ -112,6 +122,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         self.density_table = density_table
         self.stage_in_warehouse = stage_in_warehouse
         self.max_new_columns = max_new_columns
+        self.reload_previous = reload_previous
         self.warehouse: WarehouseTable | None = None
         """The table the last load wrote, named by its server and database (set at run time)."""
 
@@ -165,6 +176,17 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
 
     def delivered_rows(self, fetched: FetchedInterval, result: Any) -> int:
         return int(result["rows"])
+
+    def previous_windows(self, start: DateTime, end: DateTime) -> list[tuple[DateTime, DateTime]]:
+        """The earlier windows ``reload_previous`` re-reads (see ``client/reload.py``)."""
+        return previous_windows(start, end, self.reload_previous)
+
+    def with_reloaded(self, result: Any, reloaded: list[Any]) -> Any:
+        """With ``reload_previous``, the XCom value lists the earlier windows replaced too."""
+        if not reloaded:
+            return result
+        keys = ("window_start", "window_end", "rows", "rows_received", "api_calls")
+        return {**result, "reloaded": [{key: part[key] for key in keys} for part in reloaded]}
 
     def destination(self) -> dict[str, Any]:
         return {"warehouse": self.warehouse, "sql_conn_id": self.sql_conn_id}

@@ -83,6 +83,45 @@ def test_one_load_sends_its_calls_rows_seconds_and_the_quota_left(
     assert "tok-" not in "".join(packets)
 
 
+@newest_release_only("Metrics through Stats", "docs/observability.md")
+def test_reloaded_windows_are_counted_with_the_run_and_apart(
+    airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, sqlite_warehouse: Warehouse
+) -> None:
+    """An hourly cdr_1 run that also reloads the two hours before its own: 3 calls, 2 of them reloading."""
+    script = RUN.replace('"wolkvox_test_4h_sqlite"', '"wolkvox_test_reload_sqlite"')
+    counters = counted(script, airflow_db, "cdr_1")
+    loaded = sqlite_warehouse.query("SELECT count(*) FROM cdr_1_reload")[0][0]
+    # Two tasks: "reload" (its hour and the two before: 3 calls) and "plain" (its hour: 1 call).
+    assert counters["wolkvox.calls.sent"] == counters["wolkvox.calls.kept"] == 3 + 1
+    assert counters["wolkvox.calls.reload"] == 2
+    plain = sqlite_warehouse.query("SELECT count(*) FROM cdr_1_plain")[0][0]
+    assert counters["wolkvox.rows.loaded"] == loaded + plain > plain > 0
+
+
+def counted(script: str, airflow_db: Path, report: str) -> dict[str, float]:
+    """Run ``script`` (a successful dag.test()) with StatsD on; each metric of ``report`` summed."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        listener.bind(("127.0.0.1", 0))
+        env = {
+            **os.environ,
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+            "AIRFLOW__METRICS__STATSD_PORT": str(listener.getsockname()[1]),
+            "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
+        }
+        result, stderr = run_script(script, str(airflow_db), END.isoformat(), env=env)
+        assert result["state"] == "success", stderr[-3000:]
+        packets = drain(listener)
+    counters: dict[str, float] = defaultdict(float)
+    for packet in packets:
+        for line in packet.splitlines():
+            match = PACKET.match(line)
+            if match and match["tags"] == f",conn_id=wolkvox_default,report={report}":
+                counters[match["name"].removeprefix("airflow.")] += float(match["value"])
+    return counters
+
+
 def drain(listener: socket.socket) -> list[str]:
     """Every datagram already received (the sender has exited, so nothing more is coming)."""
     listener.setblocking(False)
@@ -100,25 +139,7 @@ def test_characters_no_warehouse_stores_are_counted(
 ) -> None:
     """Every telephone of the answers ends in a NUL: stored as U+FFFD, one replaced character each."""
     emulator.set_fields("campaign_8", suffixed={"telephone": "\x00"})
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
-        listener.bind(("127.0.0.1", 0))
-        env = {
-            **os.environ,
-            "AIRFLOW__METRICS__STATSD_ON": "True",
-            "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
-            "AIRFLOW__METRICS__STATSD_PORT": str(listener.getsockname()[1]),
-            "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
-        }
-        result, stderr = run_script(RUN, str(airflow_db), END.isoformat(), env=env)
-        assert result["state"] == "success", stderr[-3000:]
-        packets = drain(listener)
-    counters: dict[str, float] = defaultdict(float)
-    for packet in packets:
-        for line in packet.splitlines():
-            match = PACKET.match(line)
-            if match and match["tags"] == ",conn_id=wolkvox_default,report=campaign_8":
-                counters[match["name"].removeprefix("airflow.")] += float(match["value"])
+    counters = counted(RUN, airflow_db, "campaign_8")
     stored = sqlite_warehouse.window("1", FOUR_HOURS[0])
     assert stored
     assert all(telephone.endswith("\ufffd") for telephone in stored)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from airflow_provider_wolkvox.cli.plan import parse_interval, parse_moment, plan_backfill
+from airflow_provider_wolkvox.cli.plan import parse_interval, parse_moment, parse_reload, plan_backfill
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import provider_cli_loaded
@@ -67,6 +67,35 @@ def test_a_long_interval_needs_one_call_per_31_local_days() -> None:
     assert (plan.intervals, plan.calls) == (1, 3)
 
 
+@pytest.mark.parametrize(
+    ("interval", "reload_previous", "reload_calls"),
+    [
+        (timedelta(hours=1), 2, 744 * 2),
+        (timedelta(hours=1), timedelta(hours=2), 744 * 2),
+        (timedelta(hours=1), timedelta(minutes=90), 744 * 2),  # rounded up to whole intervals
+        (timedelta(days=1), timedelta(hours=2), 31),
+        (timedelta(days=31), 1, 1),
+        (timedelta(hours=1), 0, 0),
+    ],
+)
+def test_reloaded_windows_are_counted(
+    interval: timedelta, reload_previous: object, reload_calls: int
+) -> None:
+    plain = plan_backfill(*OCT, interval, "America/Bogota")
+    plan = plan_backfill(*OCT, interval, "America/Bogota", reload_previous=reload_previous)
+    assert (plan.reload_calls, plan.calls) == (reload_calls, plain.calls + reload_calls)
+
+
+def test_reload_previous_as_given_on_the_command_line() -> None:
+    assert parse_reload("3") == 3
+    assert parse_reload("2h") == timedelta(hours=2)
+    assert parse_reload(None) is None
+    with pytest.raises(WolkvoxConfigError, match="not a duration"):
+        parse_reload("-1")
+    with pytest.raises(WolkvoxConfigError, match="at most 168"):
+        plan_backfill(*OCT, timedelta(hours=1), "UTC", reload_previous=timedelta(days=8))
+
+
 def test_cli_prints_the_plan_and_the_quota_left(airflow_db: Path, token: str) -> None:
     # `airflow wolkvox` where Airflow loads provider commands (3.2+), the module elsewhere.
     if provider_cli_loaded():
@@ -85,6 +114,8 @@ def test_cli_prints_the_plan_and_the_quota_left(airflow_db: Path, token: str) ->
                 "2026-11-01",
                 "--interval",
                 "1h",
+                "--reload-previous",
+                "2h",
                 "--check-quota",
             ],
             env=env,
@@ -97,8 +128,9 @@ def test_cli_prints_the_plan_and_the_quota_left(airflow_db: Path, token: str) ->
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "744 intervals of 1:00:00" in out
-    assert "API calls: at least 744" in out
-    assert "With 1 day intervals the same span would need at least 31" in out
+    assert "API calls: at least 2,232" in out  # 744 hours, each read by its own run and the next two
+    assert "Of those, 1,488 re-read earlier windows (--reload-previous 2h" in out
+    assert "With 1 day intervals the same span would need at least 62" in out
     assert "499 left today of 500" in out
-    assert "needs about 1 more day(s) of quota" in out
+    assert "needs about 4 more day(s) of quota" in out  # (2,232 - 499) / 500, rounded up
     assert token not in out + result.stderr

@@ -1,0 +1,118 @@
+"""``reload_previous`` catches rows the server writes late: hourly dag.test() runs of cdr_1 against an
+emulator whose rows come 20 minutes after their own date, into real SQLite and PostgreSQL.
+
+What each window should hold is worked out here, apart from the operator: a window holds the rows
+the emulator had written when the last run that loaded it asked (the server's "now" is set to each
+run's interval end, as on a live schedule).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pendulum
+import pytest
+
+from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from airflow_provider_wolkvox.transfers.report_to_sql import WolkvoxReportToSqlOperator
+from tests.unit.expected import comparable
+from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
+    Warehouse,
+    dag,
+    postgres_warehouse,
+    sqlite_warehouse,
+    states,
+)
+
+BOGOTA = ZoneInfo("America/Bogota")
+LAG = timedelta(minutes=20)
+HOUR = timedelta(hours=1)
+RUN_ENDS = [pendulum.datetime(2026, 11, 27, 14 + n, tz="UTC") for n in range(3)]  # 09:00-11:00 local
+RELOADED = 2  # RELOAD_PREVIOUS of the test DAG: two hours
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def warehouse(request: pytest.FixtureRequest) -> Warehouse:
+    return request.getfixturevalue(f"{request.param}_warehouse")  # type: ignore[no-any-return]
+
+
+def written(emulator: WolkvoxEmulator, start: datetime, now: datetime) -> Counter[tuple[str, str]]:
+    """The rows of ``[start, start + 1 h)`` the emulator had written at ``now``: (UTC date, telephone)."""
+    newest = (now - LAG).astimezone(BOGOTA).strftime("%Y-%m-%d %H:%M:%S")
+    rows = emulator.ground_truth_rows("cdr_1", {}, start, start + HOUR)
+    return Counter((_utc(row["date"]), row["telephone"]) for row in rows if row["date"] <= newest)
+
+
+def _utc(local: str) -> str:
+    moment = datetime.strptime(local, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BOGOTA)
+    return comparable("timestamp", moment)  # type: ignore[no-any-return]
+
+
+def held(warehouse: Warehouse, table: str) -> dict[str, Counter[tuple[str, str]]]:
+    """The table's rows per window start: (UTC date, telephone)."""
+    windows: dict[str, Counter[tuple[str, str]]] = {}
+    for start, date, telephone in warehouse.query(f"SELECT window_start, date, telephone FROM {table}"):
+        windows.setdefault(comparable("timestamp", start), Counter())[
+            comparable("timestamp", date), telephone
+        ] += 1
+    return windows
+
+
+def expected(emulator: WolkvoxEmulator, runs: list[pendulum.DateTime], back: int) -> dict[str, Counter[Any]]:
+    """Each window as the last run that loaded it saw it (a run loads its hour and ``back`` before)."""
+    last_seen: dict[datetime, datetime] = {}
+    for end in runs:
+        for k in range(back + 1):
+            last_seen[end - HOUR * (k + 1)] = end
+    return {comparable("timestamp", start): written(emulator, start, now) for start, now in last_seen.items()}
+
+
+def test_late_rows_are_loaded_by_the_next_runs_and_reruns_change_nothing(
+    airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, warehouse: Warehouse
+) -> None:
+    emulator.set_late("cdr_1", LAG)
+    hourly = dag(airflow_db, f"wolkvox_test_reload_{warehouse.name}")
+    for end in RUN_ENDS:
+        emulator.set_clock(end)  # each run asks right when its hour ends
+        run = hourly.test(logical_date=end)
+        assert run.state == "success", states(run)
+
+    with_reload = held(warehouse, "cdr_1_reload")
+    assert with_reload == {k: v for k, v in expected(emulator, RUN_ENDS, RELOADED).items() if v}
+    without = held(warehouse, "cdr_1_plain")
+    assert without == {k: v for k, v in expected(emulator, RUN_ENDS, 0).items() if v}
+    # The late rows exist: the first two hours, re-read after their lag, hold rows the plain load lacks.
+    for start in RUN_ENDS[:2]:
+        hour = comparable("timestamp", start - HOUR)
+        final = written(emulator, start - HOUR, start + HOUR)
+        assert with_reload[hour] == final
+        assert 0 < sum(without[hour].values()) < sum(final.values())
+
+    ledger = warehouse.query(
+        "SELECT target_table, window_start, rows_loaded, api_calls FROM wolkvox_loads ORDER BY loaded_at"
+    )
+    reload_loads = [row for row in ledger if row[0] == "cdr_1_reload"]
+    assert len(reload_loads) == len(RUN_ENDS) * (RELOADED + 1)  # every window's load has its ledger row
+    assert sum(row[3] for row in reload_loads) == len(RUN_ENDS) * (RELOADED + 1)  # one call per hour
+    assert sum(row[3] for row in ledger if row[0] == "cdr_1_plain") == len(RUN_ENDS)
+
+    every_column_but_loaded_at = (
+        "SELECT window_start, window_end, answer_row, agent_name, date, destiny, telephone, cost, time_seg, "
+        "cod_act, type_interaction FROM cdr_1_reload ORDER BY window_start, answer_row"
+    )
+    before = warehouse.query(every_column_but_loaded_at)
+    again = hourly.test(logical_date=RUN_ENDS[-1])  # the same clock: nothing more was written
+    assert again.state == "success", states(again)
+    assert warehouse.query(every_column_but_loaded_at) == before
+    assert held(warehouse, "cdr_1_reload") == with_reload
+
+
+@pytest.mark.parametrize("value", [-1, True, timedelta(hours=-1), "2h", 1.5])
+def test_a_bad_reload_previous_is_refused_when_the_dag_is_parsed(value: Any) -> None:
+    with pytest.raises(WolkvoxConfigError, match="reload_previous must be"):
+        WolkvoxReportToSqlOperator(task_id="t", api="cdr_1", sql_conn_id="x", reload_previous=value)
