@@ -71,8 +71,8 @@ class WolkvoxReportOperator(WolkvoxWindowOperator):
                 f"{len(staging):,}",
                 self.sql_operator_name,
             )
-        bounds = {
-            **window_values(self.spec, fetched.params),
+        bounds = {  # the parameters named as the rows' fields let them (one naming rule)
+            **window_values(staging.stored_spec, fetched.params),
             "window_start": fetched.start.isoformat(),
             "window_end": fetched.end.isoformat(),
         }

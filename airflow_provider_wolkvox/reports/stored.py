@@ -46,9 +46,10 @@ def stored_spec(spec: ReportSpec) -> ReportSpec:
 def param_columns(spec: ReportSpec = CAMPAIGN_8) -> tuple[str, ...]:
     """The report's request parameters, as columns (campaign reports: ``campaign_id``; many: none).
 
-    A parameter named like one of the report's fields (skill_4 takes ``skill_id`` and answers a
-    ``skill_id`` per row) becomes ``requested_<name>``: the value asked for (maybe ``all``) beside
-    the row's own."""
+    The one naming rule: the API's field keeps its own name, and a parameter named like one of
+    ``spec``'s fields, listed or found on read (skill_4 takes ``skill_id`` and answers a
+    ``skill_id`` per row; skill_1's answer brings one), becomes ``requested_<name>``: the value
+    asked for (maybe ``all``) beside the row's own."""
     fields = set(spec.fields)
     return tuple(f"requested_{p.name}" if p.name in fields else p.name for p in spec.params)
 
@@ -103,13 +104,32 @@ _RUNS = re.compile(r"[^a-z0-9]+")
 
 def reserved_columns(spec: ReportSpec) -> frozenset[str]:
     """Names no field found on read becomes in ``spec``'s table: the spec's fields, its request
-    parameters as they are and as ``requested_<name>``, and the bookkeeping columns.
+    parameters as ``requested_<name>``, and the bookkeeping columns.
 
-    The one place that says which names are taken. (Issue 23's rule, where the API's field keeps
-    its name and a clashing parameter becomes ``requested_<name>``, drops the bare parameter
-    names from this set.)"""
+    The one place that says which names are taken. A bare parameter name is not taken: a field
+    of that name keeps it, and the parameter's column becomes ``requested_<name>``
+    (:func:`param_columns`)."""
     params = [p.name for p in spec.params]
-    return frozenset({*spec.fields, *params, *(f"requested_{name}" for name in params), *BOOKKEEPING})
+    return frozenset({*spec.fields, *(f"requested_{name}" for name in params), *BOOKKEEPING})
+
+
+def legacy_columns(spec: ReportSpec, api_name: str) -> tuple[str, ...]:
+    """Columns older releases gave the field ``api_name`` found on read in ``spec``'s table (as
+    stored, without extras), where today's rule names it otherwise: ``x_<name>`` (0.1.0 prefixed a
+    taken name) and issue 22's hashed name for a field named like a request parameter.
+
+    A load that finds one of them renames it to today's column (:mod:`~airflow_provider_wolkvox.sql.names`),
+    so no table keeps two conventions."""
+    params = {p.name for p in spec.params}
+    today = extra_column(api_name, reserved_columns(spec))
+    base = re.sub(r"[^a-z0-9_]", "_", api_name.lower())[:60] or "field"
+    if base[0].isdigit():
+        base = f"f_{base}"[:60]
+    older: list[str] = []
+    if base in {*spec.fields, *params, *BOOKKEEPING, "campaign_id"}:
+        older += [f"x_{base}"[:63], f"x_x_{base}"[:63]]
+    older.append(extra_column(api_name, reserved_columns(spec) | params | {"campaign_id"}))
+    return tuple(dict.fromkeys(name for name in older if name != today))
 
 
 def extra_column(api_name: str, reserved: Collection[str]) -> str:

@@ -134,6 +134,10 @@ class Flavor:
     table, then one MERGE statement (for warehouses with no DB-API transaction)."""
     add_column: str = "ALTER TABLE {table} ADD COLUMN {column}"
     """Adds a column (schema on read): ``{table}`` qualified and quoted, ``{column}`` name and type."""
+    rename_column: str = "ALTER TABLE {table} RENAME COLUMN {old} TO {new}"
+    """Renames a column (one naming rule, :mod:`~airflow_provider_wolkvox.sql.names`): ``{table}``
+    qualified and quoted, ``{old}`` and ``{new}`` quoted names, ``{new_name}`` the new name as it is
+    (validated: letters, digits and underscores)."""
     session_sql: tuple[str, ...] = ()
     """Run on the connection before anything else (e.g. MySQL strict mode: never truncate silently)."""
     dialects: tuple[str, ...] = ()
@@ -230,6 +234,7 @@ MSSQL = Flavor(
     quote=bracket,
     create="if_object_id",
     add_column="ALTER TABLE {table} ADD {column}",
+    rename_column="EXEC sp_rename N'{table}.{old}', N'{new_name}', N'COLUMN'",
     dialects=("mssql", "tsql", "sqlserver"),
     sqlglot_dialect="tsql",
     identifier_max=128,

@@ -22,6 +22,7 @@ from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import GENERIC, Flavor, Quote, bind_placeholder
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import LedgerSql, add_replaced_column, ledger_statements, record_load
+from airflow_provider_wolkvox.sql.names import may_rename, settle_names
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import Statements, adapter, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
@@ -70,7 +71,10 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
     window = job.window(flavor.time_value)
     loaded_at = flavor.time_value(job.loaded_at)
     ledger = ledger_sql(db_hook, job, flavor)
-    prepare(db_hook, conn, job, flavor, sql, ledger=ledger)
+    settled = prepare(db_hook, conn, job, flavor, sql, ledger=ledger)
+    if settled is not job:
+        job, spec = settled, settled.spec
+        sql, adapt = load_statements(db_hook, job, flavor), adapter(spec, flavor)
     inserted = 0
     with transaction(db_hook, conn):
         cursor = conn.cursor()
@@ -80,6 +84,10 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
                 if ledger is not None:
                     create_if_missing(cursor, ledger)
             if not flavor.ddl_commits:
+                settled = settle_names(cursor, job, flavor, sql.table, load_quote(db_hook, flavor))
+                if settled is not job:
+                    job, spec = settled, settled.spec
+                    sql, adapt = load_statements(db_hook, job, flavor), adapter(spec, flavor)
                 add_missing_columns(cursor, job, flavor, sql.table, load_quote(db_hook, flavor))
                 add_replaced_column(cursor, job, ledger)
             # Counted first: DB-API drivers may report rowcount -1, and the empty-answer guard needs it.
@@ -113,12 +121,21 @@ def prepare(
     sql: Statements,
     *,
     ledger: LedgerSql | None = None,
-) -> None:
+) -> LoadJob:
     """Before the load transaction: the flavor's session settings, and the tables (the data's, and
-    the ledger's when given) and new columns (schema on read) when DDL commits."""
+    the ledger's when given), renames to the one naming rule and new columns (schema on read)
+    when DDL commits. Returns ``job`` as the table stores it
+    (:func:`~airflow_provider_wolkvox.sql.names.settle_names`)."""
     for statement in flavor.session_sql:
         execute(conn, statement)
     _create_tables(db_hook, conn, job, flavor, sql, ledger=ledger)
+    if flavor.ddl_commits and may_rename(job):
+        with transaction(db_hook, conn):
+            cursor = conn.cursor()
+            try:
+                job = settle_names(cursor, job, flavor, sql.table, load_quote(db_hook, flavor))
+            finally:
+                cursor.close()
     if flavor.ddl_commits and (extra_fields(job.spec) or (job.ledger and job.ledger.chars_replaced)):
         # After the tables are there, in a transaction of its own: DDL would commit the load's.
         with transaction(db_hook, conn):
@@ -128,6 +145,7 @@ def prepare(
                 add_replaced_column(cursor, job, ledger)
             finally:
                 cursor.close()
+    return job
 
 
 def _create_tables(

@@ -38,7 +38,9 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     sql = load_statements(db_hook, job, MYSQL)
     window = job.window(MYSQL.time_value)
     ledger = ledger_sql(db_hook, job, MYSQL)
-    prepare(db_hook, conn, job, MYSQL, sql, ledger=ledger)
+    settled = prepare(db_hook, conn, job, MYSQL, sql, ledger=ledger)
+    if settled is not job:
+        job, sql = settled, load_statements(db_hook, settled, MYSQL)
     max_bytes = min(MAX_STATEMENT_BYTES, _max_allowed_packet(conn) // 4)
     with transaction(db_hook, conn):
         cursor = conn.cursor()

@@ -38,6 +38,7 @@ from airflow_provider_wolkvox.sql.copy_format import escape
 from airflow_provider_wolkvox.sql.flavors import POSTGRES, hook_flavor
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_statements, record_load
+from airflow_provider_wolkvox.sql.names import settle_names
 from airflow_provider_wolkvox.sql.rows import check_batch, plain_columns
 from airflow_provider_wolkvox.sql.schema import statements
 from airflow_provider_wolkvox.sql.transaction import transaction
@@ -299,12 +300,7 @@ class PostgresOverlapStaging(Staging):
         sql = statements(POSTGRES, job.table, placeholder="%s", spec=spec)
         ledger = None if job.ledger_table is None else ledger_statements(POSTGRES, job.ledger_table, "%s")
         window = job.window(POSTGRES.time_value)
-        names = ", ".join(f'"{name}"' for name in (*window_columns(spec), *spec.fields))
         marks = ", ".join(["%s"] * len(window))
-        insert = (
-            f'INSERT INTO {sql.table} ({names}, "loaded_at") '
-            f"SELECT {marks}, s.*, %s FROM ({self.summed_sql()}) AS s"
-        )
         with transaction(db_hook, conn):
             cursor = conn.cursor()
             try:
@@ -312,6 +308,15 @@ class PostgresOverlapStaging(Staging):
                     postgres.create_missing(cursor, sql.table, sql.create)
                     if ledger is not None:
                         postgres.create_missing(cursor, ledger.table, ledger.create)
+                # The parameter's column as the table names it (a field NULL here keeps its NULL).
+                settled = settle_names(cursor, job, POSTGRES, sql.table, POSTGRES.quote)
+                if settled is not job:
+                    sql = statements(POSTGRES, job.table, placeholder="%s", spec=settled.spec)
+                names = ", ".join(f'"{name}"' for name in (*window_columns(settled.spec), *spec.fields))
+                insert = (
+                    f'INSERT INTO {sql.table} ({names}, "loaded_at") '
+                    f"SELECT {marks}, s.*, %s FROM ({self.summed_sql()}) AS s"
+                )
                 add_replaced_column(cursor, job, ledger)
                 cursor.execute(postgres.LOCK_SQL, (postgres.lock_key(sql.table, job),))
                 cursor.execute(sql.delete, window)

@@ -21,6 +21,7 @@ from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import POSTGRES
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_statements, record_load
+from airflow_provider_wolkvox.sql.names import may_rename, settle_names
 from airflow_provider_wolkvox.sql.schema import Statements, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
 
@@ -68,6 +69,13 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
                 create_missing(cursor, sql.table, sql.create)
                 if ledger is not None:
                     create_missing(cursor, ledger.table, ledger.create)
+            if may_rename(job):
+                # Renames to the one naming rule: one load at a time looks and renames.
+                cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))
+                settled = settle_names(cursor, job, POSTGRES, sql.table, POSTGRES.quote)
+                if settled is not job:
+                    job = settled
+                    sql = statements(POSTGRES, job.table, placeholder="%s", spec=job.spec)
             if extra_fields(job.spec):
                 # New columns: one load at a time looks and adds (schema on read).
                 cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))

@@ -26,6 +26,7 @@ from airflow_provider_wolkvox.sql.generic import ledger_sql, load_quote, load_st
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_types, record_load
 from airflow_provider_wolkvox.sql.multirow import insert_job_rows
+from airflow_provider_wolkvox.sql.names import settle_names
 from airflow_provider_wolkvox.sql.schema import (
     Statements,
     column_type,
@@ -76,17 +77,20 @@ def load(db_hook: DbApiHook, job: LoadJob, flavor: Flavor) -> int:
     in GoogleSQL, its values typed query parameters: never the hook's DB-API cursor."""
     placeholder = bind_placeholder(db_hook, flavor)
     sql = load_statements(db_hook, job, flavor)
-    stage = statements(flavor, staging_table(job.table), placeholder=placeholder, spec=job.spec)
     window = job.window(flavor.time_value)
     ledger = ledger_sql(db_hook, job, flavor)
     jobs = JobCursor(client_of(db_hook))
-    by_window = jobs.typed([column_type(flavor, column, job.spec) for column in window_columns(job.spec)])
-    by_row = jobs.typed([column_type(flavor, column, job.spec) for column in columns(job.spec)])
-    by_ledger = jobs.typed(ledger_types(flavor, replaced=bool(job.ledger and job.ledger.chars_replaced)))
     if job.create_table:
         jobs.execute(sql.create)
         if ledger is not None:
             jobs.execute(ledger.create)
+    settled = settle_names(jobs, job, flavor, sql.table, load_quote(db_hook, flavor))
+    if settled is not job:
+        job, sql = settled, load_statements(db_hook, settled, flavor)
+    stage = statements(flavor, staging_table(job.table), placeholder=placeholder, spec=job.spec)
+    by_window = jobs.typed([column_type(flavor, column, job.spec) for column in window_columns(job.spec)])
+    by_row = jobs.typed([column_type(flavor, column, job.spec) for column in columns(job.spec)])
+    by_ledger = jobs.typed(ledger_types(flavor, replaced=bool(job.ledger and job.ledger.chars_replaced)))
     add_missing_columns(jobs, job, flavor, sql.table, load_quote(db_hook, flavor))
     add_replaced_column(jobs, job, ledger)
     jobs.execute(stage.create + STAGING_OPTIONS)

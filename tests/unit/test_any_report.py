@@ -6,7 +6,7 @@ starts sending becomes a column (NULL once it stops), and the generic operators 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +17,8 @@ import pytest
 
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.reports import REPORTS, ReportSpec
-from airflow_provider_wolkvox.sql.schema import param_columns, window_columns
+from airflow_provider_wolkvox.reports.stored import stored_spec, with_extras
+from airflow_provider_wolkvox.sql.schema import window_columns
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from airflow_provider_wolkvox.testing.emulator_families import REPORTS as SERVED
 from airflow_provider_wolkvox.testing.emulator_operation import AGENT, SKILLS
@@ -64,11 +65,9 @@ def kinds(spec: ReportSpec) -> dict[str, str]:
     return {**{f.name: kind_of(spec.api, f.api_name) for f in spec.schema}, **WINDOW_KINDS}
 
 
-SKILL_ID_COLUMN = "skill_id__bg6s6g4l"
-"""Where skill_1's own skill_id lands: a field found on read named like the report's parameter
-(``stored.extra_column``; issue 23 gives it its own name)."""
-TAKEN_NAME_COLUMNS = {"skill_id": SKILL_ID_COLUMN}
-"""Fields the emulator sends whose plain name is a column already, and where they land."""
+TAKEN_NAME_COLUMNS: dict[str, str] = {}
+"""Fields the emulator sends whose plain name is a column already, and where they land (none: a
+field named like a parameter keeps its name, issue 23)."""
 
 
 def extra_column(spec: ReportSpec, name: str) -> str:
@@ -76,9 +75,16 @@ def extra_column(spec: ReportSpec, name: str) -> str:
     of that name already (the emulator's extras are plain lower-case names), else the hashed
     column written out in :data:`TAKEN_NAME_COLUMNS`."""
     assert re.fullmatch(r"[a-z][a-z0-9_]*", name), name
-    if name in {*spec.fields, *param_columns(spec), *WINDOW_KINDS}:
+    if name in {*spec.fields, *WINDOW_KINDS}:
         return TAKEN_NAME_COLUMNS[name]
     return name
+
+
+def parameter_columns(spec: ReportSpec, names: Iterable[str]) -> list[str]:
+    """The test's own reading of issue 23's rule: a parameter named like a field of the table
+    (listed, or among ``names`` found on read) is stored as ``requested_<name>``."""
+    fields = {*spec.fields, *names}
+    return [f"requested_{p.name}" if p.name in fields else p.name for p in spec.params]
 
 
 def truth(
@@ -109,13 +115,13 @@ def truth(
 def loaded(wh: Warehouse, spec: ReportSpec, names: list[str]) -> list[dict[str, Any]]:
     """The table's rows, by column name, the window columns left out once checked."""
     kind = kinds(spec)
-    head = list(window_columns(spec))
+    head = [*parameter_columns(spec, names), "window_start", "window_end"]
     q = "`" if wh.name == "mariadb" else '"'
     got = wh.query(f"SELECT {', '.join(f'{q}{c}{q}' for c in [*head, *names])} FROM {spec.default_table}")
     out = []
     for row in got:
         window = dict(zip(head, row, strict=False))
-        assert [window[c] for c in param_columns(spec)] == list(params_of(spec).values()), spec.api
+        assert [window[c] for c in parameter_columns(spec, names)] == list(params_of(spec).values()), spec.api
         assert comparable(TIMESTAMP, window["window_start"]) == comparable(TIMESTAMP, START), spec.api
         assert comparable(TIMESTAMP, window["window_end"]) == comparable(TIMESTAMP, END), spec.api
         values = row[len(head) :]
@@ -228,7 +234,7 @@ def test_a_per_request_report_split_at_the_cap_keeps_each_windows_rows_never_a_s
     assert count == len(rows)
     per_skill: dict[str, list[int]] = {}
     for r in rows:
-        per_skill.setdefault(r[SKILL_ID_COLUMN], []).append(int(r["inbound_calls"]))
+        per_skill.setdefault(r["skill_id"], []).append(int(r["inbound_calls"]))
     # Each skill has a row per request window it had calls in: never one combined row.
     assert max(len(v) for v in per_skill.values()) >= 2
     assert {skill: sum(v) for skill, v in per_skill.items()} == inbound
@@ -315,6 +321,10 @@ def test_parameters_are_checked_when_the_dag_is_parsed() -> None:
     # Window columns: the parameters asked for (named apart from a field of the same name), the window.
     assert window_columns(REPORTS["cdr_1"]) == ("window_start", "window_end")
     assert window_columns(REPORTS["skill_1"])[0] == "skill_id"
+    # ... and a field found on read takes the name the same way (issue 23): skill_1 brings skill_id.
+    assert (
+        window_columns(with_extras(stored_spec(REPORTS["skill_1"]), ("skill_id",)))[0] == "requested_skill_id"
+    )
     assert window_columns(REPORTS["skill_4"])[0] == "requested_skill_id"
     assert window_columns(REPORTS["campaign_3"])[0] == "campaign_id"
 
@@ -337,8 +347,8 @@ def test_the_generic_operators_load_any_report_in_a_dag(
         return
     # Through XCom: skill_1's rows with the parameter asked for, each request window's own rows.
     rows = xcom(run, "skill_1")
-    assert {r["skill_id"] for r in rows} == {"all"}  # the parameter asked for
-    assert {r[SKILL_ID_COLUMN] for r in rows} >= {SKILLS[0][0]}  # the row's own skill (a field kept on read)
+    assert {r["requested_skill_id"] for r in rows} == {"all"}  # the parameter asked for
+    assert {r["skill_id"] for r in rows} >= {SKILLS[0][0]}  # the row's own skill (a field kept on read)
     assert {(r["request_start"], r["request_end"]) for r in rows} == {
         (s.isoformat(), (s + HOUR).isoformat()) for s in (START + HOUR * i for i in range(4))
     }

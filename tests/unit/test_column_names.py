@@ -26,6 +26,8 @@ from airflow_provider_wolkvox.reports.stored import (
     EXTRA_FIELDS_MAX,
     extra_column,
     extra_columns,
+    legacy_columns,
+    param_columns,
     reserved_columns,
     stored_spec,
     with_extras,
@@ -155,12 +157,23 @@ def test_the_documented_rule_by_example(name: str, column: str) -> None:
     assert extra_column(name, reserved_columns(REPORTS["campaign_3"])) == column
 
 
-def test_a_parameter_name_is_reserved_only_where_the_report_takes_it() -> None:
-    """campaign_3 takes campaign_id (its column); speech_5 does not, so the name is free there."""
-    assert extra_column("campaign_id", reserved_columns(REPORTS["campaign_3"])) == "campaign_id__" + b32(
-        "campaign_id"
+def test_a_field_named_like_a_parameter_keeps_its_name_and_the_parameter_moves() -> None:
+    """Issue 23's one rule: skill_1 takes skill_id and its answer brings a skill_id per row; the
+    field keeps skill_id, the parameter's column is requested_skill_id (issue 22 hashed the field)."""
+    spec = stored_spec(REPORTS["skill_1"])
+    assert extra_column("skill_id", reserved_columns(spec)) == "skill_id"
+    assert param_columns(spec) == ("skill_id",)
+    assert param_columns(with_extras(spec, ("skill_id", "skill_name"))) == ("requested_skill_id",)
+    assert extra_column("requested_skill_id", reserved_columns(spec)) == "requested_skill_id__" + b32(
+        "requested_skill_id"
     )
-    assert extra_column("campaign_id", reserved_columns(REPORTS["speech_5"])) == "campaign_id"
+
+
+def test_older_columns_of_a_field_are_known_for_the_migration() -> None:
+    """0.1.0 stored skill_1's skill_id as x_skill_id, issue 22 as skill_id__<hash>."""
+    spec = stored_spec(REPORTS["skill_1"])
+    assert legacy_columns(spec, "skill_id") == ("x_skill_id", "x_x_skill_id", "skill_id__" + b32("skill_id"))
+    assert legacy_columns(spec, "skill_name") == ()
 
 
 def test_case_variants_get_columns_of_their_own_whatever_comes_first() -> None:
@@ -177,7 +190,9 @@ def test_case_variants_get_columns_of_their_own_whatever_comes_first() -> None:
 def test_no_reserved_name_holds_the_mark_so_made_names_never_meet_one() -> None:
     for spec in REPORTS.values():
         assert not [name for name in reserved_columns(spec) if "__" in name], spec.api
-        assert set(columns(stored_spec(spec))) <= reserved_columns(stored_spec(spec)), spec.api
+        # A bare parameter name is the one column a field may take (the parameter then moves).
+        bare = {p.name for p in spec.params}
+        assert set(columns(stored_spec(spec))) - bare <= reserved_columns(stored_spec(spec)), spec.api
 
 
 def test_the_bound_holds_in_every_warehouse() -> None:
