@@ -10,12 +10,20 @@ from typing import Any
 
 import pytest
 
-from tests import leftovers
+from tests import leftovers, metadata_db
 
 # Airflow reads its configuration on first import: isolate it before any test imports airflow.
 # Marked with this run as its owner: removed at exit, or by the next run if this one is killed.
+# A pytest-xdist worker inherits the controller's environment, so it always takes a home (and so a
+# metadata database) of its own: two workers sharing one SQLite DB lose each other's task instances.
 _HOME = leftovers.owned_folder("wolkvox-airflow-home-")
-os.environ.setdefault("AIRFLOW_HOME", str(_HOME))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["AIRFLOW_HOME"] = str(_HOME)
+else:
+    os.environ.setdefault("AIRFLOW_HOME", str(_HOME))
+# The run's one migrated metadata database (tests/metadata_db.py), shared by the workers.
+if metadata_db.TEMPLATE_VARIABLE not in os.environ:
+    os.environ[metadata_db.TEMPLATE_VARIABLE] = str(leftovers.owned_folder("wolkvox-airflow-template-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 
@@ -40,7 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Tear down on SIGTERM as on Ctrl-C, and sweep what killed runs left (only provably dead ones)."""
     leftovers.tear_down_on_sigterm()
     leftovers.sweep_processes()
-    for prefix in ("wolkvox-airflow-home-", "wolkvox-it-"):
+    for prefix in ("wolkvox-airflow-home-", "wolkvox-airflow-template-", "wolkvox-it-"):
         leftovers.sweep_folders(prefix)
 
 

@@ -1,15 +1,15 @@
-"""A migrated metadata DB in the session's AIRFLOW_HOME, with the test DAGs in its dags folder."""
+"""A migrated metadata DB in the process's AIRFLOW_HOME (a copy of the run's template), with the test
+DAGs in its dags folder."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests import metadata_db
 from tests.airflow_compat import make_dag_test_write_the_dag_first
 
 DAGS = Path(__file__).parent / "dags"
@@ -24,7 +24,6 @@ def airflow_db() -> Path:
     dags_folder.mkdir(exist_ok=True)
     for dag_file in [*DAGS.glob("*.py"), *EXAMPLE_DAGS.glob("*.py")]:
         shutil.copy(dag_file, dags_folder / dag_file.name)
-    airflow = Path(sys.executable).parent / "airflow"
-    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, timeout=300)
+    metadata_db.copy_migrated_db(home / "airflow.db")
     make_dag_test_write_the_dag_first()
     return dags_folder
