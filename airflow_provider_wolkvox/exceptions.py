@@ -53,6 +53,13 @@ class WolkvoxSchemaError(WolkvoxResponseError):
     retryable = False
 
 
+class WolkvoxWarehouseError(WolkvoxError):
+    """The warehouse could not be reached before the fetch; nothing was asked of the API. A retry
+    may find it back."""
+
+    retryable = True
+
+
 class WolkvoxTransientError(WolkvoxError):
     """The API kept answering with transient failures until the retry budget ran out."""
 

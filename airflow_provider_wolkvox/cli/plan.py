@@ -12,6 +12,7 @@ of those it does. ``--reload-previous`` counts the earlier windows each run re-r
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import re
 from collections.abc import Iterable
@@ -116,7 +117,7 @@ def _print_plan(args: argparse.Namespace) -> None:
     from airflow_provider_wolkvox.hooks.lookup import FoundConnectionHook
 
     if args.api not in REPORTS:
-        raise WolkvoxConfigError(f"report {args.api!r} is not known; known: {', '.join(sorted(REPORTS))}")
+        raise WolkvoxConfigError(unknown_report(args.api))
     spec = REPORTS[args.api]
     query = spec.request_params(parse_params(getattr(args, "params", None) or ()), complete=False)
     # The connection wherever Airflow keeps it (metadata DB included), as a task would see it.
@@ -137,7 +138,7 @@ def _print_plan_of(
     print(f"Backfill of {args.api} on connection {args.conn_id} (dates sent in {tz}):")
     print(f"  {_params_line(spec, query)}")
     span = f"{plan.start.isoformat()} to {plan.end.isoformat()}"
-    print(f"  {span}: {plan.intervals:,} intervals of {plan.interval}")
+    print(f"  {span}: {plan.intervals:,} intervals of {duration_words(plan.interval)}")
     print(
         f"  API calls: at least {plan.calls:,}. An interval whose answer reaches the 60,000-row cap "
         "is split and costs more; failed requests that are retried cost one call each."
@@ -158,8 +159,37 @@ def _print_plan_of(
     print(f"  Quota (this check spent 1 call): {_figure(left)} left today of {_figure(info.token_limit)}.")
     if left is not None and info.token_limit:
         days = 0 if plan.calls <= left else math.ceil((plan.calls - left) / info.token_limit)
-        verdict = "fits in what is left today" if days == 0 else f"needs about {days} more day(s) of quota"
-        print(f"  The backfill {verdict}; use wait_for_quota=True so tasks wait for the reset.")
+        if days == 0:
+            print("  The backfill fits in what is left today.")
+        else:
+            print(
+                f"  The backfill needs about {days} more day(s) of quota: give its tasks "
+                "wait_for_quota=True so they wait for the reset instead of failing."
+            )
+
+
+def unknown_report(api: str) -> str:
+    """The error for a report name that is not one: the closest names, then all in natural order."""
+    names = sorted(REPORTS, key=_natural)
+    close = difflib.get_close_matches(api, names, n=3, cutoff=0.6)
+    guess = f"did you mean {' or '.join(close)}? " if close else ""
+    return f"report {api!r} is not known; {guess}known: {', '.join(names)}"
+
+
+def _natural(name: str) -> tuple[tuple[int, str | int], ...]:
+    """``agent_2`` before ``agent_12``: digits compare as numbers."""
+    return tuple((1, int(part)) if part.isdigit() else (0, part) for part in re.split(r"(\d+)", name))
+
+
+def duration_words(length: timedelta) -> str:
+    """``1 day``, ``1 hour``, ``1 day 12 hours``: a data interval's length as people say it."""
+    left = int(length.total_seconds())
+    words = []
+    for unit, seconds in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        amount, left = divmod(left, seconds)
+        if amount:
+            words.append(f"{amount:,} {unit}{'' if amount == 1 else 's'}")
+    return " ".join(words) or "0 seconds"
 
 
 def parse_params(pairs: Iterable[str]) -> dict[str, str]:

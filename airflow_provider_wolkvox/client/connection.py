@@ -37,6 +37,16 @@ class ConnectionLike(Protocol):
     def extra_dejson(self) -> dict[str, Any]: ...
 
 
+def unknown_connection(conn_id: str) -> str:
+    """What to do about a ``wolkvox_conn_id`` that names no connection."""
+    return (
+        f"connection {conn_id!r} is not defined (wolkvox_conn_id={conn_id!r}): add it, e.g. "
+        f"`airflow connections add {conn_id} --conn-type wolkvox --conn-host 0032 --conn-password "
+        "<token>`, then create its pool with `airflow wolkvox pools sync`; or set wolkvox_conn_id to the "
+        "id of an existing Wolkvox connection"
+    )
+
+
 @dataclass(frozen=True)
 class WolkvoxSettings:
     """Everything needed to call the API for one connection. ``repr`` never shows the token."""

@@ -33,18 +33,17 @@ ZERO_LENGTH_HINT = (
 )
 
 
-def parse_bound(value: object, name: str) -> DateTime:
+def parse_bound(value: object, name: str, hint: str = ZERO_LENGTH_HINT) -> DateTime:
     """Return ``value`` (an aware datetime or an ISO-8601 string) as a UTC DateTime.
 
     Raises :class:`WolkvoxWindowError` for a missing, ``"None"``, unparsable,
-    naive or sub-second value: the API's dates have one-second resolution.
+    naive or sub-second value: the API's dates have one-second resolution. ``hint`` says how to
+    give the run a data interval (an operator's names its DAG's own schedule).
     """
     if isinstance(value, str):
         text = value.strip()
         if text in ("", "None", "null"):
-            raise WolkvoxWindowError(
-                f"{name} rendered as {value!r}: the run has no data interval. {ZERO_LENGTH_HINT}"
-            )
+            raise WolkvoxWindowError(f"{name} rendered as {value!r}: the run has no data interval. {hint}")
         try:
             value = datetime.fromisoformat(text)
         except ValueError:
@@ -52,7 +51,7 @@ def parse_bound(value: object, name: str) -> DateTime:
                 f"{name}={text!r} is not an ISO-8601 date-time such as 2026-11-27T06:00:00+00:00"
             ) from None
     if value is None:
-        raise WolkvoxWindowError(f"{name} is missing: the run has no data interval. {ZERO_LENGTH_HINT}")
+        raise WolkvoxWindowError(f"{name} is missing: the run has no data interval. {hint}")
     if not isinstance(value, datetime):
         raise WolkvoxWindowError(
             f"{name} must be a datetime or an ISO-8601 string, got {type(value).__name__}"
@@ -68,14 +67,13 @@ def parse_bound(value: object, name: str) -> DateTime:
     return pendulum.instance(value).in_timezone("UTC")
 
 
-def validate_window(start: object, end: object) -> tuple[DateTime, DateTime]:
-    """Parse both bounds and check ``start < end``; return them in UTC."""
-    start_dt = parse_bound(start, "window_start")
-    end_dt = parse_bound(end, "window_end")
+def validate_window(start: object, end: object, hint: str = ZERO_LENGTH_HINT) -> tuple[DateTime, DateTime]:
+    """Parse both bounds and check ``start < end``; return them in UTC (``hint``: see :func:`parse_bound`)."""
+    start_dt = parse_bound(start, "window_start", hint)
+    end_dt = parse_bound(end, "window_end", hint)
     if start_dt == end_dt:
         raise WolkvoxWindowError(
-            f"window_start and window_end are both {start_dt.isoformat()}: the window is empty. "
-            + ZERO_LENGTH_HINT
+            f"window_start and window_end are both {start_dt.isoformat()}: the window is empty. " + hint
         )
     if start_dt > end_dt:
         raise WolkvoxWindowError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -24,7 +25,7 @@ from tenacity import (
 
 from airflow_provider_wolkvox import __version__
 from airflow_provider_wolkvox._compat import BaseHook, quiet_dag_test_mask_requests
-from airflow_provider_wolkvox.client.connection import DEFAULT_CONN_ID, WolkvoxSettings
+from airflow_provider_wolkvox.client.connection import DEFAULT_CONN_ID, WolkvoxSettings, unknown_connection
 from airflow_provider_wolkvox.client.decoding import read_rows, read_table
 from airflow_provider_wolkvox.client.envelope import TransientAnswer, read_answer
 from airflow_provider_wolkvox.client.quota import TokenInfo, send_gauges
@@ -145,7 +146,13 @@ class WolkvoxHook(BaseHook):
         """The connection, validated. Airflow registers its password (the token) with its secret
         masker as it reads it, on every supported release: the hook need not (tests/unit)."""
         quiet_dag_test_mask_requests()
-        return WolkvoxSettings.from_connection(self.get_connection(self.wolkvox_conn_id))
+        try:
+            connection = self.get_connection(self.wolkvox_conn_id)
+        except Exception as err:
+            if not any(cls.__name__ == "AirflowNotFoundException" for cls in type(err).__mro__):
+                raise
+            raise WolkvoxConfigError(unknown_connection(self.wolkvox_conn_id)) from None
+        return WolkvoxSettings.from_connection(connection)
 
     @property
     def server_host(self) -> str:
@@ -387,10 +394,29 @@ class WolkvoxHook(BaseHook):
                 f"private CA (a proxy's), set connection {self.wolkvox_conn_id!r}'s verify extra to "
                 "the path of that CA's bundle; otherwise check its host and base_url"
             )
+        if _name_not_found(err):
+            return WolkvoxConfigError(self._unknown_host())
         if isinstance(err, (requests.RequestException, urllib3.exceptions.HTTPError)):
-            return TransientAnswer(f"{type(err).__name__} (connection failed or was cut)")
+            return TransientAnswer(
+                f"{type(err).__name__} connecting to {self.server_host} (connection failed or was cut)"
+            )
         self._abandoned(started)
         return err
+
+    def _unknown_host(self) -> str:
+        """The error of a host name that does not resolve: the host tried and the field that made it."""
+        settings = self.settings
+        if settings.base_url != f"https://wv{settings.server}.wolkvox.com":
+            fix = f"check its base_url extra ({settings.base_url})"
+        else:
+            fix = (
+                f"check the server number (its host field, {settings.server!r}): the 4 digits of the "
+                "wvNNNN.wolkvox.com address you use to reach Wolkvox"
+            )
+        return (
+            f"the host {self.server_host} of connection {self.wolkvox_conn_id!r} does not resolve (no such "
+            f"name in DNS): {fix}. Not retried: a retry cannot make the name exist"
+        )
 
     def _refuse_redirect(self, response: requests.Response, label: str) -> None:
         """A redirect is an error naming where it points: the token goes to one origin only."""
@@ -467,16 +493,28 @@ class WolkvoxHook(BaseHook):
         )
 
 
-def _certificate_refused(err: BaseException) -> bool:
-    """Whether ``err`` comes from a TLS certificate that failed verification (not a network fault)."""
-    seen: set[int] = set()
+def _name_not_found(err: BaseException) -> bool:
+    """Whether ``err`` comes from a host name DNS says does not exist (not from a resolver that
+    could not answer now, ``EAI_AGAIN``, which a retry may get past)."""
+    return any(isinstance(item, socket.gaierror) and item.errno in _NO_SUCH_NAME for item in _causes(err))
+
+
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
+def _causes(err: BaseException) -> list[BaseException]:
+    """``err`` and every exception it wraps (causes, contexts, urllib3's reasons, arguments)."""
+    seen: dict[int, BaseException] = {}
     pending: list[object] = [err]
     while pending:
         item = pending.pop()
         if not isinstance(item, BaseException) or id(item) in seen:
             continue
-        seen.add(id(item))
-        if isinstance(item, ssl.SSLCertVerificationError):
-            return True
+        seen[id(item)] = item
         pending += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
-    return False
+    return list(seen.values())
+
+
+def _certificate_refused(err: BaseException) -> bool:
+    """Whether ``err`` comes from a TLS certificate that failed verification (not a network fault)."""
+    return any(isinstance(item, ssl.SSLCertVerificationError) for item in _causes(err))

@@ -204,11 +204,14 @@ class WolkvoxWindowOperator(BaseOperator):
         from airflow_provider_wolkvox.observability import metrics
 
         self.figures = None
-        start, end = validate_window(self.window_start, self.window_end)
+        start, end = validate_window(self.window_start, self.window_end, self._zero_length_hint())
         params = self.request_params()
         earlier = self.previous_windows(start, end)
         hook = WolkvoxHook(self.wolkvox_conn_id)
         try:
+            # Everything knowable without the API first, so that no failure known beforehand costs quota:
+            _ = hook.settings  # the connection: a wrong id or field is named as such
+            self.check_before_fetch()
             store = self.density_store(params) if self.learn_density else None
             history = self._read_history(store, hook) if store else None
             reloaded = [self._fetch_and_deliver(hook, params, *window, history) for window in earlier]
@@ -285,6 +288,15 @@ class WolkvoxWindowOperator(BaseOperator):
     def with_reloaded(self, result: Any, reloaded: list[Any]) -> Any:
         """The XCom value of a run: ``result`` of its own interval, told what was reloaded."""
         return result
+
+    def _zero_length_hint(self) -> str:
+        from airflow_provider_wolkvox.operators.schedule_hint import zero_length_hint
+
+        return zero_length_hint(getattr(self.get_dag(), "timetable", None))
+
+    def check_before_fetch(self) -> None:
+        """Check what can fail the task without the API, before its first call (the SQL operators:
+        the warehouse); raise a :class:`~airflow_provider_wolkvox.exceptions.WolkvoxError`."""
 
     def open_staging(self) -> Staging:
         """Where the interval's request windows are combined while fetching: a local file here;

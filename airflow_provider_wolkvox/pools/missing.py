@@ -18,27 +18,44 @@ entry point), so installing the provider is enough.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from airflow.listeners import hookimpl
 
-from airflow_provider_wolkvox.pools.naming import POOL_PREFIX
+from airflow_provider_wolkvox.pools.naming import POOL_PREFIX, pool_name
 
 __all__ = ["missing_pool_advice", "on_dag_run_running"]
 
 log = logging.getLogger(__name__)
+_HASHED = re.compile(r"-[0-9a-f]{8}\Z")
 
 
 def missing_pool_advice(pool: str) -> str:
-    """The note on a task failed because its pool ``pool`` does not exist (at most 1000 characters)."""
+    """The note on a task failed because its pool ``pool`` does not exist (at most 1000 characters).
+
+    ``pools sync`` creates pools only for connections it can see, so the note names the connection
+    the pool belongs to (when the pool name shows it), says it must exist, and passes it to the
+    commands with ``--conn-id``.
+    """
+    arg = _conn_id_of(pool) or "<wolkvox_conn_id>"
     return (
-        f"Wolkvox pool '{pool}' does not exist, so Airflow would never run this task. Create the "
-        "Wolkvox pools, then clear the task: `airflow wolkvox pools sync` (Airflow 3.2+), or "
-        "`airflow-wolkvox pools sync` / `python -m airflow_provider_wolkvox pools sync` where the "
-        "provider's commands are not loaded; on a managed service, `airflow-wolkvox pools sync "
-        "--export pools.json --conn-id <id>` then `airflow pools import pools.json` or POST "
-        "/api/v2/pools. See the provider's docs/pools.md."
+        f"Wolkvox pool '{pool}' does not exist, so Airflow would never run this task. It is the pool "
+        "of the task's wolkvox_conn_id, a Wolkvox connection that must exist: if it does not, fix "
+        "wolkvox_conn_id or add the connection. Then create the pool and clear the task: "
+        f"`airflow wolkvox pools sync --conn-id {arg}` (Airflow 3.2+; elsewhere `airflow-wolkvox "
+        "pools sync` with the same arguments; on a managed service add `--export pools.json`, then "
+        "`airflow pools import pools.json`). See the provider's docs/pools.md."
     )
+
+
+def _conn_id_of(pool: str) -> str | None:
+    """The connection id whose pool is ``pool``; None for a name that may be hashed (it ends in ``-``
+    and eight hex digits), which does not show the id."""
+    conn_id = pool[len(POOL_PREFIX) :]
+    if not conn_id or pool_name(conn_id) != pool or _HASHED.search(conn_id):
+        return None
+    return conn_id
 
 
 @hookimpl

@@ -216,6 +216,15 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
             elif isinstance(outlet, Asset):
                 events[outlet].extra.update(extra)
 
+    def check_before_fetch(self) -> None:
+        """Before any API call: the table names are valid and the warehouse answers."""
+        from airflow_provider_wolkvox.sql.ledger import ledger_table_for
+        from airflow_provider_wolkvox.sql.reachable import check_reachable
+
+        for other in (self.ledger_table, self.density_table):  # each checked with the table itself
+            ledger_table_for(self.table, other or self.table)
+        check_reachable(self._db_hook(), self.sql_conn_id)
+
     def density_store(self, params: Mapping[str, str]) -> DensityStore:
         """The warehouse's density table (``density_table``), beside the ledger."""
         from airflow_provider_wolkvox.fetching.density_store import density_scope

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from urllib.parse import quote
 
 import pendulum
@@ -278,6 +279,38 @@ class TestErrors:
         )
         with pytest.raises(WolkvoxConfigError, match="check its server number or base_url"):
             fast_hook().get_machine_codes("1", *HOUR)
+
+    def test_a_host_name_that_does_not_resolve_is_named_and_not_retried(
+        self, token: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # .invalid never resolves (RFC 6761): the error names the host and the field to fix, at once.
+        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json("https://wv9999.invalid", token))
+        hook = fast_hook()
+        with pytest.raises(WolkvoxConfigError) as raised:
+            hook.get_machine_codes("1", *HOUR)
+        assert "wv9999.invalid" in str(raised.value)
+        assert "does not resolve" in str(raised.value)
+        assert "base_url" in str(raised.value)
+        assert hook.calls == 1
+
+    def test_a_server_number_that_does_not_resolve_names_its_host_and_the_check(
+        self, token: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        try:
+            socket.getaddrinfo("wv9999.wolkvox.com", 443)
+        except socket.gaierror as err:
+            if err.errno != socket.EAI_NONAME:
+                pytest.skip(f"DNS cannot answer here ({err}), so no name can be said not to exist")
+        else:
+            pytest.skip("wv9999.wolkvox.com resolves from here")
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_WOLKVOX_DEFAULT",
+            json.dumps({"conn_type": "wolkvox", "host": "9999", "password": token}),
+        )
+        hook = fast_hook()
+        with pytest.raises(WolkvoxConfigError, match=r"wv9999\.wolkvox\.com .*check the server number"):
+            hook.get_machine_codes("1", *HOUR)
+        assert hook.calls == 1
 
     @pytest.mark.parametrize(
         "host", ["wv0032.wolkvox.com", "0032.evil.com", "32", "00321", "0032/x", "evil.com#0032"]

@@ -168,3 +168,18 @@ def test_the_listener_managers_hook_changes_nothing_for_a_detached_run(dag_id: s
         session.add(run)
         get_listener_manager().hook.on_dag_run_running(dag_run=run, msg="started")
     assert task_states(run.run_id) == only_missing_pool_failed()
+
+
+@pytest.mark.parametrize(
+    ("conn_id", "command"),
+    [
+        ("wolkvox_eu", "pools sync --conn-id wolkvox_eu`"),
+        ("x" * 192, f"pools sync --conn-id {'x' * 192}`"),  # the longest id whose pool name shows it
+        ("eu:west", "pools sync --conn-id <wolkvox_conn_id>`"),  # a hashed name does not show it
+    ],
+)
+def test_the_advice_names_the_connection_that_must_exist_and_passes_it(conn_id: str, command: str) -> None:
+    advice = missing_pool_advice(pool_name(conn_id))
+    assert "a Wolkvox connection that must exist" in advice
+    assert command in advice
+    assert len(advice) <= 1000  # Airflow's note column

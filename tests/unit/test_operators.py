@@ -92,6 +92,36 @@ def test_zero_length_interval_fails_at_once_and_names_the_fix(
     assert emulator.stats()["requests"] == 0
 
 
+def test_zero_length_advice_keeps_the_dags_own_cadence_and_zone(
+    airflow_db: Any, emulator: WolkvoxEmulator, wolkvox_conn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dag_run = run(airflow_db, "wolkvox_test_zero_length_daily_bogota")
+    assert task_states(dag_run)["machine_codes"] == ("failed", 1)
+    output = task_text(capsys.readouterr().out)
+    assert 'CronDataIntervalTimetable("0 6 * * *", timezone="America/Bogota")' in output
+    assert '"0 * * * *"' not in output  # no hourly schedule offered to a daily DAG
+    assert emulator.stats()["requests"] == 0
+
+
+def test_a_connection_id_that_names_no_connection_is_named_as_such(
+    airflow_db: Any,
+    emulator: WolkvoxEmulator,
+    wolkvox_conn: str,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_WOLKVOX_SQLITE", json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "w.db")})
+    )
+    dag_run = run(airflow_db, "wolkvox_test_unknown_connection")
+    assert task_states(dag_run)["load"] == ("failed", 1)  # not retried: a retry cannot add it
+    output = task_text(capsys.readouterr().out)
+    assert "connection 'wolkvox_eu' is not defined (wolkvox_conn_id='wolkvox_eu')" in output
+    assert "density history" not in output  # not blamed on the history it could not plan
+    assert emulator.stats()["requests"] == 0
+
+
 @pytest.mark.parametrize(
     ("task_id", "message"),
     [

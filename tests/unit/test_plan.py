@@ -11,7 +11,14 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from airflow_provider_wolkvox.cli.plan import parse_interval, parse_moment, parse_reload, plan_backfill
+from airflow_provider_wolkvox.cli.plan import (
+    duration_words,
+    parse_interval,
+    parse_moment,
+    parse_reload,
+    plan_backfill,
+    unknown_report,
+)
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import provider_cli_loaded
@@ -97,40 +104,79 @@ def test_reload_previous_as_given_on_the_command_line() -> None:
 
 
 def test_cli_prints_the_plan_and_the_quota_left(airflow_db: Path, token: str) -> None:
-    # `airflow wolkvox` where Airflow loads provider commands (3.2+), the module elsewhere.
-    if provider_cli_loaded():
-        command = [str(Path(sys.executable).parent / "airflow"), "wolkvox"]
-    else:
-        command = [sys.executable, "-m", "airflow_provider_wolkvox"]
     with WolkvoxEmulator(tokens=[token], daily_quota=500) as emu:
         env = {**os.environ, "AIRFLOW_CONN_WOLKVOX_DEFAULT": connection_json(emu.base_url, token)}
-        result = subprocess.run(
-            [
-                *command,
-                "plan",
-                "--from",
-                "2026-10-01",
-                "--to",
-                "2026-11-01",
-                "--interval",
-                "1h",
-                "--reload-previous",
-                "2h",
-                "--check-quota",
-            ],
+        result = run_cli(
+            *("plan", "--from", "2026-10-01", "--to", "2026-11-01", "--interval", "1h"),
+            *("--reload-previous", "2h", "--check-quota"),
             env=env,
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=120,
         )
         assert emu.stats()["requests"] == 1  # only the quota check
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "744 intervals of 1:00:00" in out
+    assert "744 intervals of 1 hour" in out
     assert "API calls: at least 2,232" in out  # 744 hours, each read by its own run and the next two
     assert "Of those, 1,488 re-read earlier windows (--reload-previous 2h" in out
     assert "With 1 day intervals the same span would need at least 62" in out
     assert "499 left today of 500" in out
-    assert "needs about 4 more day(s) of quota" in out  # (2,232 - 499) / 500, rounded up
+    # (2,232 - 499) / 500, rounded up
+    assert "needs about 4 more day(s) of quota: give its tasks wait_for_quota=True" in out
     assert token not in out + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("length", "words"),
+    [
+        (timedelta(days=1), "1 day"),
+        (timedelta(hours=1), "1 hour"),
+        (timedelta(days=1, hours=12), "1 day 12 hours"),
+        (timedelta(minutes=30), "30 minutes"),
+        (timedelta(days=31), "31 days"),
+    ],
+)
+def test_interval_lengths_are_said_in_words(length: timedelta, words: str) -> None:
+    assert duration_words(length) == words
+
+
+def test_an_unknown_report_gets_a_guess_and_the_names_in_natural_order() -> None:
+    message = unknown_report("agent_21")
+    assert "did you mean agent_2" in message
+    known = message.split("known: ", 1)[1].split(", ")
+    assert known.index("agent_2") < known.index("agent_12")
+    assert known.index("cdr_9") < known.index("cdr_10")
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``airflow wolkvox`` where Airflow loads provider commands (3.2+), the module elsewhere."""
+    if provider_cli_loaded():
+        command = [str(Path(sys.executable).parent / "airflow"), "wolkvox"]
+    else:
+        command = [sys.executable, "-m", "airflow_provider_wolkvox"]
+    return subprocess.run(
+        [*command, *args],
+        env=env or dict(os.environ),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_with_a_connection_id_that_names_nothing_says_so_in_one_error_line(airflow_db: Path) -> None:
+    result = run_cli("plan", "--conn-id", "nope", "--from", "2026-10-01", "--to", "2026-10-02")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert "connection 'nope' is not defined" in errors[0]
+
+
+def test_cli_says_a_backfill_that_fits_fits(airflow_db: Path, token: str) -> None:
+    with WolkvoxEmulator(tokens=[token], daily_quota=500) as emu:
+        env = {**os.environ, "AIRFLOW_CONN_WOLKVOX_DEFAULT": connection_json(emu.base_url, token)}
+        args = ("plan", "--from", "2026-10-01", "--to", "2026-11-01", "--interval", "1d", "--check-quota")
+        result = run_cli(*args, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "31 intervals of 1 day" in result.stdout
+    assert "The backfill fits in what is left today." in result.stdout
+    assert "wait_for_quota" not in result.stdout  # nothing to wait for

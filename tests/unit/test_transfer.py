@@ -290,3 +290,26 @@ def test_a_failed_then_retried_run_leaves_one_ledger_row_of_the_try_that_loaded(
          f"wolkvox_test_guard_{warehouse.name}", "load", 2)
     ]  # fmt: skip
     assert emulator.stats()["requests"] == 2  # the failed try spent a call the ledger cannot see
+
+
+def test_a_warehouse_that_cannot_be_opened_costs_no_api_call(
+    airflow_db: Path,
+    emulator: WolkvoxEmulator,
+    wolkvox_conn: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    missing = tmp_path / "no-such-folder" / "warehouse.db"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_WOLKVOX_SQLITE", json.dumps({"conn_type": "sqlite", "host": str(missing)})
+    )
+    run = dag(airflow_db, "wolkvox_test_guard_sqlite").test(logical_date=END)
+    assert {ti.task_id: (ti.state, ti.try_number) for ti in run.get_task_instances()} == {
+        "load": ("failed", 2)  # retried (the warehouse may come back), and neither try spent a call
+    }
+    assert emulator.stats()["requests"] == 0
+    log = task_text(capsys.readouterr().out)
+    assert "warehouse connection 'wolkvox_sqlite' could not be opened" in log
+    assert "nothing was asked of the Wolkvox API" in log
+    assert not missing.parent.exists()

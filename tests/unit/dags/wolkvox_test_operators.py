@@ -35,6 +35,26 @@ with DAG(
 ):
     MachineCodesOperator(task_id="machine_codes", campaign_id="1")
 
+with DAG(
+    "wolkvox_test_zero_length_daily_bogota",
+    schedule=CronTriggerTimetable("0 6 * * *", timezone="America/Bogota"),  # what "0 6 * * *" gives
+    start_date=START,
+    catchup=False,
+    default_args=RETRIES,
+):
+    MachineCodesOperator(task_id="machine_codes", campaign_id="1")
+
+with DAG("wolkvox_test_unknown_connection", schedule=None, start_date=START, default_args=RETRIES):
+    MachineCodesToSqlOperator(
+        task_id="load",
+        campaign_id="1",
+        wolkvox_conn_id="wolkvox_eu",  # no such connection
+        sql_conn_id="wolkvox_sqlite",
+        pool="default_pool",
+        window_start="2026-11-27T14:00:00+00:00",
+        window_end="2026-11-27T15:00:00+00:00",
+    )
+
 with DAG("wolkvox_test_bad_windows", schedule=None, start_date=START, catchup=False, default_args=RETRIES):
     MachineCodesOperator(task_id="none_start", campaign_id="1", window_start="{{ None }}")
     MachineCodesOperator(
