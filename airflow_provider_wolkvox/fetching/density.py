@@ -48,6 +48,12 @@ FIT_ROUNDS = 300
 """Rounds of refining how a run's windows share their rows among the hours they span (fewer
 when no bucket's rate moves by ``FIT_TOLERANCE`` of the mean rate any more)."""
 FIT_TOLERANCE = 1e-4
+SHIFT_MAX = 2.0
+"""Rows missing from the kept windows raise the rest's level at most to this: a day whose volume
+the profile overrates (a Saturday planned as a weekday) is not cut ever finer as it stays empty."""
+ERROR_CLIP = math.log(4)
+"""A log error counts as at most this (a factor of 4): a window the profile thought empty would
+otherwise say "missed by a factor of 50,000" and stay in the spread for weeks."""
 MIN_PREDICTED_ROWS = 1.0
 MIN_ERROR_ROWS = 500
 """Windows that held or were predicted fewer rows than this say nothing about the headroom
@@ -68,7 +74,15 @@ class Observation:
 
 @dataclass(frozen=True)
 class ErrorStats:
-    """Log prediction errors, ``log(actual / predicted)``, exponentially weighted."""
+    """Log prediction errors, ``log(actual / predicted)``, exponentially weighted.
+
+    ``variance`` is the upside's: twice the mean square of the errors above the mean (above
+    none where the mean is below none), the variance itself where errors are symmetric. A window
+    that held more than predicted may hit the cap; one that held less costs no call, and its rows
+    are planned for in the rest of the run (:class:`RunLevel`): a profile that put a busy morning
+    into the quiet night before it misses low by a factor there, which must not widen the
+    headroom of every window after.
+    """
 
     weight: float = 0.0
     mean: float = 0.0
@@ -76,9 +90,9 @@ class ErrorStats:
 
     def add(self, error: float) -> ErrorStats:
         weight = min(self.weight, ERROR_WEIGHT_KEPT - 1) + 1
-        delta = error - self.mean
-        mean = self.mean + delta / weight
-        variance = self.variance + (delta * (error - mean) - self.variance) / weight
+        mean = self.mean + (error - self.mean) / weight
+        upside = max(0.0, error - max(0.0, mean))
+        variance = self.variance + (2 * upside**2 - self.variance) / weight
         return ErrorStats(weight, mean, max(0.0, variance))
 
 
@@ -116,10 +130,25 @@ class DensityHistory:
         return any(self.seconds)
 
     def rates(self) -> list[float]:
-        """Rows per second of each bucket; a bucket never observed gets the mean of the others."""
+        """Rows per second of each bucket; a bucket never observed gets the busiest rate its hour of
+        the day had on the days that were (a deployment's first Tuesday is planned as its Monday,
+        not as the average of a Monday and a quiet Sunday: too many rows planned for cost a call,
+        too few a capped answer and the call after it), else the mean of all."""
         total_seconds = sum(self.seconds)
         mean = sum(self.rows) / total_seconds if total_seconds else 0.0
-        return [r / s if s else mean for r, s in zip(self.rows, self.seconds, strict=True)]
+        by_hour = []
+        for hour in range(24):
+            seen = [r / s for r, s in zip(self.rows[hour::24], self.seconds[hour::24], strict=True) if s]
+            by_hour.append(max(seen) if seen else mean)
+        own = [
+            r / s if s else by_hour[b % 24]
+            for b, (r, s) in enumerate(zip(self.rows, self.seconds, strict=True))
+        ]
+        return _week_by_day(own, PREDICT_BLEND)
+
+    def seen(self, start: int, end: int) -> bool:
+        """Whether every hour of the week ``[start, end)`` spans was observed before."""
+        return all(self.seconds[b] > 0 for b, _ in self.segments(start, end))
 
     def predict(self, start: int, end: int, rates: list[float] | None = None) -> float:
         """Rows ``[start, end)`` would hold at the profile's density."""
@@ -186,20 +215,7 @@ class DensityHistory:
         headroom the next run leaves below the cap is learnt from this history's own misses.
         """
         observations = list(run)
-        errors = self.errors
-        if self.known:
-            rates, level, previous = self.rates(), 1.0, None
-            for obs in observations:
-                predicted = max(MIN_PREDICTED_ROWS, self.predict(obs.start, obs.end, rates))
-                retry = previous is not None and previous.capped and previous.start == obs.start
-                # A retry after a cap was shortened on purpose, a few rows say nothing of a miss
-                # by a share of the cap, and a cap where the prediction was at least the cap
-                # (a window asked blind) proves only what was predicted: no error counts.
-                below = not obs.capped or obs.rows > level * predicted
-                if not retry and below and max(obs.rows, predicted) >= MIN_ERROR_ROWS:
-                    errors = errors.add(math.log(max(obs.rows, 1) / (level * predicted)))
-                level = next_level(level, obs.rows / predicted, obs.capped)
-                previous = obs
+        errors = self._errors_of(observations) if self.known else self.errors
         kept = [
             ([(b, m, s) for b, m, s, _ in self._segments(obs.start, obs.end)], obs.rows)
             for obs in observations
@@ -212,7 +228,37 @@ class DensityHistory:
             fitted = replace(
                 self._fitted(kept, errors, teach_week=True), month_end_expected=fitted.month_end_expected
             )
-        return fitted
+        return replace(fitted, rows=_unsmeared(fitted.rows, fitted.seconds)) if kept else fitted
+
+    def _errors_of(self, observations: list[Observation]) -> ErrorStats:
+        """:attr:`errors` with the misses a sizer planning one run from this history would have
+        made (the profile at the run's :class:`RunLevel`) added, so the headroom the next run
+        leaves below the cap is learnt from this history's own misses. Only hours observed before
+        count (others were guessed from other days), only windows of ``MIN_ERROR_ROWS`` or more,
+        each clipped to ``ERROR_CLIP``; a retry after a cap was shortened on purpose and is no
+        miss, and a cap is one only where less than the cap was predicted (it proves no more)."""
+        rates, errors = self.rates(), self.errors
+        run, previous = RunLevel(), None
+        end = max(obs.end for obs in observations) if observations else 0
+        for obs in observations:
+            predicted = max(MIN_PREDICTED_ROWS, self.predict(obs.start, obs.end, rates))
+            expected = predicted * run.rest(self.predict(obs.start, end, rates))
+            retry = previous is not None and previous.capped and previous.start == obs.start
+            below = not obs.capped or obs.rows > expected
+            if (
+                not retry
+                and below
+                and self.seen(obs.start, obs.end)
+                and max(obs.rows, predicted) >= MIN_ERROR_ROWS
+            ):
+                error = math.log(max(obs.rows, 1) / expected)
+                errors = errors.add(max(-ERROR_CLIP, min(ERROR_CLIP, error)))
+            if obs.capped:
+                run.capped(predicted, obs.rows)
+            else:
+                run.kept(predicted, obs.rows)
+            previous = obs
+        return errors
 
     def _fitted(
         self, kept: list[tuple[list[tuple[int, int, int]], int]], errors: ErrorStats, teach_week: bool
@@ -293,6 +339,44 @@ def next_level(level: float, ratio: float, capped: bool) -> float:
     return math.exp((1 - LEVEL_WEIGHT) * math.log(level) + LEVEL_WEIGHT * math.log(ratio))
 
 
+@dataclass
+class RunLevel:
+    """How far one run's answers are from the profile, as the sizer plans the rest of the run by it.
+
+    ``level`` follows the answers (:func:`next_level`); the rest of the run is planned at
+    :meth:`rest`, which is at least enough for the run to hold the profile's total where the kept
+    windows brought fewer rows than the profile put in them: a profile that spread a busy morning
+    over the quiet night before it (a window spanning both says only their sum) is right about the
+    sum and wrong about when, so those rows are still to come.
+    """
+
+    level: float = 1.0
+    predicted: float = 0.0
+    """The profile's rows in the windows kept so far."""
+    rows: float = 0.0
+    """...and the rows they brought."""
+
+    shortfalls: int = 0
+    """Kept windows that brought fewer rows than the profile predicted."""
+
+    def rest(self, predicted_rest: float) -> float:
+        """The level to plan the rest of the run at, which the profile says holds ``predicted_rest``."""
+        short = self.predicted - self.rows
+        # A second window short of the profile says the run is lighter than it, not later.
+        if short <= 0 or predicted_rest <= 0 or self.shortfalls > 1:
+            return self.level
+        return max(self.level, min(SHIFT_MAX, (predicted_rest + short) / predicted_rest))
+
+    def kept(self, predicted: float, rows: int) -> None:
+        self.level = next_level(self.level, rows / predicted, capped=False)
+        self.predicted += predicted
+        self.rows += rows
+        self.shortfalls += rows < predicted
+
+    def capped(self, predicted: float, rows: int) -> None:
+        self.level = next_level(self.level, rows / predicted, capped=True)
+
+
 def _fitted(
     rows: tuple[float, ...],
     seconds: tuple[float, ...],
@@ -339,6 +423,51 @@ def _fitted(
         if all(abs(a - b) <= FIT_TOLERANCE * mean for a, b in zip(previous, current, strict=True)):
             break  # e.g. hourly windows: each within one bucket, nothing to refine
     return tuple(new_rows), tuple(new_seconds)
+
+
+FLAT = 1e-6
+"""Hours of a day whose rates differ by less than this share are one window's rows spread evenly."""
+
+
+def _unsmeared(rows: tuple[float, ...], seconds: tuple[float, ...]) -> tuple[float, ...]:
+    """``rows`` with every run of evenly spread hours of a day re-shared as that hour of the day is
+    busy over the whole week.
+
+    A window over hours the profile knew nothing of (a deployment's first days) can only be
+    spread evenly: its rows are right as a sum, and nothing in later windows of other days reaches
+    back to say where within it they were. The same hours of other days do say it (a weekday
+    cut at 08:43 that brought 8,000 rows says the morning before was quiet): the sum is kept, its
+    share among its hours follows theirs. Hours measured one by one are never evenly spread to
+    the last digit, so they are left as measured."""
+    rates = [r / s if s else 0.0 for r, s in zip(rows, seconds, strict=True)]
+    out = list(rows)
+    for day in range(7):
+        hour = 0
+        while hour < 24:
+            first = day * 24 + hour
+            last = first + 1
+            while (
+                last < day * 24 + 24
+                and seconds[first]
+                and seconds[last]
+                and rates[first] > 0
+                and abs(rates[last] - rates[first]) <= FLAT * rates[first]
+            ):
+                last += 1
+            # The other days that saw all these hours say how they share their rows.
+            others = [
+                d * 24
+                for d in range(7)
+                if d != day and all(seconds[d * 24 + b % 24] for b in range(first, last))
+            ]
+            shape = [sum(rates[d + b % 24] for d in others) for b in range(first, last)]
+            weights = [w * seconds[b] for w, b in zip(shape, range(first, last), strict=True)]
+            if last - first > 1 and sum(weights) > 0 and max(shape) - min(shape) > FLAT * max(shape):
+                total = sum(rows[first:last])
+                for b, w in zip(range(first, last), weights, strict=True):
+                    out[b] = total * w / sum(weights)
+            hour += last - first
+    return tuple(out)
 
 
 def _mean_rate(rows: list[float], seconds: list[float]) -> float:
@@ -390,14 +519,19 @@ WEEK_BY_DAY_BLEND = 0.5
 window of a day says little about its own hours, but the same hour on other days does."""
 
 
-def _week_by_day(rates: list[float]) -> list[float]:
-    """``rates`` moved :data:`WEEK_BY_DAY_BLEND` of the way toward ``day[d] * hour[h] / total``."""
+PREDICT_BLEND = 0.5
+"""How far the rates a plan is made from move toward the "day of week times hour of day" profile:
+a weekday seen once, cut into two halves, says little of its hours; the other weekdays' cuts
+say more."""
+
+
+def _week_by_day(rates: list[float], blend: float = WEEK_BY_DAY_BLEND) -> list[float]:
+    """``rates`` moved ``blend`` of the way toward ``day[d] * hour[h] / total``."""
     total = sum(rates)
-    if not total or not WEEK_BY_DAY_BLEND:
+    if not total or not blend:
         return rates
     days = [sum(rates[d * 24 : d * 24 + 24]) for d in range(7)]
     hours = [sum(rates[h::24]) for h in range(24)]
-    blend = WEEK_BY_DAY_BLEND
     return [(1 - blend) * r + blend * days[b // 24] * hours[b % 24] / total for b, r in enumerate(rates)]
 
 

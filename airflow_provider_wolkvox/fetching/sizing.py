@@ -32,7 +32,7 @@ from airflow_provider_wolkvox.fetching.density import (
     MIN_ERROR_ROWS,
     MIN_PREDICTED_ROWS,
     ErrorStats,
-    next_level,
+    RunLevel,
 )
 
 if TYPE_CHECKING:
@@ -60,10 +60,12 @@ MAX_GROWTH = 16.0
 SAMPLE_ROWS = 500
 MIN_GROWTH = 0.25
 """...and at least a quarter of it."""
-TRUST_SPREAD = 0.25
-"""A history whose log prediction errors spread wider than this (about +-15 %) plans only
+TRUST_SPREAD = 1.0
+"""A history whose log prediction errors spread wider than this (about a factor of e) plans only
 the first window; so does one whose predictions miss that widely in this run, after
-``TRUST_AFTER`` answers: beyond it, the last window's density predicts better."""
+``TRUST_AFTER`` answers: beyond it, the last window's density predicts better. Wide: a profile
+still learning a busy day's hours misses by that much at first, and blind windows over a busy
+day cost twice the calls (``docs/decisions/0007-busy-days.md``)."""
 TRUST_AFTER = 3
 STALE_MISS = 2.0
 """A cap where the history predicted less than half of it: the history is stale, and the
@@ -90,7 +92,7 @@ class WindowSizer:
         # A history whose predictions missed widely plans the first window only (no blind cap).
         self._first_only = bool(history and _spread(history.errors) > TRUST_SPREAD)
         self._rates = self._history.rates() if self._history else []
-        self._level = 1.0  # this run's rows over the profile's
+        self._run = RunLevel()  # this run's rows over the profile's
         self._start: int | None = None  # epoch second the last planned window starts at
         self._ceiling: timedelta | None = None  # set by a cap or a timeout until the next kept answer
         self._reach = 0.0  # seconds the next window may grow to after the last kept one
@@ -102,17 +104,23 @@ class WindowSizer:
         if self._history is None:
             return self._blind_size(start, limit)
         bias, spread = self._error_stats()
-        if self._first_only:  # cut only where the history is sure of a cap, as a blind window would hit
-            rows = self.row_cap * math.exp(SAFETY_SIGMAS * spread)
-        else:
-            fill = best_fill(spread)
-            rows = fill * self.row_cap / math.exp(bias) / self._level
         longest = max(1, min(int(self.max_window.total_seconds()), limit - start))
-        expected_rest = self._level * math.exp(bias) * self._history.predict(start, limit, self._rates)
+        predicted_rest = self._history.predict(start, limit, self._rates)
+        scale = self._run.rest(predicted_rest) * math.exp(bias)  # rows expected per row of the profile
+        expected_rest = scale * predicted_rest
         if longest == limit - start and expected_rest < self.row_cap and not self._ceiling:
             # The rest more likely fits than not: one call, where two would be sure.
             seconds = longest
         else:
+            if self._first_only:  # cut only where the history is sure of a cap, as a blind window would hit
+                rows = self.row_cap * math.exp(SAFETY_SIGMAS * spread)
+            elif longest == limit - start and expected_rest < PLAN_AHEAD * best_fill(spread) * self.row_cap:
+                # The rest in the fewest calls, its predicted rows shared evenly: two windows of
+                # 55 % where the greedy 90 % and 20 % would leave a third.
+                caps = expected_rest / self.row_cap
+                rows = predicted_rest / fewest_calls(caps, spread, best_fill(spread))
+            else:
+                rows = best_fill(spread) * self.row_cap / scale
             seconds = self._history.span_for(start, rows, longest, self._rates)
         size = self._bounded(timedelta(seconds=seconds))
         self.size = min(size, self._ceiling) if self._ceiling else size
@@ -141,8 +149,8 @@ class WindowSizer:
         if self._history is not None and self._start is not None:
             predicted = self._predicted(self._history, self._start, span)
             if not self._capped_in_a_row and max(rows, predicted) >= MIN_ERROR_ROWS:
-                self._errors.append(math.log(max(rows, 1) / (self._level * predicted)))
-            self._level = next_level(self._level, rows / predicted, capped=False)
+                self._errors.append(math.log(max(rows, 1) / (self._run.level * predicted)))
+            self._run.kept(predicted, rows)
             self._capped_in_a_row, self._ceiling = 0, None
             if not self._first_only and not self._missing(self._errors):
                 return
@@ -165,14 +173,17 @@ class WindowSizer:
     def capped(self, span: timedelta) -> None:
         if self._history is not None and self._start is not None:
             predicted = self._predicted(self._history, self._start, span)
-            if self._first_only or self.row_cap > STALE_MISS * self._level * predicted:
+            if self._first_only or self.row_cap > STALE_MISS * self._run.level * predicted:
                 self._history = None  # not the week the history knows: as if no density were known
         if self._history is not None and self._start is not None:
-            if not self._capped_in_a_row and self.row_cap > self._level * predicted:
+            if not self._capped_in_a_row and self.row_cap > self._run.level * predicted:
                 # A cap is a miss only where less was predicted: it proves at least the cap.
-                self._errors.append(math.log(self.row_cap / (self._level * predicted)))
-            self._level = next_level(self._level, self.row_cap / predicted, capped=True)
-            self._ceiling = self._bounded(span / 2 if self._capped_in_a_row else span * RETRY_SHRINK)
+                self._errors.append(math.log(self.row_cap / (self._run.level * predicted)))
+            self._run.capped(predicted, self.row_cap)
+            # The retry is planned from the profile at the level the cap proves, so it ends where
+            # the profile says the cap's rows are; never as long as the capped window, and halved
+            # after a second cap in a row.
+            self._ceiling = self._bounded(span / 2 if self._capped_in_a_row else span - _shorter(span))
             self._capped_in_a_row += 1
             return
         if self._density is None:
@@ -212,9 +223,12 @@ class WindowSizer:
             return 0.0, FIRST_ERROR_SPREAD
         prior_mean = prior.mean if prior else 0.0
         mean = (weight * prior_mean + sum(errors)) / count
-        squares = sum((e - mean) ** 2 for e in errors)
-        if prior:
-            squares += weight * (prior.variance + (prior_mean - mean) ** 2)
+        if not prior:
+            return mean, math.sqrt(sum((e - mean) ** 2 for e in errors) / (count - 1))
+        # As with the level (``RunLevel``), shortfalls never plan the rest below the profile: those
+        # rows may still come. The spread is the upside's, as the history keeps it (``ErrorStats``).
+        mean = max(0.0, mean)
+        squares = sum(2 * max(0.0, e - mean) ** 2 for e in errors) + weight * prior.variance
         return mean, math.sqrt(squares / (count - 1))
 
     def _bounded(self, span: timedelta) -> timedelta:
@@ -228,6 +242,34 @@ def margin_fill(spread: float) -> float:
     jump of density (``docs/decisions/0003-request-window-fill.md``).
     """
     return min(FILL_RANGE[1], max(FILL_RANGE[0], math.exp(-SAFETY_SIGMAS * spread)))
+
+
+PLAN_AHEAD = 4
+"""A rest of at most this many windows at the aimed fill is planned as a whole (``fewest_calls``);
+a longer one window by window, each aimed at the fill: over a month, the profile's misses add up
+before its last windows are reached."""
+CAP_CALLS = 1.5
+"""What an answer at the cap costs: itself, and about half a call more where its window is
+asked again in two."""
+
+
+def fewest_calls(caps: float, spread: float, fill: float) -> int:
+    """How many windows to share ``caps`` caps' worth of predicted rows among, evenly: the count
+    with the fewest calls expected, each window's answer reaching the cap as often as a log error
+    of that ``spread`` puts its share over it (``CAP_CALLS`` a cap). Between the windows that
+    would fit at exactly the cap and those that fit at ``fill`` (``best_fill``, the most any
+    longer stream of windows should aim at)."""
+    most = max(1, math.ceil(caps / fill))
+    least = min(most, max(1, math.floor(caps / FILL_RANGE[1]) + 1))
+
+    def expected(windows: int) -> float:
+        share = caps / windows
+        if spread <= 0:
+            return windows + (windows * CAP_CALLS if share >= 1 else 0.0)
+        over = 0.5 * math.erfc(-math.log(share) / spread / math.sqrt(2))
+        return windows * (1 + over * CAP_CALLS)
+
+    return min(range(least, most + 1), key=expected)
 
 
 def best_fill(spread: float) -> float:
@@ -258,6 +300,10 @@ def _best_fill(spread: float) -> float:
 
 def _spread(errors: ErrorStats) -> float:
     return math.sqrt(errors.variance) if errors.weight >= 2 else 0.0
+
+
+def _shorter(span: timedelta) -> timedelta:
+    return max(timedelta(seconds=1), span / 16)
 
 
 def _whole_seconds(span: timedelta) -> timedelta:
