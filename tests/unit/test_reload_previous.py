@@ -21,6 +21,8 @@ from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from airflow_provider_wolkvox.transfers.report_to_sql import WolkvoxReportToSqlOperator
 from tests.unit.expected import comparable
+from tests.unit.test_assets import asset_events
+from tests.unit.test_operators import xcom
 from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     Warehouse,
     dag,
@@ -110,6 +112,21 @@ def test_late_rows_are_loaded_by_the_next_runs_and_reruns_change_nothing(
     assert again.state == "success", states(again)
     assert warehouse.query(every_column_but_loaded_at) == before
     assert held(warehouse, "cdr_1_reload") == with_reload
+
+    earlier = [RUN_ENDS[-1] - HOUR * k for k in (3, 2)]  # the two hours before the last run's
+    sizes = [sum(with_reload[comparable("timestamp", start)].values()) for start in earlier]
+    spans = [[start.isoformat(), (start + HOUR).isoformat()] for start in earlier]
+    result = xcom(again, "reload")
+    assert [[r["window_start"], r["window_end"], r["rows"], r["api_calls"]] for r in result["reloaded"]] == [
+        [*span, size, 1] for span, size in zip(spans, sizes, strict=True)
+    ]
+    assert "reloaded" not in xcom(again, "plain")
+    [extra] = asset_events(again.run_id)[f"x-wolkvox://wolkvox_{warehouse.name}/cdr_1_reload"]
+    assert (extra["reloaded_windows"], extra["reload_api_calls"], extra["reload_rows_loaded"]) == (
+        spans,
+        2,
+        sum(sizes),
+    )
 
 
 @pytest.mark.parametrize("value", [-1, True, timedelta(hours=-1), "2h", 1.5])
