@@ -1,5 +1,6 @@
 """``airflow wolkvox ...``: the provider's commands (:mod:`~airflow_provider_wolkvox.cli.pools`,
-:mod:`~airflow_provider_wolkvox.cli.plan`).
+:mod:`~airflow_provider_wolkvox.cli.plan`,
+:mod:`~airflow_provider_wolkvox.cli.backfill_dates`).
 
 Airflow's CLI parser imports this module on every ``airflow`` call, so it imports
 nothing heavy at module level; the commands import what they need when they run.
@@ -105,12 +106,30 @@ def get_cli_commands() -> list[CLICommand]:
             Arg(("--check-quota",), help="Also read the token's remaining quota", action="store_true"),
         ),
     )
+    backfill_dates_command = ActionCommand(
+        name="backfill-dates",
+        help="Print `airflow backfill create` dates that run whole local days of a zoned daily DAG",
+        description=(
+            "airflow backfill create selects runs by logical date, both ends included, and reads dates "
+            "without an offset in UTC. For a daily DAG whose timetable runs in another time zone, print "
+            "the dates (with that zone's offset) that select exactly the local days --from to --to."
+        ),
+        func=_lazy_backfill_dates_command,
+        args=(
+            Arg(("--timezone",), help="The DAG timetable's time zone, e.g. America/Bogota", required=True),
+            Arg(("--from",), dest="from_day", help="First local day, e.g. 2026-11-20", required=True),
+            Arg(("--to",), dest="to_day", help="Last local day (included), e.g. 2026-11-22", required=True),
+            Arg(("--at",), help="Local time of day of the DAG's runs (its cron's), HH:MM", default="00:00"),
+            Arg(("--dag-id",), help="DAG id to put in the printed command", default="<dag_id>"),
+        ),
+    )
     return [
         GroupCommand(
             name="wolkvox",
             help="Wolkvox provider commands",
             subcommands=(
                 plan_command,
+                backfill_dates_command,
                 GroupCommand(
                     name="pools",
                     help="Manage the one-slot pools that keep each Wolkvox token to one request at a time",
@@ -126,6 +145,12 @@ def _lazy_plan_command(args: argparse.Namespace) -> None:
 
     with quiet_logs(args):  # reading a connection from the metadata DB logs at INFO on 3.0 to 3.2
         plan_command(args)
+
+
+def _lazy_backfill_dates_command(args: argparse.Namespace) -> None:
+    from airflow_provider_wolkvox.cli.backfill_dates import backfill_dates_command
+
+    backfill_dates_command(args)
 
 
 def build_parser(prog: str = "airflow-wolkvox") -> argparse.ArgumentParser:

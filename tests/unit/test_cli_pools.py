@@ -474,7 +474,7 @@ def test_get_cli_commands_shape() -> None:
     assert isinstance(group, GroupCommand)
     assert group.name == "wolkvox"
     subcommands = {c.name: c for c in group.subcommands}
-    assert set(subcommands) == {"plan", "pools"}
+    assert set(subcommands) == {"plan", "backfill-dates", "pools"}
     pools = subcommands["pools"]
     assert isinstance(pools, GroupCommand)
     commands = {c.name: c for c in pools.subcommands}
