@@ -404,7 +404,7 @@ def test_plan_reads_a_connection_of_the_metadata_db_and_its_quota(migrated_home:
         assert emu.stats()["requests"] == 1  # the quota check, with the stored token
     assert run.returncode == 0, run.output
     assert "Backfill of campaign_8 on connection wv_plan_db (dates sent in America/Lima):" in run.stdout
-    assert "24 intervals of 1:00:00" in run.stdout
+    assert "24 intervals of 1 hour" in run.stdout
     assert "499 left today of 500" in run.stdout
     assert token not in run.output
 
