@@ -10,6 +10,7 @@ info gives). Needs the connection, so it is known at run time only.
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -79,10 +80,25 @@ def warehouse_table(db_hook: DbApiHook, table: str) -> WarehouseTable:
     host = (connection.host or "localhost").lower()
     authority = f"{host}:{port}" if port else host
     if not schema and scheme == "postgres":
-        schema = str(db_hook.get_first("SELECT CURRENT_SCHEMA")[0])
+        schema = _current_schema(db_hook)
     # The PostgreSQL hook's own rule (its database, else the connection's schema field), then the
     # server's default: a database named after the user.
     database = getattr(db_hook, "database", None) or connection.schema or connection.login or ""
     if scheme in DATABASE_QUALIFIED:
         return WarehouseTable(scheme, authority, schema or database, "", name)
     return WarehouseTable(scheme, authority, database, schema, name)
+
+
+def _current_schema(db_hook: DbApiHook) -> str:
+    """PostgreSQL's ``current_schema``, asked on a connection of its own rather than through the
+    hook's ``get_first``: the hook reports every query it runs to Airflow's hook-lineage
+    collector, which is process-wide, so this lookup (made while lineage is gathered, after the
+    task's own queries) would show up as a query of whichever task runs next in the process."""
+    with closing(db_hook.get_conn()) as conn:
+        cursor = conn.cursor()
+        try:
+            cursor.execute("SELECT CURRENT_SCHEMA")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    return str(row[0])

@@ -83,6 +83,9 @@ def test_a_load_emits_the_report_read_and_the_table_written(
     assert states == {dag_id: "success", "wolkvox_test_hourly": "success"}
     text = lineage.read_text()
     assert token not in text
+    # Only the tasks' own queries: the provider's lookup of PostgreSQL's schema (made while the
+    # load's lineage is gathered) is no query of the load, nor of the task that runs after it.
+    assert "CURRENT_SCHEMA" not in text.upper()
     events = complete_events(lineage)
 
     load = events[f"{dag_id}.load"]
