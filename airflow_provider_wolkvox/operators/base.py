@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
     from pendulum import DateTime
 
+    from airflow_provider_wolkvox.client.reload import IntervalBefore
     from airflow_provider_wolkvox.fetching.density import DensityHistory
     from airflow_provider_wolkvox.fetching.density_store import DensityStore
     from airflow_provider_wolkvox.fetching.interval import FetchedInterval
@@ -284,6 +285,23 @@ class WolkvoxWindowOperator(BaseOperator):
         """Earlier windows a run of ``[start, end)`` replaces too, oldest first (SQL operators'
         ``reload_previous``); none here."""
         return []
+
+    def timetable_intervals(self, start: DateTime, end: DateTime) -> IntervalBefore | None:
+        """The DAG's timetable as "the data interval that ends at a moment", when ``[start, end)``
+        is one of its intervals (else None: explicit windows, no DAG, a timetable without them)."""
+        timetable = getattr(self.get_dag(), "timetable", None)
+        infer = getattr(timetable, "infer_manual_data_interval", None)
+        if infer is None:
+            return None
+
+        def before(moment: DateTime) -> tuple[DateTime, DateTime]:
+            interval = infer(run_after=moment)
+            return interval.start, interval.end
+
+        try:
+            return before if before(end) == (start, end) else None
+        except Exception:  # a timetable that cannot say: the caller does without it
+            return None
 
     def with_reloaded(self, result: Any, reloaded: list[Any]) -> Any:
         """The XCom value of a run: ``result`` of its own interval, told what was reloaded."""

@@ -89,8 +89,8 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         ``ALTER TABLE``, leaving the table as it was (``docs/warehouse.md``).
     :param reload_previous: catch rows the server writes late: each run also fetches and replaces
         the windows just before its own, oldest first, each in its own transaction and with its
-        own ledger row: its interval moved back by its own length, this many times (an int), or as
-        many times as cover a ``timedelta`` (rounded up to whole intervals). At most 168. Each costs
+        own ledger row: the DAG's earlier data intervals (an explicit window: moved back by its own
+        length), this many (an int), or as many as reach back over a ``timedelta``. At most 168. Each costs
         the API calls of one more interval (``airflow wolkvox plan --reload-previous``). None
         (default): only the run's own interval (``docs/backfills.md``, "Late rows").
     """
@@ -178,8 +178,11 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         return int(result["rows"])
 
     def previous_windows(self, start: DateTime, end: DateTime) -> list[tuple[DateTime, DateTime]]:
-        """The earlier windows ``reload_previous`` re-reads (see ``client/reload.py``)."""
-        return previous_windows(start, end, self.reload_previous)
+        """The earlier windows ``reload_previous`` re-reads: the DAG's earlier data intervals when
+        ``[start, end)`` is one of its timetable's (see ``client/reload.py``)."""
+        if not self.reload_previous:
+            return []
+        return previous_windows(start, end, self.reload_previous, self.timetable_intervals(start, end))
 
     def with_reloaded(self, result: Any, reloaded: list[Any]) -> Any:
         """With ``reload_previous``, the XCom value lists the earlier windows replaced too."""

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pendulum
 import pytest
 
+from airflow_provider_wolkvox.client.reload import previous_windows
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from airflow_provider_wolkvox.transfers.report_to_sql import WolkvoxReportToSqlOperator
@@ -133,3 +134,61 @@ def test_late_rows_are_loaded_by_the_next_runs_and_reruns_change_nothing(
 def test_a_bad_reload_previous_is_refused_when_the_dag_is_parsed(value: Any) -> None:
     with pytest.raises(WolkvoxConfigError, match="reload_previous must be"):
         WolkvoxReportToSqlOperator(task_id="t", api="cdr_1", sql_conn_id="x", reload_previous=value)
+
+
+UTC = "UTC"
+SPRING_FORWARD = (pendulum.datetime(2026, 3, 8, 5, tz=UTC), pendulum.datetime(2026, 3, 9, 4, tz=UTC))
+"""2026-03-08 in New York: 23 hours."""
+NEXT_DAY = (SPRING_FORWARD[1], pendulum.datetime(2026, 3, 10, 4, tz=UTC))
+MARCH_7 = (pendulum.datetime(2026, 3, 7, 5, tz=UTC), SPRING_FORWARD[0])
+
+
+def test_earlier_windows_are_the_timetables_own_intervals() -> None:
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
+    infer = CronDataIntervalTimetable("0 0 * * *", timezone="America/New_York").infer_manual_data_interval
+
+    def before(moment: pendulum.DateTime) -> tuple[pendulum.DateTime, pendulum.DateTime]:
+        interval = infer(run_after=moment)
+        return interval.start, interval.end
+
+    assert previous_windows(*NEXT_DAY, 2, before) == [MARCH_7, SPRING_FORWARD]
+    assert previous_windows(*NEXT_DAY, timedelta(hours=30), before) == [MARCH_7, SPRING_FORWARD]
+    # Without a timetable, or one whose interval is not the run's: the run's 24 hours moved back.
+    moved = [(NEXT_DAY[0].subtract(hours=24), NEXT_DAY[0])]
+    assert previous_windows(*NEXT_DAY, 1) == moved
+    shifted = (NEXT_DAY[0].add(hours=1), NEXT_DAY[1].add(hours=1))
+    assert previous_windows(*shifted, 1, before) == [(shifted[0].subtract(hours=24), shifted[0])]
+
+
+def test_a_day_with_summer_time_change_is_reloaded_with_its_own_bounds(
+    airflow_db: Path,
+    emulator: WolkvoxEmulator,
+    wolkvox_conn: str,
+    sqlite_warehouse: Warehouse,  # noqa: F811
+) -> None:
+    """The run of 2026-03-09 re-reads 2026-03-08, a 23-hour day (whose run re-read 2026-03-07):
+    one window per day, none overlapping another."""
+    days = dag(airflow_db, "wolkvox_test_reload_new_york_days")
+    for end in (SPRING_FORWARD[1], NEXT_DAY[1]):
+        run = days.test(logical_date=end)
+        assert run.state == "success", states(run)
+    stored: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for start, end, agent, calls in sqlite_warehouse.query(
+        "SELECT window_start, window_end, agent_name, calls FROM cdr_2_days"
+    ):
+        stored.setdefault((comparable("timestamp", start), comparable("timestamp", end)), []).append(
+            (agent, calls)
+        )
+    expected = {
+        (comparable("timestamp", start), comparable("timestamp", end)): sorted(
+            (row["agent_name"], int(row["calls"]))
+            for row in emulator.ground_truth_rows("cdr_2", {}, start, end)
+        )
+        for start, end in (MARCH_7, SPRING_FORWARD, NEXT_DAY)
+    }
+    assert {window: sorted(rows) for window, rows in stored.items()} == expected
+    ledger = sqlite_warehouse.query(
+        "SELECT window_start, window_end FROM wolkvox_loads ORDER BY loaded_at, window_start"
+    )
+    assert len(ledger) == 4  # each run: the day before, then its own

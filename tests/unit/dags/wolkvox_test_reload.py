@@ -29,3 +29,20 @@ for warehouse in ("sqlite", "postgres"):
                 reload_previous=RELOAD_PREVIOUS if task_id == "reload" else None,
                 learn_density=False,
             )
+
+# Days of New York, whose spring-forward day (2026-03-08) has 23 hours: the day before a run's is
+# re-read with its own bounds, not the run's 24 hours moved back.
+with DAG(
+    "wolkvox_test_reload_new_york_days",
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="America/New_York"),
+    start_date=pendulum.datetime(2026, 3, 1, tz="America/New_York"),
+    catchup=False,
+):
+    WolkvoxReportToSqlOperator(
+        task_id="reload",
+        api="cdr_2",
+        sql_conn_id="wolkvox_sqlite",
+        table="cdr_2_days",
+        reload_previous=1,
+        learn_density=False,
+    )
