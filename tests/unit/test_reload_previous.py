@@ -192,3 +192,32 @@ def test_a_day_with_summer_time_change_is_reloaded_with_its_own_bounds(
         "SELECT window_start, window_end FROM wolkvox_loads ORDER BY loaded_at, window_start"
     )
     assert len(ledger) == 4  # each run: the day before, then its own
+
+
+def test_a_run_that_fails_after_reloading_changes_nothing_twice(
+    airflow_db: Path,
+    emulator: WolkvoxEmulator,
+    wolkvox_conn: str,
+    sqlite_warehouse: Warehouse,  # noqa: F811
+) -> None:
+    """The day before is replaced (its own transaction), then the run's own day fails: the day before
+    holds the new rows, the run's day nothing; the run again leaves both exact."""
+    days = dag(airflow_db, "wolkvox_test_reload_new_york_days")
+    emulator.set_faults(script=["none", "html"])  # the second call, for the run's own day, answers HTML
+    failed = days.test(logical_date=NEXT_DAY[1])
+    assert states(failed) == {"reload": "failed"}
+    loaded = sqlite_warehouse.query("SELECT window_start, count(*) FROM cdr_2_days GROUP BY window_start")
+    truth = {day: len(emulator.ground_truth_rows("cdr_2", {}, *day)) for day in (SPRING_FORWARD, NEXT_DAY)}
+    assert [(comparable("timestamp", start), rows) for start, rows in loaded] == [
+        (comparable("timestamp", SPRING_FORWARD[0]), truth[SPRING_FORWARD])
+    ]
+    assert len(sqlite_warehouse.query("SELECT 1 FROM wolkvox_loads")) == 1
+    emulator.set_faults()
+    again = days.test(logical_date=NEXT_DAY[1])
+    assert again.state == "success", states(again)
+    loaded = sqlite_warehouse.query(
+        "SELECT window_start, count(*) FROM cdr_2_days GROUP BY window_start ORDER BY window_start"
+    )
+    assert [(comparable("timestamp", start), rows) for start, rows in loaded] == [
+        (comparable("timestamp", day[0]), truth[day]) for day in (SPRING_FORWARD, NEXT_DAY)
+    ]
