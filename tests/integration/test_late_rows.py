@@ -9,8 +9,8 @@ one slot, and a DAG file dropped into the running deployment's dags folder. Ever
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import runpy
 import shutil
 import time
 import uuid
@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import ModuleType
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -38,16 +38,7 @@ BOGOTA = ZoneInfo("America/Bogota")
 HOUR = timedelta(hours=1)
 
 
-def _dags() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("wolkvox_it_late", DAG_FILE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-DAGS = _dags()
+DAGS = SimpleNamespace(**runpy.run_path(str(DAG_FILE)))  # the DAG file, as the scheduler reads it
 HOURS = [DAGS.FIRST + HOUR * n for n in range(DAGS.HOURS)]
 Rows = Counter[tuple[datetime, str]]
 """Rows of one window as (UTC date, telephone): what both sides are compared on."""
