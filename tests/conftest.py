@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests import leftovers, metadata_db
+from tests import leftovers, metadata_db, proof, release_marker
 
 # Airflow reads its configuration on first import: isolate it before any test imports airflow.
 # Marked with this run as its owner: removed at exit, or by the next run if this one is killed.
@@ -44,8 +44,38 @@ def postgres_available() -> str | None:
         return f"PostgreSQL at {PG_DSN} is unreachable ({type(err).__name__}: {err})"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--one-warehouse",
+        action="store_true",
+        help="run the metadata-DB (dag.test) tests parametrized by warehouse on SQLite only (make matrix)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a metadata-DB test the matrix would miss; mark the real servers each test reaches
+    (tests/proof.py); with ``--one-warehouse``, keep the SQLite variant of the dag.test runs."""
+    for item in items:
+        markers = [mark.name for mark in item.iter_markers()]
+        refused = release_marker.unmarked_metadata_db_user(item.nodeid, item.fixturenames, markers)  # type: ignore[attr-defined]
+        if refused:
+            raise pytest.UsageError(refused + " (tests/release_marker.py)")
+    proof.mark_servers(items)
+    if config.getoption("--one-warehouse"):
+        kept, dropped = [], []
+        for item in items:
+            uses_db = "airflow_db" in getattr(item, "fixturenames", [])
+            other = item.get_closest_marker("postgres") or item.get_closest_marker("mariadb")
+            (dropped if uses_db and other else kept).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Tear down on SIGTERM as on Ctrl-C, and sweep what killed runs left (only provably dead ones)."""
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(proof.ProofCount(), "wolkvox-proof")
     leftovers.tear_down_on_sigterm()
     leftovers.sweep_processes()
     for prefix in ("wolkvox-airflow-home-", "wolkvox-airflow-template-", "wolkvox-it-"):

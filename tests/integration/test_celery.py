@@ -43,7 +43,7 @@ from tests.integration.emulator_process import EmulatorProcess
 from tests.integration.processes import wait_for
 from tests.integration.test_scheduler import DAGS
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.redis]
 
 PLAN: dict[str, dict[str, Any]] = DAGS.CELERY_PLAN
 CAMPAIGNS = {str(spec["campaign"]): dag_id for dag_id, spec in PLAN.items()}

@@ -22,6 +22,8 @@ from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.conftest import SERVER_LIMIT, connection_json
 
+pytestmark = pytest.mark.airflow_release
+
 HOUR = (pendulum.datetime(2026, 11, 27, 14, tz="UTC"), pendulum.datetime(2026, 11, 27, 15, tz="UTC"))
 WORK = 0.8
 """Seconds the emulator works on each request: the abandoned one is still running when the test

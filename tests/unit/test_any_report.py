@@ -33,6 +33,8 @@ from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     states,
 )
 
+pytestmark = pytest.mark.airflow_release
+
 TZ = "America/Bogota"
 TIMESTAMP = "timestamp"
 REQUEST_NAMES = ("request_start", "request_end")

@@ -6,9 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.unit import test_transfer
 from tests.unit.test_transfer import END, FOUR_HOURS, Warehouse, dag, states
+
+pytestmark = pytest.mark.airflow_release
 
 # The SQLite and PostgreSQL warehouses of the transfer tests, as fixtures here too.
 sqlite_warehouse = test_transfer.sqlite_warehouse

@@ -28,6 +28,9 @@ import pytest
 
 from airflow_provider_wolkvox.pools.naming import pool_description, pool_name
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests import metadata_db
+
+pytestmark = pytest.mark.airflow_release
 
 
 @dataclass
@@ -132,7 +135,7 @@ def assert_no_token(text: str, tokens: Sequence[str]) -> None:
 def migrated_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     """A fresh AIRFLOW_HOME with a migrated SQLite metadata database and a few connections."""
     home = _home(tmp_path_factory.mktemp("wolkvox-cli-home"))
-    home.airflow("db", "migrate")
+    metadata_db.copy_migrated_db(home.db)
     shared, own, env_token, other = _token(), _token(), _token(), _token()
     home.tokens = {"shared": shared, "own": own, "env": env_token, "other": other}
     # Imported, not `connections add`ed: `add` turns a conn type it has no hook for into

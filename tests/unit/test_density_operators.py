@@ -19,6 +19,8 @@ from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import dag_bag, task_text
 from tests.conftest import SERVER_LIMIT, connection_json
 
+pytestmark = pytest.mark.airflow_release
+
 FIRST = (pendulum.datetime(2026, 11, 27, 5, tz="UTC"), pendulum.datetime(2026, 11, 27, 8, tz="UTC"))
 SECOND = (FIRST[1], pendulum.datetime(2026, 11, 27, 11, tz="UTC"))
 CAP = 60_000

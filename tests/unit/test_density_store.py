@@ -22,6 +22,8 @@ from airflow_provider_wolkvox.fetching.density import (
 from airflow_provider_wolkvox.fetching.density_store import SCOPE_MAX, density_scope, dumps, loads
 from airflow_provider_wolkvox.sql.density import SqlDensityStore
 
+pytestmark = pytest.mark.airflow_release
+
 KEY = ("wolkvox_default", "campaign_8", "campaign_id=12")
 OTHER = ("wolkvox_default", "campaign_8", "campaign_id=13")
 

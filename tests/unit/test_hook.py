@@ -27,6 +27,8 @@ from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import redact
 from tests.conftest import connection_json
 
+pytestmark = pytest.mark.airflow_release
+
 HOUR = (pendulum.datetime(2026, 11, 27, 14, tz="UTC"), pendulum.datetime(2026, 11, 27, 15, tz="UTC"))
 
 

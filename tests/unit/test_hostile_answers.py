@@ -30,6 +30,8 @@ from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     sqlite_warehouse,
 )
 
+pytestmark = pytest.mark.airflow_release
+
 START = pendulum.datetime(2026, 11, 27, 13, tz="UTC")
 HOURS = [(START.add(hours=n), START.add(hours=n + 1)) for n in range(3)]
 TABLE = "wolkvox_cdr_2"  # calls and cost summed per agent (agent_name, the key, is text)

@@ -31,6 +31,8 @@ from tests.conftest import SERVER_LIMIT, connection_json
 from tests.tls import ServerFiles, make_ca, make_server_files
 from tests.unit.test_hook import HOUR, as_truth, fast_hook, logged
 
+pytestmark = pytest.mark.airflow_release
+
 CONN = "AIRFLOW_CONN_WOLKVOX_DEFAULT"
 QUERY = {"api": "campaign_8", "campaign_id": "1", "date_ini": "20261127090000", "date_end": "20261127095959"}
 

@@ -21,6 +21,8 @@ from airflow_provider_wolkvox.sql.ineffective import build_ineffective_numbers, 
 from ..conftest import mysql_connection_json, pg_schema
 from .test_sql_dialects import PARSED, PLACEHOLDER, parse
 
+pytestmark = pytest.mark.airflow_release
+
 T0 = pendulum.datetime(2026, 11, 1, tz="UTC")
 
 

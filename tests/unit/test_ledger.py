@@ -29,6 +29,8 @@ from airflow_provider_wolkvox.sql.ledger import LEDGER_COLUMNS, create_ledger_sq
 from ..conftest import pg_schema
 from .test_sql_load import END, LOADED, START, PlainSqliteHook, failing_rows, make_rows
 
+pytestmark = pytest.mark.airflow_release
+
 TROUBLESHOOTING = Path(__file__).resolve().parents[2] / "docs" / "troubleshooting.md"
 
 

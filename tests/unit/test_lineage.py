@@ -10,11 +10,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import newest_release_only
 from tests.unit import test_transfer
 from tests.unit.test_assets import expected_uri
 from tests.unit.test_transfer import END, FOUR_HOURS, Warehouse
+
+pytestmark = pytest.mark.airflow_release
 
 sqlite_warehouse = test_transfer.sqlite_warehouse
 postgres_warehouse = test_transfer.postgres_warehouse

@@ -8,11 +8,15 @@ import socket
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import newest_release_only
 from tests.unit import test_transfer
 from tests.unit.test_lineage import run_script
 from tests.unit.test_transfer import END, FOUR_HOURS, Warehouse
+
+pytestmark = pytest.mark.airflow_release
 
 sqlite_warehouse = test_transfer.sqlite_warehouse
 

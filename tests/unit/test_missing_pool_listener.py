@@ -34,6 +34,8 @@ from airflow_provider_wolkvox.pools.missing import missing_pool_advice
 from airflow_provider_wolkvox.pools.naming import pool_name
 from tests.airflow_compat import create_queued_run, scheduler_job_runner, write_dag_for_scheduler
 
+pytestmark = pytest.mark.airflow_release
+
 DAG_ID = "wolkvox_unit_missing_pool"
 MISSING = pool_name("wolkvox_unit_no_pool")
 PRESENT = pool_name("wolkvox_unit_with_pool")

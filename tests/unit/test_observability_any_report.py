@@ -12,6 +12,8 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from airflow_provider_wolkvox.reports import REPORTS
 from airflow_provider_wolkvox.reports.stored import stored_spec
 from airflow_provider_wolkvox.sql.schema import window_columns
@@ -22,6 +24,8 @@ from tests.unit.test_assets import asset_events, expected_uri
 from tests.unit.test_lineage import asset_as_openlineage, complete_events, run_script
 from tests.unit.test_metrics import PACKET, drain
 from tests.unit.test_transfer import Warehouse, sqlite_warehouse  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.airflow_release
 
 DAG_ID = "wolkvox_test_any_sqlite"
 LOADS = {"cdr_1": {}, "agent_3": {}, "skill_1": {"skill_id": "all"}}

@@ -12,6 +12,8 @@ from airflow_provider_wolkvox.pools.naming import pool_name
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import dag_bag, dag_serialization, task_text
 
+pytestmark = pytest.mark.airflow_release
+
 END = pendulum.datetime(2026, 11, 27, 15, tz="UTC")
 
 

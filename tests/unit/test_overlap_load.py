@@ -16,7 +16,10 @@ from airflow_provider_wolkvox.reports import MachineCodesRow
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import newest_release_only
 
-pytestmark = newest_release_only("The PostgreSQL overlap load (provider logic, not Airflow compatibility)")
+pytestmark = [
+    newest_release_only("The PostgreSQL overlap load (provider logic, not Airflow compatibility)"),
+    pytest.mark.airflow_release,
+]
 
 START = pendulum.datetime(2026, 11, 27, 5, tz="UTC")
 END = START.add(hours=4)

@@ -18,7 +18,10 @@ from tests.airflow_compat import newest_release_only
 from tests.unit.expected import comparable, kind_of, read
 from tests.unit.test_overlap_load import STAGE_TABLES, pg, query  # noqa: F401 (fixture)
 
-pytestmark = newest_release_only("The PostgreSQL overlap load (provider logic, not Airflow compatibility)")
+pytestmark = [
+    newest_release_only("The PostgreSQL overlap load (provider logic, not Airflow compatibility)"),
+    pytest.mark.airflow_release,
+]
 
 TZ = "America/Bogota"
 START = pendulum.datetime(2026, 11, 27, 13, tz="UTC")  # 08:00 in Bogota: chats come in office hours

@@ -24,6 +24,8 @@ from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import provider_cli_loaded
 from tests.conftest import connection_json
 
+pytestmark = pytest.mark.airflow_release
+
 OCT = (pendulum.datetime(2026, 10, 1, tz="UTC"), pendulum.datetime(2026, 11, 1, tz="UTC"))
 
 

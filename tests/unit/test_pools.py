@@ -33,6 +33,8 @@ from tests.airflow_compat import (
     use_policy_plugin_manager,
 )
 
+pytestmark = pytest.mark.airflow_release
+
 # Any id Airflow accepts for a connection (airflow.models.connection.RE_SANITIZE_CONN_ID, 250 chars at most).
 conn_ids = st.from_regex(r"[\w#!()\-.:/\\]{1,250}", fullmatch=True)
 

@@ -16,6 +16,8 @@ from airflow_provider_wolkvox import __version__
 from airflow_provider_wolkvox.get_provider_info import get_provider_info
 from tests.airflow_compat import airflow_version
 
+pytestmark = pytest.mark.airflow_release
+
 PACKAGE = "airflow-provider-wolkvox"
 HOOK_CLASS = "airflow_provider_wolkvox.hooks.wolkvox.WolkvoxHook"
 EXTRA_FIELDS = {

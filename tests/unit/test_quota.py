@@ -17,6 +17,8 @@ from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.conftest import connection_json
 from tests.unit.test_operators import load_dag, task_states, xcom
 
+pytestmark = pytest.mark.airflow_release
+
 HOUR = (pendulum.datetime(2026, 11, 27, 14, tz="UTC"), pendulum.datetime(2026, 11, 27, 15, tz="UTC"))
 # 23:59:05 in Bogota: under a minute before the reset, and under 2 minutes before the deferral ends,
 # so DateTimeTrigger polls every 10 s rather than every minute.

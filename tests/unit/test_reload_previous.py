@@ -32,6 +32,8 @@ from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     states,
 )
 
+pytestmark = pytest.mark.airflow_release
+
 BOGOTA = ZoneInfo("America/Bogota")
 LAG = timedelta(minutes=20)
 HOUR = timedelta(hours=1)

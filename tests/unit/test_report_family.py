@@ -47,6 +47,8 @@ from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     states,
 )
 
+pytestmark = pytest.mark.airflow_release
+
 TZ = "America/Bogota"
 START = pendulum.datetime(2026, 11, 27, 5, tz="UTC")
 END = pendulum.datetime(2026, 11, 27, 9, tz="UTC")

@@ -45,6 +45,8 @@ from .warehouse_fakes import (
     oracle_marks,
 )
 
+pytestmark = [pytest.mark.airflow_release, pytest.mark.stand_in]
+
 SAMPLE: dict[str, Any] = {
     "text": "x",
     "integer": 7,

@@ -55,6 +55,8 @@ from .warehouse_fakes import (
     bigquery_module,
 )
 
+pytestmark = [pytest.mark.airflow_release, pytest.mark.stand_in]
+
 PARSED = [f for f in FLAVORS if f.sqlglot_dialect]
 """Every flavor but the generic fallback (which is for databases no parser can name)."""
 PLACEHOLDER = {"postgres": "%s", "redshift": "%s", "oracle": NUMBERED}

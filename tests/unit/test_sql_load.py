@@ -20,6 +20,8 @@ from airflow_provider_wolkvox.sql import COLUMNS, KEY_COLUMNS, create_table_sql,
 from airflow_provider_wolkvox.sql.copy_format import escape
 from airflow_provider_wolkvox.sql.rows import batches
 
+pytestmark = pytest.mark.airflow_release
+
 START = pendulum.datetime(2026, 11, 27, 6, tz="UTC")
 END = pendulum.datetime(2026, 11, 27, 7, tz="UTC")
 LOADED = datetime(2026, 11, 27, 7, 5, 9, 123456, tzinfo=timezone.utc)

@@ -20,7 +20,7 @@ from tests.conftest import mariadb_connect, mysql_connection_json
 
 from .test_sql_load import END, LOADED, ODD_TELEPHONES, START, failing_rows, make_rows
 
-pytestmark = pytest.mark.mariadb
+pytestmark = [pytest.mark.mariadb, pytest.mark.airflow_release]
 
 TABLE = "machine_codes"
 

@@ -24,7 +24,7 @@ from airflow_provider_wolkvox.sql.schema import create_table_sql
 from ..conftest import pg_schema, require_server
 from .test_sql_load import END, LOADED, ODD_TELEPHONES, START, failing_rows, make_rows
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.airflow_release]
 
 ORDER = ", ".join(KEY_COLUMNS)
 

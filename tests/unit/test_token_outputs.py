@@ -11,10 +11,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import newest_release_only
 from tests.unit.test_lineage import RUN, result_of
 from tests.unit.test_operators import END
+
+pytestmark = pytest.mark.airflow_release
 
 
 def run_hourly(dags_folder: Path, **env: str) -> tuple[Any, str]:

@@ -16,6 +16,8 @@ import pytest
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import dag_bag, task_text
 
+pytestmark = pytest.mark.airflow_release
+
 EXAMPLE_DAGS = Path(__file__).parents[2] / "example_dags"
 END = pendulum.datetime(2026, 11, 27, 15, tz="UTC")
 HOUR = (END.subtract(hours=1), END)

@@ -30,6 +30,8 @@ from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import airflow_version, dag_bag
 from tests.conftest import SERVER_LIMIT, connection_json
 
+pytestmark = pytest.mark.airflow_release
+
 A, B, ENV, SEC = "wv_view_a", "wv_view_b", "wv_view_env", "wv_view_sec"
 SEC_HOST = "/path/to/wh.sqlite"
 READER = f"reader_{A}"

@@ -9,6 +9,8 @@ import pytest
 
 from airflow_provider_wolkvox.observability.warehouse import warehouse_table
 
+pytestmark = pytest.mark.airflow_release
+
 
 def db_hook(conn_id: str):  # type: ignore[no-untyped-def]
     from airflow_provider_wolkvox._compat import BaseHook

@@ -1,0 +1,61 @@
+"""The version matrix runs exactly the tests that depend on the Airflow release.
+
+``make matrix`` runs ``-m airflow_release`` on 3.0-3.2; a module that touches Airflow without the
+marker would silently stop being proven on the older releases, and one with the marker that does
+not touch Airflow costs the matrix time for nothing. The rule is in tests/release_marker.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import release_marker
+
+UNIT = Path(__file__).parent
+MODULES = sorted(UNIT.glob("test_*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda path: path.name)
+def test_a_module_carries_the_release_marker_exactly_when_it_touches_airflow(path: Path) -> None:
+    uses = release_marker.airflow_uses(path)
+    if uses:
+        assert release_marker.carries_marker(path), (
+            f"{path.name} uses {sorted(uses)}: add `pytestmark = pytest.mark.airflow_release` "
+            "so the version matrix runs it"
+        )
+    else:
+        assert not release_marker.carries_marker(path), (
+            f"{path.name} does not touch Airflow: drop its airflow_release marker"
+        )
+
+
+def test_the_rule_sees_airflow_in_every_form(tmp_path: Path) -> None:
+    written = {
+        "from airflow.sdk import DAG": {"airflow.sdk"},
+        "import airflow.models": {"airflow.models"},
+        "def test_x(airflow_db): pass": {"the airflow_db fixture"},
+        "from tests.airflow_compat import dag_bag": {"tests.airflow_compat"},
+        "from tests.airflow_compat import newest_release_only": set(),
+        "from airflow_provider_wolkvox._compat import BaseHook": {"airflow_provider_wolkvox._compat"},
+        "from airflow_provider_wolkvox.reports import REPORTS": set(),
+        "import airflowish": set(),
+    }
+    for source, uses in written.items():
+        module = tmp_path / "test_m.py"
+        module.write_text(source + "\n")
+        assert release_marker.airflow_uses(module) == uses, source
+
+
+def test_a_test_with_the_metadata_db_outside_the_matrix_is_refused() -> None:
+    # A fixture of another module can pull in airflow_db where the module never names it: the
+    # collected closure is checked too (tests/conftest.py refuses such a run).
+    refused = release_marker.unmarked_metadata_db_user(
+        "tests/unit/test_x.py::test_y", ["view", "airflow_db"], []
+    )
+    assert refused is not None
+    assert "test_x.py::test_y" in refused
+    assert "airflow_release" in refused
+    assert release_marker.unmarked_metadata_db_user("t.py::a", ["airflow_db"], ["airflow_release"]) is None
+    assert release_marker.unmarked_metadata_db_user("t.py::b", ["emulator"], []) is None
