@@ -75,7 +75,7 @@ def operator_lineage(figures: TaskFigures, spec: ReportSpec, db_hook: Any = None
     table = OutputDataset(
         namespace=namespace,
         name=name,
-        facets={"schema": _schema((*window_fields(spec), *stored.schema, LOADED_AT))},
+        facets={"schema": _schema((*window_fields(stored), *stored.schema, LOADED_AT))},
         outputFacets={
             "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
                 rowCount=figures.rows_delivered

@@ -78,7 +78,9 @@ def window_values(spec: ReportSpec, params: Mapping[str, str]) -> dict[str, str]
     }
 
 
-EXTRA_NOTE = "a field the API sent that this provider's spec does not list, kept as text (NULL when not sent)"
+EXTRA_NOTE = (
+    "a field the API sent that this provider's spec does not list, typed by its values (NULL when not sent)"
+)
 
 EXTRA_COLUMN_MAX = 30
 """Longest name of a column found on read: within every warehouse's identifier limit (Oracle

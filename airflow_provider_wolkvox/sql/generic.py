@@ -26,6 +26,7 @@ from airflow_provider_wolkvox.sql.names import may_rename, settle_names
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import Statements, adapter, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
+from airflow_provider_wolkvox.sql.widen import TYPED_FLAVORS, column_kinds, settle_types, types_found
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -85,6 +86,7 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob, flavor: Flavor = GENERIC) 
                     create_if_missing(cursor, ledger)
             if not flavor.ddl_commits:
                 settled = settle_names(cursor, job, flavor, sql.table, load_quote(db_hook, flavor))
+                settled = settle_types(cursor, settled, flavor, sql.table, load_quote(db_hook, flavor))
                 if settled is not job:
                     job, spec = settled, settled.spec
                     sql, adapt = load_statements(db_hook, job, flavor), adapter(spec, flavor)
@@ -128,8 +130,21 @@ def prepare(
     (:func:`~airflow_provider_wolkvox.sql.names.settle_names`)."""
     for statement in flavor.session_sql:
         execute(conn, statement)
+    if flavor in TYPED_FLAVORS and flavor.ddl_commits and (may_rename(job) or types_found(job)):
+        # Renames and wider types from the catalog, before the table is made (with them) if missing.
+        with transaction(db_hook, conn):
+            cursor = conn.cursor()
+            try:
+                present = column_kinds(cursor, flavor, job.table)
+                job = settle_names(
+                    cursor, job, flavor, sql.table, load_quote(db_hook, flavor), present=present
+                )
+                job = settle_types(cursor, job, flavor, sql.table, load_quote(db_hook, flavor))
+            finally:
+                cursor.close()
+        sql = load_statements(db_hook, job, flavor)
     _create_tables(db_hook, conn, job, flavor, sql, ledger=ledger)
-    if flavor.ddl_commits and may_rename(job):
+    if flavor.ddl_commits and flavor not in TYPED_FLAVORS and may_rename(job):
         with transaction(db_hook, conn):
             cursor = conn.cursor()
             try:

@@ -9,6 +9,7 @@ from typing import Any
 
 from airflow_provider_wolkvox._moved import moved_names
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
+from airflow_provider_wolkvox.reports.found import FoundTypes
 from airflow_provider_wolkvox.reports.stored import NEW_COLUMNS_MAX
 
 __getattr__ = moved_names(
@@ -84,6 +85,9 @@ class LoadJob:
     """What the ledger row records beyond the window; None: only what the load itself knows."""
     max_new_columns: int = NEW_COLUMNS_MAX
     """Most columns the load may add to the table for fields found on read (schema on read)."""
+    found: FoundTypes | None = None
+    """The kinds the staged answer gives its fields found on read (typed schema on read,
+    :mod:`~airflow_provider_wolkvox.sql.widen`); None: they stay text."""
 
     @property
     def campaign_id(self) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from airflow_provider_wolkvox.client.windows import validate_window
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.reports import CAMPAIGN_8, ReportSpec, Row
+from airflow_provider_wolkvox.reports.found import FoundTypes
 from airflow_provider_wolkvox.reports.stored import NEW_COLUMNS_MAX
 from airflow_provider_wolkvox.sql.flavors import MYSQL, POSTGRES, REDSHIFT, SQLITE, hook_flavor
 from airflow_provider_wolkvox.sql.job import LedgerEntry, LoadJob
@@ -47,6 +48,7 @@ def load_window(
     ledger: LedgerEntry | None = None,
     report_params: Mapping[str, str] | None = None,
     max_new_columns: int = NEW_COLUMNS_MAX,
+    found_types: FoundTypes | None = None,
 ) -> int:
     """Replace the rows of ``campaign_id`` (or ``report_params``) over ``[window_start, window_end)``
     in ``table`` with ``rows``.
@@ -77,6 +79,9 @@ def load_window(
         ``campaign_id`` may be given here or apart).
     :param max_new_columns: most columns the load adds for fields ``spec`` has beyond its report's
         own (schema on read); more fail it with :class:`WolkvoxSchemaError`, changing nothing.
+    :param found_types: the kinds of those fields (``Staging.found_types``): on SQLite,
+        PostgreSQL and MySQL/MariaDB their columns are typed and widen as needed
+        (:mod:`~airflow_provider_wolkvox.sql.widen`); None keeps them text.
     :return: the number of rows inserted.
     :raises WolkvoxConfigError: bad table name, parameters the report does not take or lacks, empty
         campaign id or naive ``loaded_at``, before any I/O.
@@ -111,6 +116,7 @@ def load_window(
         ledger_table=None if ledger_table is None else ledger_table_for(table, ledger_table),
         ledger=ledger,
         max_new_columns=max_new_columns,
+        found=found_types,
     )
     flavor = hook_flavor(db_hook)
     if flavor is POSTGRES:

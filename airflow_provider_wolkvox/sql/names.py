@@ -21,6 +21,7 @@ on the NOT NULL of ``requested_<name>`` (part of the key), changing nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -50,15 +51,27 @@ def may_rename(job: LoadJob) -> bool:
     return not declared.fields_complete or bool(extra_fields(job.spec))
 
 
-def settle_names(cursor: Any, job: LoadJob, flavor: Flavor, table: str, quote: Quote) -> LoadJob:
+def settle_names(
+    cursor: Any,
+    job: LoadJob,
+    flavor: Flavor,
+    table: str,
+    quote: Quote,
+    *,
+    present: Iterable[str] | None = None,
+) -> LoadJob:
     """Rename ``table``'s (quoted, qualified) columns of older conventions and return ``job`` as
     this table stores it: with a NULL field for a parameter's namesake the answer lacks.
 
-    Call after the table exists and before the load's statements are built."""
+    ``present``: the table's columns as the catalog gives them (none: a table not made yet, left
+    to the load to create); None reads them, once the table exists. Call before the load's
+    statements are built."""
     if not may_rename(job):
         return job
     base = stored_spec(REPORTS.get(job.spec.api, job.spec))
-    present = table_columns(cursor, table)
+    present = table_columns(cursor, table) if present is None else list(present)
+    if not present:
+        return job
     fields = set(job.spec.fields)
     brought = {f.api_name: f.name for f in extra_fields(job.spec)}
     missing: list[str] = []

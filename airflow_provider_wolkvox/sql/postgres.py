@@ -24,6 +24,7 @@ from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_stat
 from airflow_provider_wolkvox.sql.names import may_rename, settle_names
 from airflow_provider_wolkvox.sql.schema import Statements, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
+from airflow_provider_wolkvox.sql.widen import column_kinds, settle_types, types_found
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -65,17 +66,19 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
     with transaction(db_hook, conn):
         cursor = conn.cursor()
         try:
+            if may_rename(job) or types_found(job):
+                # The one naming rule and typed columns: one load at a time looks, renames, widens.
+                cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))
+                present = column_kinds(cursor, POSTGRES, job.table)
+                settled = settle_names(cursor, job, POSTGRES, sql.table, POSTGRES.quote, present=present)
+                settled = settle_types(cursor, settled, POSTGRES, sql.table, POSTGRES.quote)
+                if settled is not job:
+                    job = settled
+                    sql = statements(POSTGRES, job.table, placeholder="%s", spec=job.spec)
             if job.create_table:
                 create_missing(cursor, sql.table, sql.create)
                 if ledger is not None:
                     create_missing(cursor, ledger.table, ledger.create)
-            if may_rename(job):
-                # Renames to the one naming rule: one load at a time looks and renames.
-                cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))
-                settled = settle_names(cursor, job, POSTGRES, sql.table, POSTGRES.quote)
-                if settled is not job:
-                    job = settled
-                    sql = statements(POSTGRES, job.table, placeholder="%s", spec=job.spec)
             if extra_fields(job.spec):
                 # New columns: one load at a time looks and adds (schema on read).
                 cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))

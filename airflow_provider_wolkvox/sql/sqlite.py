@@ -19,10 +19,11 @@ from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import SQLITE, utc_iso
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_statements, record_load
-from airflow_provider_wolkvox.sql.names import settle_names
+from airflow_provider_wolkvox.sql.names import may_rename, settle_names
 from airflow_provider_wolkvox.sql.rows import batches, check_batch, insert_values
 from airflow_provider_wolkvox.sql.schema import adapter
 from airflow_provider_wolkvox.sql.schema import statements as build_statements
+from airflow_provider_wolkvox.sql.widen import column_kinds, settle_types, types_found
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,17 @@ def load(conn: sqlite3.Connection, job: LoadJob) -> int:
     ledger = None if job.ledger_table is None else ledger_statements(SQLITE, job.ledger_table)
     inserted = 0
     with _immediate_transaction(conn):
+        looks = may_rename(job) or types_found(job)
+        present = column_kinds(conn.cursor(), SQLITE, job.table) if looks else {}
+        settled = settle_names(conn.cursor(), job, SQLITE, sql.table, SQLITE.quote, present=present)
+        settled = settle_types(conn.cursor(), settled, SQLITE, sql.table, SQLITE.quote)
+        if settled is not job:
+            job, spec = settled, settled.spec
+            sql, adapt = build_statements(SQLITE, job.table, spec=spec), adapter(spec, SQLITE)
         if job.create_table:
             conn.execute(sql.create)
             if ledger is not None:
                 conn.execute(ledger.create)
-        settled = settle_names(conn.cursor(), job, SQLITE, sql.table, SQLITE.quote)
-        if settled is not job:
-            job, spec = settled, settled.spec
-            sql, adapt = build_statements(SQLITE, job.table, spec=spec), adapter(spec, SQLITE)
         add_missing_columns(conn.cursor(), job, SQLITE, sql.table, SQLITE.quote)
         add_replaced_column(conn.cursor(), job, ledger)
         deleted = conn.execute(sql.delete, window).rowcount

@@ -47,6 +47,7 @@ from airflow_provider_wolkvox.reports import (
     Table,
     share,
 )
+from airflow_provider_wolkvox.reports.found import FoundTypes, Kind, found_kind
 from airflow_provider_wolkvox.reports.stored import stored_spec, utc_second, with_extras
 from airflow_provider_wolkvox.staging import files as staging_files
 
@@ -169,6 +170,18 @@ class Staging:
             self.stored_spec = widened
             self._plan = _plan(widened)
         return Table(list(rows), extras).widened(self.extras)
+
+    def found_types(self, tz: str) -> FoundTypes:
+        """The kinds of the fields found on read (:mod:`~airflow_provider_wolkvox.reports.found`),
+        from every distinct value staged; ``tz`` is the connection's time zone."""
+        kinds: dict[str, Kind | None] = {}
+        for f in self.stored_spec.schema[len(stored_spec(self.spec).schema) :]:
+            cursor = self._db.execute(f"SELECT DISTINCT {_q(f.name)} FROM staged")
+            try:
+                kinds[f.name] = found_kind(f.name, (value for (value,) in cursor))
+            finally:
+                cursor.close()
+        return FoundTypes(kinds, tz)
 
     def _store_pending(self) -> None:
         pending, self._pending = self._pending, None

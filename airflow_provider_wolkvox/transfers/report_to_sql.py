@@ -158,6 +158,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
             ledger_table=self.ledger_table,
             ledger=ledger,
             max_new_columns=self.max_new_columns,
+            found_types=fetched.staging.found_types(fetched.timezone),
         )
         self.log.info("loaded %s rows into %s (%s)", f"{loaded:,}", self.table, self.sql_conn_id)
         return {

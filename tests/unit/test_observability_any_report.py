@@ -16,10 +16,9 @@ import pytest
 
 from airflow_provider_wolkvox.reports import REPORTS
 from airflow_provider_wolkvox.reports.stored import stored_spec
-from airflow_provider_wolkvox.sql.schema import window_columns
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import newest_release_only
-from tests.unit.test_any_report import LOGICAL
+from tests.unit.test_any_report import LOGICAL, parameter_columns
 from tests.unit.test_assets import asset_events, expected_uri
 from tests.unit.test_lineage import asset_as_openlineage, complete_events, run_script
 from tests.unit.test_metrics import PACKET, drain
@@ -92,14 +91,15 @@ def test_reports_without_a_campaign_have_lineage_metrics_asset_figures_and_a_cal
         read = [f["name"] for f in source["facets"]["schema"]["fields"]]
         assert read[: len(REPORTS[api].fields)] == list(REPORTS[api].fields), api
         spec = REPORTS[api]
-        beyond = set(columns) - {*window_columns(spec), *stored_spec(spec).fields, "loaded_at"}
+        window = [*parameter_columns(spec, columns), "window_start", "window_end"]
+        beyond = set(columns) - {*window, *stored_spec(spec).fields, "loaded_at"}
         assert set(read) == {*REPORTS[api].fields, *beyond}, api
         assert beyond or api != "cdr_1"  # the emulator's CDR sends fields its spec does not list
         [table] = load["outputs"]
         uri = expected_uri(sqlite_warehouse, REPORTS[api].default_table)
         assert (table["namespace"], table["name"]) == asset_as_openlineage(uri)
         written = [f["name"] for f in table["facets"]["schema"]["fields"]]
-        assert written[: len(window_columns(REPORTS[api]))] == list(window_columns(REPORTS[api]))
+        assert written[: len(window)] == window
         assert sorted(written) == sorted(columns), api  # fields beyond the spec included
         assert table["outputFacets"]["outputStatistics"]["rowCount"] == rows
 

@@ -19,7 +19,7 @@ WINDOW = {
 }
 REPORTS = {"cdr_1": None, "agent_3": None, "skill_1": {"skill_id": "{{ params.skill }}"}}
 
-for warehouse in ("sqlite", "postgres"):
+for warehouse in ("sqlite", "postgres", "mariadb"):
     with DAG(
         f"wolkvox_test_any_{warehouse}",
         schedule=None,
