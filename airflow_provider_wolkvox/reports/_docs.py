@@ -86,7 +86,8 @@ def spec_doc(spec: ReportSpec) -> str:
     if not spec.fields_complete:
         lines.append(
             "- Field list: **cut off** in the vendor's pages: the fields below besides the key and the "
-            "date are optional (NULL when a row lacks them), and further fields are kept as text"
+            "date are optional (NULL when a row lacks them), and further fields are kept by schema on "
+            "read, typed by their values"
         )
     if spec.note:
         lines.append(f"- Note: {spec.note}")

@@ -225,8 +225,8 @@ AGENT_13_1 = ReportSpec(
     combine=DETAIL,
     fields_complete=False,
     key_note=ROW_NUMBER_NOTE,
-    note="the vendor's field list is cut off after the envelope: every field is kept as text by "
-    "schema on read, and rows belong to the request window they were asked for",
+    note="the vendor's field list is cut off after the envelope: every field is kept by "
+    "schema on read, typed by its values, and rows belong to the request window they were asked for",
 )
 
 AGENT_14 = ReportSpec(

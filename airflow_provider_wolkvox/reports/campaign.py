@@ -215,8 +215,8 @@ CAMPAIGN_10 = ReportSpec(
     key=("machinecode",),
     combine=SUM,
     grain="one row per machine code over the window",
-    note="the vendor's field list is cut off after cantidad ('pos...'): a further field is kept as "
-    "text by schema on read",
+    note="the vendor's field list is cut off after cantidad ('pos...'): a further field is kept by "
+    "schema on read, typed by its values",
     family="campaign",
     params=(CAMPAIGN_ID,),
 )

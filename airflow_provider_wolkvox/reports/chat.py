@@ -285,7 +285,8 @@ CHAT_15 = ReportSpec(
     note="the vendor documents chat_15 twice: '15. WhatsApp Click Summary' (the fields here) and "
     "'16. Agent productivity' (fields cut off). The spec types the click summary's counts when "
     "they come; an answer of the other kind loads with these columns NULL and its own fields "
-    "kept as text by schema on read. Public client code asks api=chat_16 for agent productivity, "
+    "kept by schema on read, typed by their values. Public client code asks api=chat_16 for agent "
+    "productivity, "
     "so the '16.' page may show a wrong api value",
 )
 

@@ -124,7 +124,7 @@ DIAGRAM_4 = ReportSpec(
     date_field="date",
     fields_complete=False,
     key_note=ROW_NUMBER_NOTE,
-    note="one column per question (q1, q2, ...) follows: kept as text by schema on read",
+    note="one column per question (q1, q2, ...) follows: kept by schema on read, typed by their values",
 )
 
 DIAGRAM_5 = ReportSpec(

@@ -66,7 +66,8 @@ SKILL_1 = ReportSpec(
     combine=PER_REQUEST,
     fields_complete=False,
     key_note=_NOTE + "; no field is documented, so rows are numbered",
-    note="the response table is missing from the stored page: every field is kept as text by schema on read",
+    note="the response table is missing from the stored page: every field is kept by schema on read, "
+    "typed by its values",
 )
 
 SKILL_2 = ReportSpec(
@@ -186,7 +187,8 @@ SKILL_10 = ReportSpec(
     combine=DETAIL,
     fields_complete=False,
     key_note=ROW_NUMBER_NOTE,
-    note="Spanish page only, without field names: every field is kept as text by schema on read, "
+    note="Spanish page only, without field names: every field is kept by schema on read, typed by "
+    "its values, "
     "and rows belong to the request window they were asked for",
 )
 

@@ -38,7 +38,7 @@ SPEECH_1 = ReportSpec(
     date_field="date",
     fields_complete=False,
     key_note="one row per call, and a call's id names one call; a repeated id fails the load",
-    note="category columns (category01, ...) follow: kept as text by schema on read",
+    note="category columns (category01, ...) follow: kept by schema on read, typed by their values",
 )
 
 SPEECH_5 = ReportSpec(

@@ -1,6 +1,6 @@
 """The Mr. Wizard family (wizard_*): questions agents asked the AI assistant, and their ratings.
 
-No response table survives in the vendor's pages: every field is kept as text by schema on read,
+No response table survives in the vendor's pages: every field is kept by schema on read, typed by its values,
 and rows are numbered and belong to the request window they were asked for.
 """
 

@@ -413,3 +413,28 @@ def test_plan_refuses_a_parameter_the_report_does_not_take() -> None:
     )
     with pytest.raises(SystemExit, match="error: report cdr_1 does not take campaign_id; cdr_1 takes no"):
         plan_command(args)
+
+
+def test_docs_list_every_column_each_report_lands() -> None:
+    """Each report's section lists its table's columns as a load makes them (a real SQLite table
+    made from the stored spec), and says what schema on read adds (issue 23)."""
+    import sqlite3
+
+    from airflow_provider_wolkvox.reports.stored import stored_spec
+    from airflow_provider_wolkvox.sql.columns_doc import report_columns_doc
+    from airflow_provider_wolkvox.sql.schema import create_table_sql
+
+    doc = (ROOT / "docs" / "reports.md").read_text()
+    sections = {part.split("`")[1]: part for part in doc.split("\n### ")[1:]}
+    db = sqlite3.connect(":memory:")
+    for api, spec in REPORTS.items():
+        section = sections[api]
+        assert report_columns_doc(spec) in section, (
+            f"docs/reports.md is out of date for {api}: python -m airflow_provider_wolkvox.sql.columns_doc"
+        )
+        warehouse = section[section.index("In the warehouse:") :]
+        listed = [line.split("`")[1:6:4] for line in warehouse.splitlines() if line.startswith("| `")]
+        db.execute(create_table_sql("sqlite", f"t_{api}", spec=stored_spec(spec)))
+        made = [[name, kind] for _, name, kind, *_ in db.execute(f"PRAGMA table_info(t_{api})")]
+        assert listed == made, api
+        assert "Columns found on read:" in warehouse, api
