@@ -33,6 +33,8 @@ from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     sqlite_warehouse,
 )
 
+pytestmark = pytest.mark.airflow_release
+
 START = datetime(2026, 11, 27, 13, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
 LOGICAL = datetime(2026, 11, 27, 20, tzinfo=timezone.utc)
