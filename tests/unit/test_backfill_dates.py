@@ -14,6 +14,8 @@ import pytest
 from airflow_provider_wolkvox.cli.backfill_dates import backfill_dates
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 
+pytestmark = pytest.mark.airflow_release
+
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 STAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[+-]\d\d:\d\d)")
 

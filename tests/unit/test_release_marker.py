@@ -48,14 +48,18 @@ def test_the_rule_sees_airflow_in_every_form(tmp_path: Path) -> None:
         assert release_marker.airflow_uses(module) == uses, source
 
 
-def test_a_test_with_the_metadata_db_outside_the_matrix_is_refused() -> None:
+def test_a_test_with_the_metadata_db_is_never_left_out_of_the_matrix() -> None:
     # A fixture of another module can pull in airflow_db where the module never names it: the
-    # collected closure is checked too (tests/conftest.py refuses such a run).
-    refused = release_marker.unmarked_metadata_db_user(
-        "tests/unit/test_x.py::test_y", ["view", "airflow_db"], []
-    )
-    assert refused is not None
-    assert "test_x.py::test_y" in refused
-    assert "airflow_release" in refused
+    # collected closure is checked too (tests/conftest.py then marks the test itself).
+    unmarked = release_marker.unmarked_metadata_db_user("tests/unit/test_x.py::test_y", ["airflow_db"], [])
+    assert unmarked is not None
+    assert "test_x.py::test_y" in unmarked
     assert release_marker.unmarked_metadata_db_user("t.py::a", ["airflow_db"], ["airflow_release"]) is None
     assert release_marker.unmarked_metadata_db_user("t.py::b", ["emulator"], []) is None
+
+
+def test_the_matrix_selection_holds_every_metadata_db_test(request: pytest.FixtureRequest) -> None:
+    # This run's own items: whatever uses the metadata DB carries the marker after collection.
+    for item in request.session.items:
+        if "airflow_db" in getattr(item, "fixturenames", []):
+            assert item.get_closest_marker(release_marker.MARKER), item.nodeid
