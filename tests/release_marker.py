@@ -1,8 +1,10 @@
 """Which test modules depend on the Airflow release: the rule the version matrix selects by.
 
 A module touches Airflow when it imports Airflow (core, Task SDK or a provider), the release shims
-(``tests.airflow_compat`` beyond ``newest_release_only``, ``airflow_provider_wolkvox._compat``), or
-uses the ``airflow_db`` fixture (``dag.test()``, the metadata DB, the CLI). Such a module carries
+(``tests.airflow_compat`` beyond ``newest_release_only``), a module of this provider that imports
+Airflow (directly or through another of its modules: the hook, the operators, the SQL layer, the
+commands), or uses the ``airflow_db`` fixture (``dag.test()``, the metadata DB, the CLI); imports in
+a script a test runs in a subprocess count too. Such a module carries
 ``pytestmark = pytest.mark.airflow_release``; ``make matrix`` runs only those on 3.0-3.2, and
 tests/unit/test_release_marker.py checks the rule both ways.
 """
@@ -10,13 +12,63 @@ tests/unit/test_release_marker.py checks the rule both ways.
 from __future__ import annotations
 
 import ast
+import functools
+import re
 from pathlib import Path
 
 MARKER = "airflow_release"
+SCRIPT_IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
+ROOT = Path(__file__).parents[1]
+SOURCES = ("airflow_provider_wolkvox", "tests")
 
 
 def _is_airflow(module: str) -> bool:
     return module == "airflow" or module.startswith("airflow.")
+
+
+def _skip_marker_only(node: ast.ImportFrom) -> bool:
+    """``from tests.airflow_compat import newest_release_only``: a skip for releases before 3.3,
+    not a use of Airflow."""
+    return node.module == "tests.airflow_compat" and all(
+        alias.name == "newest_release_only" for alias in node.names
+    )
+
+
+def _imported(tree: ast.AST) -> set[str]:
+    """Every module an import in ``tree`` may name (``from a import b`` names ``a`` and ``a.b``)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if _skip_marker_only(node):
+                continue
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@functools.cache
+def modules_on_airflow() -> frozenset[str]:
+    """Modules of this provider and of the tests that import Airflow, directly or through another
+    of them (package ``__init__`` files included, as importing a module runs its packages' first)."""
+    modules = {}
+    for folder in SOURCES:
+        for path in (ROOT / folder).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            modules[name] = _imported(ast.parse(path.read_text()))
+    touching = {name for name, names in modules.items() if any(map(_is_airflow, names))}
+    while True:
+        more = {
+            name
+            for name, names in modules.items()
+            if name not in touching
+            and (names & touching or any(name.startswith(parent + ".") for parent in touching))
+        }
+        if not more:
+            return frozenset(touching)
+        touching |= more
 
 
 def airflow_uses(path: Path) -> set[str]:
@@ -24,13 +76,20 @@ def airflow_uses(path: Path) -> set[str]:
     uses: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            uses.update(alias.name for alias in node.names if _is_airflow(alias.name))
+            names = {alias.name for alias in node.names}
+            uses.update(name for name in names if _is_airflow(name) or name in modules_on_airflow())
         elif isinstance(node, ast.ImportFrom) and node.module:
-            shims = node.module == "tests.airflow_compat" and any(
-                alias.name != "newest_release_only" for alias in node.names
-            )
-            if _is_airflow(node.module) or shims or node.module == "airflow_provider_wolkvox._compat":
+            if _skip_marker_only(node):
+                continue
+            named = {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+            if _is_airflow(node.module):
                 uses.add(node.module)
+            uses.update(named & modules_on_airflow())
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # a script a test runs in a subprocess: its imports count as the module's own
+            for name in SCRIPT_IMPORT.findall(node.value):
+                if _is_airflow(name) or name in modules_on_airflow():
+                    uses.add(name)
         elif (isinstance(node, ast.Name) and node.id == "airflow_db") or (
             isinstance(node, ast.arg) and node.arg == "airflow_db"
         ):

@@ -18,6 +18,8 @@ from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.conftest import connection_json
 
+pytestmark = pytest.mark.airflow_release
+
 
 @dataclass
 class Conn:

@@ -13,6 +13,8 @@ import pytest
 
 from tests import release_marker
 
+pytestmark = pytest.mark.airflow_release
+
 UNIT = Path(__file__).parent
 MODULES = sorted(UNIT.glob("test_*.py"))
 
@@ -41,6 +43,8 @@ def test_the_rule_sees_airflow_in_every_form(tmp_path: Path) -> None:
         "from airflow_provider_wolkvox._compat import BaseHook": {"airflow_provider_wolkvox._compat"},
         "from airflow_provider_wolkvox.reports import REPORTS": set(),
         "import airflowish": set(),
+        "from airflow_provider_wolkvox.hooks.wolkvox import H": {"airflow_provider_wolkvox.hooks.wolkvox"},
+        'SCRIPT = """\nfrom airflow.sdk import timezone\n"""': {"airflow.sdk"},
     }
     for source, uses in written.items():
         module = tmp_path / "test_m.py"

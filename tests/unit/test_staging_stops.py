@@ -24,6 +24,8 @@ import pytest
 from airflow_provider_wolkvox.staging.store import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 
+pytestmark = pytest.mark.airflow_release
+
 DEADLINE = 120.0
 """How long a stopped task may take to end before the test calls it a hang (a loaded machine)."""
 
