@@ -44,8 +44,9 @@ def missing_pool_advice(pool: str) -> str:
         "of the task's wolkvox_conn_id, a Wolkvox connection that must exist: if it does not, fix "
         "wolkvox_conn_id or add the connection. Then create the pool and clear the task: "
         f"`airflow wolkvox pools sync --conn-id {arg}` (Airflow 3.2+; elsewhere `airflow-wolkvox "
-        "pools sync` with the same arguments; on a managed service add `--export pools.json`, then "
-        "`airflow pools import pools.json`). See the provider's docs/pools.md."
+        "pools sync` or `python -m airflow_provider_wolkvox pools sync`, same arguments; on a managed "
+        "service add `--export pools.json`, then `airflow pools import pools.json` or POST each pool "
+        "to /api/v2/pools). See the provider's docs/pools.md."
     )
 
 
