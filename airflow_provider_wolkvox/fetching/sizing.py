@@ -108,19 +108,28 @@ class WindowSizer:
         predicted_rest = self._history.predict(start, limit, self._rates)
         scale = self._run.rest(predicted_rest) * math.exp(bias)  # rows expected per row of the profile
         expected_rest = scale * predicted_rest
-        if longest == limit - start and expected_rest < self.row_cap and not self._ceiling:
+        whole = longest == limit - start and not self._ceiling
+        if self._first_only:  # cut only where the history is sure of a cap, as a blind window would hit
             # The rest more likely fits than not: one call, where two would be sure.
+            windows = 1 if whole and expected_rest < self.row_cap else 0
+            rows = self.row_cap * math.exp(SAFETY_SIGMAS * spread)
+        elif longest == limit - start and expected_rest < PLAN_AHEAD * best_fill(spread) * self.row_cap:
+            # The rest in the fewest calls, its predicted rows shared evenly: two windows of 55 %
+            # where the greedy 90 % and 20 % would leave a third; one where it more likely fits.
+            windows = fewest_calls(expected_rest / self.row_cap, spread, best_fill(spread))
+            # Whether the rest fits one call is judged at the history's own bias, which may be below
+            # none (a volume that changes from day to day); its cuts, never below the profile.
+            low = expected_rest * math.exp(min(0.0, self._history.errors.mean))
+            if whole and fewest_calls(low / self.row_cap, spread, best_fill(spread)) == 1:
+                windows = 1
+            if self._capped_in_a_row:  # the rest holds at least the cap: two windows at least
+                windows = max(2, windows)
+            rows = predicted_rest / windows
+        else:
+            windows, rows = 0, best_fill(spread) * self.row_cap / scale
+        if windows == 1 and whole:
             seconds = longest
         else:
-            if self._first_only:  # cut only where the history is sure of a cap, as a blind window would hit
-                rows = self.row_cap * math.exp(SAFETY_SIGMAS * spread)
-            elif longest == limit - start and expected_rest < PLAN_AHEAD * best_fill(spread) * self.row_cap:
-                # The rest in the fewest calls, its predicted rows shared evenly: two windows of
-                # 55 % where the greedy 90 % and 20 % would leave a third.
-                caps = expected_rest / self.row_cap
-                rows = predicted_rest / fewest_calls(caps, spread, best_fill(spread))
-            else:
-                rows = best_fill(spread) * self.row_cap / scale
             seconds = self._history.span_for(start, rows, longest, self._rates)
         size = self._bounded(timedelta(seconds=seconds))
         self.size = min(size, self._ceiling) if self._ceiling else size
@@ -228,7 +237,7 @@ class WindowSizer:
         # As with the level (``RunLevel``), shortfalls never plan the rest below the profile: those
         # rows may still come. The spread is the upside's, as the history keeps it (``ErrorStats``).
         mean = max(0.0, mean)
-        squares = sum(2 * max(0.0, e - mean) ** 2 for e in errors) + weight * prior.variance
+        squares = sum(2 * max(0.0, e - max(0.0, mean)) ** 2 for e in errors) + weight * prior.variance
         return mean, math.sqrt(squares / (count - 1))
 
     def _bounded(self, span: timedelta) -> timedelta:
@@ -256,20 +265,22 @@ asked again in two."""
 def fewest_calls(caps: float, spread: float, fill: float) -> int:
     """How many windows to share ``caps`` caps' worth of predicted rows among, evenly: the count
     with the fewest calls expected, each window's answer reaching the cap as often as a log error
-    of that ``spread`` puts its share over it (``CAP_CALLS`` a cap). Between the windows that
-    would fit at exactly the cap and those that fit at ``fill`` (``best_fill``, the most any
-    longer stream of windows should aim at)."""
+    of that ``spread`` puts its share over it (``CAP_CALLS`` a cap, and the share's excess over the
+    cap in windows of ``fill``). At most as many as fit at
+    ``fill`` (``best_fill``, what a longer stream of windows aims at)."""
+    if caps <= 0:
+        return 1
     most = max(1, math.ceil(caps / fill))
-    least = min(most, max(1, math.floor(caps / FILL_RANGE[1]) + 1))
 
     def expected(windows: int) -> float:
         share = caps / windows
         if spread <= 0:
-            return windows + (windows * CAP_CALLS if share >= 1 else 0.0)
+            return windows * (1 + (CAP_CALLS + (share - 1) / fill if share >= 1 else 0.0))
         over = 0.5 * math.erfc(-math.log(share) / spread / math.sqrt(2))
-        return windows * (1 + over * CAP_CALLS)
+        # A window planned over the cap, capped, leaves its excess to windows of its own.
+        return windows * (1 + over * (CAP_CALLS + max(0.0, share - 1) / fill))
 
-    return min(range(least, most + 1), key=expected)
+    return min(range(1, most + 1), key=expected)
 
 
 def best_fill(spread: float) -> float:
