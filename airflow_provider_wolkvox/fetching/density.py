@@ -8,9 +8,14 @@ predictions it would have made, small enough for a ledger column, an XCom or an
 Airflow Variable (:meth:`DensityHistory.to_json`, :meth:`DensityHistory.from_json`).
 
 It is built from :class:`Observation` s, one per answered request window, which
-``fetch_interval`` returns in ``FetchSummary.observations``. Only the plan depends on
+``fetch_interval`` returns in ``FetchSummary.observations``. The estimator is
+expectation-maximisation over each run's kept windows (the maximum-likelihood split of counts
+observed only as window sums, which campaign_8's timeless rows allow), pooled across days of
+the week where one day's windows cannot tell its hours apart (a window over a quiet night and a
+busy morning): see :meth:`DensityHistory.updated`. A capped answer is a lower bound only, and
+the kept windows that tile it say more, exactly; it counts as a miss. Only the plan depends on
 it: every answer at the row cap is still discarded and split, so stale history costs
-calls, never rows. Pure arithmetic, no I/O.
+calls, never rows. Pure arithmetic, no I/O. Why: ``docs/decisions/0007-busy-days.md``.
 """
 
 from __future__ import annotations

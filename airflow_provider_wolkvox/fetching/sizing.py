@@ -14,7 +14,9 @@ Given a :class:`~airflow_provider_wolkvox.fetching.density.DensityHistory` of ea
 first window is not blind: each window is planned from the profile of rows by hour of
 the week, scaled by the run's level (how far this run's answers are above or below the
 profile), to fill the cap up to the headroom the history's own prediction errors call
-for. Answers at the cap and timeouts still shrink the next window the same way.
+for; a rest of a few windows (a busy day) is cut as a whole into the count of windows with the
+fewest calls expected (:func:`fewest_calls`). A capped window is asked again where the profile
+puts its rows; timeouts still halve the next window.
 
 Pure arithmetic, no I/O. Why these rules and constants (chosen by replaying them over a month of
 emulated dial events): ``docs/decisions/0003-request-window-fill.md``.

@@ -68,8 +68,10 @@ from airflow_provider_wolkvox.testing.emulator_channels import Channels
 from airflow_provider_wolkvox.testing.emulator_data import (
     DialData,
     Span,
+    WeekShape,
     local_spans,
     render_rows,
+    telephone,
     utc_spans,
 )
 from airflow_provider_wolkvox.testing.emulator_families import REPORTS, Context
@@ -166,6 +168,9 @@ class WolkvoxEmulator:
     (:mod:`~airflow_provider_wolkvox.testing.latency`); past ``server_limit``, a 504. Stats count
     each token's ``server_seconds``: how long its requests held it, from arrival to answer.
     ``tls`` ``(certfile, keyfile)`` serves HTTPS with that certificate (``base_url`` https://).
+    ``week_shape``, 168 shares by local hour of the week (Monday 00:00 first), makes the
+    operation dial ``dials_per_hour`` times that share in each hour: business hours, a lunch
+    dip, empty nights (:class:`~airflow_provider_wolkvox.testing.emulator_data.WeekShape`).
     """
 
     def __init__(
@@ -192,6 +197,7 @@ class WolkvoxEmulator:
         dropped_fields: Mapping[str, Sequence[str]] | None = None,
         latency_model: tuple[float, float, float] | None = None,
         tls: tuple[str, str] | None = None,
+        week_shape: Sequence[float] | None = None,
     ) -> None:
         if isinstance(tokens, str):
             raise TypeError("tokens must be a sequence of tokens, not a single string")
@@ -221,7 +227,8 @@ class WolkvoxEmulator:
             "maintenance": _Answer(403, b"", _HTML),
             "simultaneous": self._error(403, MSG_SIMULTANEOUS),
         }
-        self._data = DialData(seed=seed, telephones=telephones, dials_per_hour=dials_per_hour)
+        week = WeekShape(week_shape, self._zone) if week_shape is not None else None
+        self._data = DialData(seed=seed, telephones=telephones, dials_per_hour=dials_per_hour, week=week)
         self._operation = Operation(self._data, self._zone, calls_per_hour)
         self._reports = ReportData(self._data, self._zone, self._operation)
         if chats_per_hour < 0:
@@ -460,6 +467,14 @@ class WolkvoxEmulator:
         if api == "campaign_8":
             return dict(self._data.rows(campaign_id, self._utc_spans(start, end)))
         return self.ground_truth_rows(api, {"campaign_id": campaign_id}, start, end)
+
+    def dials(self, campaign_id: str, start: datetime, end: datetime) -> list[tuple[int, str]]:
+        """Every dial of ``campaign_id`` in the aware window ``[start, end)``, in time order:
+        ``(epoch second, telephone)``. campaign_8's answer for a window is these, counted per
+        telephone: a test can tell from them how few windows below the cap an interval needs."""
+        found = self._data.events(campaign_id, self._utc_spans(start, end))
+        pool = self._data.telephones
+        return sorted((moment, telephone(index, pool)) for *_, moment, index in found)
 
     def ground_truth_rows(
         self, api: str, params: Mapping[str, str], start: datetime, end: datetime

@@ -92,11 +92,34 @@ def campaigns_of(campaign_id: str) -> tuple[str, ...]:
     return ALL_CAMPAIGNS if campaign_id == "all" else (campaign_id,)
 
 
+class WeekShape:
+    """How busy each local hour of the week is: ``shares[b]`` times ``dials_per_hour`` in hour
+    ``b`` (0 = Monday 00:00-01:00 in ``zone``), as a contact center's week has business hours, a
+    lunch dip, empty nights and quiet Sundays."""
+
+    def __init__(self, shares: Sequence[float], zone: tzinfo) -> None:
+        if len(shares) != 168 or not all(0 <= s < float("inf") for s in shares):
+            raise ValueError("a week shape is 168 finite shares >= 0, one per local hour of the week")
+        self.shares = tuple(float(s) for s in shares)
+        self.zone = zone
+
+    def share(self, hour: int) -> float:
+        """The share of UTC hour ``hour`` (epoch seconds // 3600), by the local hour it starts in."""
+        local = hour * 3600 + _offset(self.zone, hour * 3600)
+        day, second = divmod(local, 86_400)
+        return self.shares[(day + 3) % 7 * 24 + second // 3600]  # 1970-01-01 was a Thursday
+
+
 class DialData:
     """The events of one emulated operation, with a bounded cache of generated hours."""
 
     def __init__(
-        self, seed: int, telephones: int, dials_per_hour: int, cache_events: int = 8_000_000
+        self,
+        seed: int,
+        telephones: int,
+        dials_per_hour: int,
+        cache_events: int = 8_000_000,
+        week: WeekShape | None = None,
     ) -> None:
         if not 1 <= telephones <= MAX_TELEPHONES:
             raise ValueError(f"telephones must be between 1 and {MAX_TELEPHONES}, got {telephones}")
@@ -105,6 +128,7 @@ class DialData:
         self.seed = seed
         self.telephones = telephones
         self.dials_per_hour = dials_per_hour
+        self.week = week
         cache_hours = max(64, min(4096, cache_events // max(1, dials_per_hour)))
         self.hour = functools.lru_cache(maxsize=cache_hours)(self._generate)
 
@@ -119,8 +143,9 @@ class DialData:
         hot = max(1, pool // 100)
         step = pool // hot
         events = []
+        rate = self.dials_per_hour * (self.week.share(hour) if self.week else 1.0)
         for weight in WEIGHTS:
-            count = int(self.dials_per_hour * weight * (0.7 + 0.6 * rng.random()) + 0.5)
+            count = int(rate * weight * (0.7 + 0.6 * rng.random()) + 0.5)
             draws = [bits(64) for _ in range(count)]
             seconds = array("H", [v % 3600 for v in draws])
             # Bits 12-13 pick the hot numbers (HOT_SHARE = 1/4), bits 14+ the number.
