@@ -3,6 +3,7 @@ DAGs in its dags folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -27,3 +28,11 @@ def airflow_db() -> Path:
     metadata_db.copy_migrated_db(home / "airflow.db")
     make_dag_test_write_the_dag_first()
     return dags_folder
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty SQLite warehouse file behind the connection ``wolkvox_sqlite``."""
+    path = tmp_path / "warehouse.db"
+    monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_SQLITE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
+    return path

@@ -3,7 +3,6 @@ run plans from the first one's answers, and a stale history still loads exactly.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -35,13 +34,6 @@ def dense(token: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[WolkvoxEmulat
     ) as emu:
         monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(emu.base_url, token))
         yield emu
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "warehouse.db"
-    monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_SQLITE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
-    return path
 
 
 def query(path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:

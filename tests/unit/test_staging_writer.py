@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -32,13 +31,6 @@ def emu(token: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[WolkvoxEmulator
     with WolkvoxEmulator(tokens=[token], seed=3, server_limit=SERVER_LIMIT, **shape) as e:  # type: ignore[arg-type]
         monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", connection_json(e.base_url, token))
         yield e
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "warehouse.db"
-    monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_SQLITE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
-    return path
 
 
 @pytest.fixture

@@ -154,3 +154,12 @@ with DAG(
     catchup=False,
 ):
     MachineCodesOperator(task_id="machine_codes", campaign_id="2")
+
+with DAG(
+    # Daily runs of a busy campaign (about two answers' worth a weekday), local midnight to midnight.
+    "wolkvox_test_busy_days",
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="America/Bogota"),
+    start_date=START,
+    catchup=False,
+):
+    MachineCodesToSqlOperator(task_id="load", campaign_id="1", sql_conn_id="wolkvox_sqlite")
