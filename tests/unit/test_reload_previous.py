@@ -103,8 +103,12 @@ def test_late_rows_are_loaded_by_the_next_runs_and_reruns_change_nothing(
     )
     reload_loads = [row for row in ledger if row[0] == "cdr_1_reload"]
     assert len(reload_loads) == len(RUN_ENDS) * (RELOADED + 1)  # every window's load has its ledger row
-    assert sum(row[3] for row in reload_loads) == len(RUN_ENDS) * (RELOADED + 1)  # one call per hour
-    assert sum(row[3] for row in ledger if row[0] == "cdr_1_plain") == len(RUN_ENDS)
+    # One call per hour at least (a slow answer may be asked again), and every call the emulator
+    # answered, retries included, is counted in the ledger of the table it was for.
+    assert sum(row[3] for row in reload_loads) >= len(RUN_ENDS) * (RELOADED + 1)
+    assert sum(row[3] for row in ledger if row[0] == "cdr_1_plain") >= len(RUN_ENDS)
+    served = [entry for entry in emulator.stats()["log"] if entry["api"] == "cdr_1"]
+    assert sum(row[3] for row in ledger) == len(served)
 
     every_column_but_loaded_at = (
         "SELECT window_start, window_end, answer_row, agent_name, date, destiny, telephone, cost, time_seg, "
