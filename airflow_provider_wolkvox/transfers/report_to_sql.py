@@ -48,6 +48,18 @@ def report_asset(sql_conn_id: str, table: str) -> Asset:
     return Asset(uri=f"x-wolkvox://{sql_conn_id}/{table}", group="wolkvox")
 
 
+def report_asset_alias(sql_conn_id: str, table: str) -> AssetAlias:
+    """The alias through which loads update the deprecated :func:`report_asset` (until 0.3.0).
+
+    Not the Asset itself as an outlet: Airflow refuses to run a task whose Asset outlets are
+    not yet active (written by the DAG processor), and Airflow 3.0's ``dag.test()`` runs a DAG
+    file never written, so ``python dag.py`` failed there with
+    ``AirflowInactiveAssetInInletOrOutletException``. Aliases are not checked; DAGs scheduled on
+    the Asset get its events all the same.
+    """
+    return AssetAlias(name=f"wolkvox-deprecated:{sql_conn_id}/{table}", group="wolkvox")
+
+
 class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
     """Load the interval's rows of report ``api`` into ``table``, replacing that interval exactly.
 
@@ -112,7 +124,9 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
     ) -> None:
         reload_previous = check_reload_previous(reload_previous)
         table = table or report(api).default_table
-        kwargs.setdefault("outlets", [report_alias(sql_conn_id, table), report_asset(sql_conn_id, table)])
+        kwargs.setdefault(
+            "outlets", [report_alias(sql_conn_id, table), report_asset_alias(sql_conn_id, table)]
+        )
         super().__init__(api=api, **kwargs)
         self.sql_conn_id = sql_conn_id
         self.table = table
@@ -201,16 +215,19 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
     def record(self, figures: TaskFigures, context: Context) -> None:
         """Metrics, and the load's figures on its asset events.
 
-        Every Asset outlet (the deprecated connection-named one, and any the DAG
-        added) gets the figures as its event's ``extra``; every alias outlet
-        resolves to the warehouse table's Asset, whose event carries them too.
+        Every Asset outlet (any the DAG added) gets the figures as its event's ``extra``; the
+        deprecated alias resolves to the connection-named Asset, every other alias to the
+        warehouse table's Asset, whose events carry them too.
         """
         super().record(figures, context)
         assert figures.warehouse is not None
         extra = figures.asset_extra()
         events = context["outlet_events"]
+        deprecated = report_asset_alias(self.sql_conn_id, self.table)
         for outlet in self.outlets:
-            if isinstance(outlet, AssetAlias):
+            if isinstance(outlet, AssetAlias) and outlet.name == deprecated.name:
+                events[outlet].add(report_asset(self.sql_conn_id, self.table), extra=extra)
+            elif isinstance(outlet, AssetAlias):
                 try:
                     table = Asset(uri=figures.warehouse.uri, group="wolkvox")
                 except ValueError as err:  # a URI Airflow refuses must not fail a committed load

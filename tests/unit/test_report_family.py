@@ -183,13 +183,13 @@ def test_unknown_report_is_a_config_error_at_parse_time() -> None:
     assert generic.pool == "wolkvox_wolkvox_default"
     assert [a.name for a in generic.outlets] == [
         "wolkvox:s/wolkvox_campaign_6",
-        "x-wolkvox://s/wolkvox_campaign_6",
+        "wolkvox-deprecated:s/wolkvox_campaign_6",
     ]
     named = MachineCodesToSqlOperator(task_id="m", campaign_id="1", sql_conn_id="s")
     assert (named.table, named.api) == ("wolkvox_machine_codes", "campaign_8")
     assert [a.name for a in named.outlets] == [
         "wolkvox:s/wolkvox_machine_codes",
-        "x-wolkvox://s/wolkvox_machine_codes",
+        "wolkvox-deprecated:s/wolkvox_machine_codes",
     ]
 
 
