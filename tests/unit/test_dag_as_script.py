@@ -17,8 +17,11 @@ import sys
 from pathlib import Path
 
 import pendulum
+import pytest
 
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+
+pytestmark = pytest.mark.airflow_release
 
 START, END = pendulum.datetime(2026, 11, 27, 14, tz="UTC"), pendulum.datetime(2026, 11, 27, 15, tz="UTC")
 DAG_FILE = f'''
