@@ -15,6 +15,8 @@ from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.conftest import SERVER_LIMIT, connection_json
 from tests.unit.test_density_operators import loaded, run
 
+pytestmark = pytest.mark.airflow_release
+
 CAP = 60_000
 MONDAY = pendulum.datetime(2026, 11, 30, tz="America/Bogota")
 
