@@ -4,7 +4,8 @@ Reads the files scripts/suite.sh and tests/proof.py wrote (NAME.rc, NAME.time, N
 folder given. ``matrix-<release>`` suites run side by side inside ``matrix``: their times are shown
 but counted once, through ``matrix``; a suite that ran alongside others (integration) makes the
 sum of walls more than the run's own wall, printed apart. Exits 1 when any suite failed. The last
-line is the plain ``N passed, N failed, N skipped`` of the whole run.
+line is the plain ``total: N passed, N failed, N skipped`` of the whole run, the closing line CI
+reads.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def main(folder: Path) -> int:
     if failed:
         print("failed suites: " + ", ".join(failed))
     passed, failed_tests, skipped = (int(totals[key]) for key in ("passed", "failed", "skipped"))
-    print(f"make test: {passed} passed, {failed_tests} failed, {skipped} skipped")
+    print(f"total: {passed} passed, {failed_tests} failed, {skipped} skipped")
     return 1 if failed else 0
 
 
