@@ -12,6 +12,7 @@ import pendulum
 import pytest
 
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests.airflow_compat import newest_release_only
 from tests.conftest import SERVER_LIMIT, connection_json
 from tests.unit.test_density_operators import loaded, run
 
@@ -60,6 +61,9 @@ def fewest_windows(dials: list[tuple[int, str]]) -> int:
     return windows
 
 
+@newest_release_only(
+    "Two weeks of busy-day sizing (the sizer is the same code on every release)", "docs/performance.md"
+)
 def test_the_second_week_of_busy_days_is_within_a_quarter_of_the_fewest_calls(
     airflow_db: Path, busy: WolkvoxEmulator, warehouse: Path
 ) -> None:
