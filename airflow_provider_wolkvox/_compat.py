@@ -11,12 +11,20 @@ test suite on every supported release to keep it so.
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowFailException, BaseHook
 
-__all__ = ["STATS_MODULES", "AirflowFailException", "BaseHook", "quiet_dag_test_mask_requests", "stats"]
+__all__ = [
+    "STATS_MODULES",
+    "AirflowFailException",
+    "BaseHook",
+    "alias_event_extra",
+    "quiet_dag_test_mask_requests",
+    "stats",
+]
 
 _SUPERVISOR = "airflow.sdk.execution_time.supervisor"
 
@@ -32,6 +40,21 @@ def stats() -> Any:
         except ImportError:
             continue
     raise ImportError(f"no Airflow Stats in {', '.join(STATS_MODULES)}")  # pragma: no cover
+
+
+def alias_event_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` as an event added through an AssetAlias can carry it on the running release.
+
+    Airflow 3.0's API server groups alias events by ``frozenset(extra.items())``, so a dict or list
+    value (``report_params``, ``reloaded_windows``) made it fail the task's state update after a
+    committed load ("unhashable type"); 3.1 groups them by JSON. On 3.0 such values travel as
+    their JSON text.
+    """
+    from airflow import __version__
+
+    if tuple(int(part) for part in __version__.split(".")[:2]) >= (3, 1):
+        return extra
+    return {k: json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v for k, v in extra.items()}
 
 
 def quiet_dag_test_mask_requests() -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, AssetAlias
 
-from airflow_provider_wolkvox._compat import BaseHook
+from airflow_provider_wolkvox._compat import BaseHook, alias_event_extra
 from airflow_provider_wolkvox.client.reload import ReloadPrevious, check_reload_previous, previous_windows
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
@@ -222,18 +222,19 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         super().record(figures, context)
         assert figures.warehouse is not None
         extra = figures.asset_extra()
+        through_alias = alias_event_extra(extra)
         events = context["outlet_events"]
         deprecated = report_asset_alias(self.sql_conn_id, self.table)
         for outlet in self.outlets:
             if isinstance(outlet, AssetAlias) and outlet.name == deprecated.name:
-                events[outlet].add(report_asset(self.sql_conn_id, self.table), extra=extra)
+                events[outlet].add(report_asset(self.sql_conn_id, self.table), extra=through_alias)
             elif isinstance(outlet, AssetAlias):
                 try:
                     table = Asset(uri=figures.warehouse.uri, group="wolkvox")
                 except ValueError as err:  # a URI Airflow refuses must not fail a committed load
                     self.log.warning("no asset event for %s: %s", figures.warehouse.uri, err)
                     continue
-                events[outlet].add(table, extra=extra)
+                events[outlet].add(table, extra=through_alias)
             elif isinstance(outlet, Asset):
                 events[outlet].extra.update(extra)
 

@@ -54,7 +54,9 @@ def dry_run_logical_dates(*date_args: str) -> list[pendulum.DateTime]:
         text=True,
         timeout=180,
     )
-    table = result.stdout.split("logical_date", 1)[1]
+    # 3.1 and later print a table with a logical_date column; 3.0 a list after this line.
+    header = "logical_date" if "logical_date" in result.stdout else "Logical dates to be attempted:"
+    table = result.stdout.split(header, 1)[1]
     stamps = STAMP.findall(table)
     return sorted(pendulum.parse(stamp.replace(" ", "T")).in_timezone("UTC") for stamp in stamps)
 
