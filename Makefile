@@ -87,7 +87,7 @@ test:
 matrix: $(MATRIX_STAMPS)
 	@start=$$(date +%s); \
 	for r in $(MATRIX); do \
-		$(SUITE) matrix-$$r $(MATRIX_DIR)/airflow-$$r/bin/python -m pytest -q -p no:cacheprovider \
+		$(SUITE) matrix-$$r $(MATRIX_DIR)/airflow-$$r/bin/python -m pytest -q -p no:cacheprovider $(XDIST) \
 			-m airflow_release --one-warehouse tests/unit > $(MATRIX_DIR)/airflow-$$r/pytest.log 2>&1 & \
 	done; wait; failed=0; \
 	for r in $(MATRIX); do \
