@@ -60,6 +60,14 @@ class WolkvoxWarehouseError(WolkvoxError):
     retryable = True
 
 
+class WolkvoxWarehousePermissionError(WolkvoxWarehouseError):
+    """The warehouse answers, but refuses what the load would do there (read-only file, missing
+    grant, missing table without ``create_table``); checked before the fetch, so nothing was asked
+    of the API. A grant fixes it, a retry does not."""
+
+    retryable = False
+
+
 class WolkvoxTransientError(WolkvoxError):
     """The API kept answering with transient failures until the retry budget ran out."""
 

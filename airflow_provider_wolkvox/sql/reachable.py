@@ -19,7 +19,7 @@ def check_reachable(db_hook: Any, sql_conn_id: str) -> None:
     is not created by the check (a failed load leaves no empty warehouse behind): its folder must
     exist and be writable."""
     try:
-        path = _sqlite_file(db_hook)
+        path = sqlite_file(db_hook)
         if path is None:
             with closing(db_hook.get_conn()):
                 pass
@@ -37,7 +37,7 @@ def check_reachable(db_hook: Any, sql_conn_id: str) -> None:
         ) from None
 
 
-def _sqlite_file(db_hook: Any) -> Path | None:
+def sqlite_file(db_hook: Any) -> Path | None:
     """The file of a SQLite hook's database; None for other warehouses and in-memory databases."""
     if getattr(db_hook, "conn_type", None) != "sqlite":
         return None

@@ -239,13 +239,27 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
                 events[outlet].extra.update(extra)
 
     def check_before_fetch(self) -> None:
-        """Before any API call: the table names are valid and the warehouse answers."""
+        """Before any API call: the table names are valid, the warehouse answers, and it lets the
+        load read and write what it will (:mod:`~airflow_provider_wolkvox.sql.writable`)."""
         from airflow_provider_wolkvox.sql.ledger import ledger_table_for
         from airflow_provider_wolkvox.sql.reachable import check_reachable
+        from airflow_provider_wolkvox.sql.writable import DENSITY, Needed, check_writable
 
         for other in (self.ledger_table, self.density_table):  # each checked with the table itself
             ledger_table_for(self.table, other or self.table)
-        check_reachable(self._db_hook(), self.sql_conn_id)
+        db_hook = self._db_hook()
+        check_reachable(db_hook, self.sql_conn_id)
+        create = self.create_table
+        needed = [
+            Needed(self.table, "data", "window_start", select=True, delete=True, insert=True, create=create)
+        ]
+        if self.ledger_table is not None:
+            ledger = ledger_table_for(self.table, self.ledger_table)
+            needed.append(Needed(ledger, "ledger", "load_id", insert=True, create=create))
+        if self.learn_density:  # read before the fetch; a missing one is written after the load
+            density = ledger_table_for(self.table, self.density_table)
+            needed.append(Needed(density, DENSITY, "wolkvox_conn_id", select=True, optional=True))
+        check_writable(db_hook, self.sql_conn_id, needed)
 
     def density_store(self, params: Mapping[str, str]) -> DensityStore:
         """The warehouse's density table (``density_table``), beside the ledger."""
