@@ -1,12 +1,15 @@
 """Which test modules depend on the Airflow release: the rule the version matrix selects by.
 
-A module touches Airflow when it imports Airflow (core, Task SDK or a provider), the release shims
-(``tests.airflow_compat`` beyond ``newest_release_only``), a module of this provider that imports
-Airflow (directly or through another of its modules: the hook, the operators, the SQL layer, the
-commands), or uses the ``airflow_db`` fixture (``dag.test()``, the metadata DB, the CLI); imports in
-a script a test runs in a subprocess count too. Such a module carries
-``pytestmark = pytest.mark.airflow_release``; ``make matrix`` runs only those on 3.0-3.2, and
-tests/unit/test_release_marker.py checks the rule both ways.
+A module must carry ``pytestmark = pytest.mark.airflow_release`` when it uses Airflow itself:
+imports Airflow (core, Task SDK or a provider), the release shims (``tests.airflow_compat`` beyond
+``newest_release_only``, ``airflow_provider_wolkvox._compat``), uses the ``airflow_db`` fixture
+(``dag.test()``, the metadata DB, the CLI), or runs a script in a subprocess that imports Airflow or
+a module of this provider built on it. A module that reaches Airflow only through this provider's
+modules (the hook called directly, the sizing, the decoding, the client's handling of answers) may
+carry it or not: its subject is release-independent and proven once, on 3.3, unless what it proves
+goes through Airflow's own code (a connection's lookup, an operator's construction), when it keeps
+the marker. A module that reaches Airflow in no way must not carry it. ``make matrix`` runs only
+marked modules on 3.0-3.2; tests/unit/test_release_marker.py checks the rule.
 """
 
 from __future__ import annotations
@@ -20,10 +23,16 @@ MARKER = "airflow_release"
 SCRIPT_IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
 ROOT = Path(__file__).parents[1]
 SOURCES = ("airflow_provider_wolkvox", "tests")
+RELEASE_SHIMS = frozenset({"tests.airflow_compat", "airflow_provider_wolkvox._compat"})
 
 
 def _is_airflow(module: str) -> bool:
     return module == "airflow" or module.startswith("airflow.")
+
+
+def _is_release_specific(module: str) -> bool:
+    """Airflow itself, or a shim over its releases (the tests' or the provider's)."""
+    return _is_airflow(module) or module in RELEASE_SHIMS
 
 
 def _skip_marker_only(node: ast.ImportFrom) -> bool:
@@ -72,21 +81,21 @@ def modules_on_airflow() -> frozenset[str]:
 
 
 def airflow_uses(path: Path) -> set[str]:
-    """What in the module at ``path`` depends on the Airflow release (empty when nothing does)."""
+    """What in the module at ``path`` uses Airflow itself (empty when nothing does): the module must
+    carry the marker."""
     uses: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            names = {alias.name for alias in node.names}
-            uses.update(name for name in names if _is_airflow(name) or name in modules_on_airflow())
+            uses.update(alias.name for alias in node.names if _is_release_specific(alias.name))
         elif isinstance(node, ast.ImportFrom) and node.module:
             if _skip_marker_only(node):
                 continue
             named = {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+            uses.update(name for name in named if _is_release_specific(name))
             if _is_airflow(node.module):
-                uses.add(node.module)
-            uses.update(named & modules_on_airflow())
+                uses -= named - {node.module}  # `from airflow.sdk import DAG` names airflow.sdk
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            # a script a test runs in a subprocess: its imports count as the module's own
+            # a script a test runs in a subprocess: a fresh process imports Airflow for it
             for name in SCRIPT_IMPORT.findall(node.value):
                 if _is_airflow(name) or name in modules_on_airflow():
                     uses.add(name)
@@ -95,6 +104,12 @@ def airflow_uses(path: Path) -> set[str]:
         ):
             uses.add("the airflow_db fixture")
     return uses
+
+
+def reaches_airflow(path: Path) -> set[str]:
+    """The modules of this provider built on Airflow that the module at ``path`` imports: it may
+    carry the marker (see the module docstring)."""
+    return _imported(ast.parse(path.read_text())) & modules_on_airflow()
 
 
 def carries_marker(path: Path) -> bool:

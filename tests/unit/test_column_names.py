@@ -36,8 +36,6 @@ from airflow_provider_wolkvox.sql.flavors import FLAVORS
 from airflow_provider_wolkvox.sql.schema import columns
 from tests.fuzz import examples
 
-pytestmark = pytest.mark.airflow_release
-
 SPECS = [REPORTS[api] for api in ("cdr_2", "skill_1", "speech_5", "campaign_8", "act_3", "quality_5")]
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 

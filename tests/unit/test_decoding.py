@@ -22,8 +22,6 @@ from airflow_provider_wolkvox.testing.emulator_data import DialData, render_rows
 
 from .test_reports import ROW
 
-pytestmark = pytest.mark.airflow_release
-
 TYPED = MachineCodesRow("03001234567", 7, 1, 2, 0, 1, 3)
 
 

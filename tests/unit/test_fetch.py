@@ -17,8 +17,6 @@ from airflow_provider_wolkvox.staging.store import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.conftest import SERVER_LIMIT, connection_json
 
-pytestmark = pytest.mark.airflow_release
-
 DAY = pendulum.datetime(2026, 11, 27, 5, tz="UTC")  # local midnight in Bogota
 
 

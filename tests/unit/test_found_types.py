@@ -27,8 +27,6 @@ from airflow_provider_wolkvox.reports.found import (
 )
 from tests.fuzz import examples
 
-pytestmark = pytest.mark.airflow_release
-
 RANK = {None: 0, INT: 1, NUM: 2, TIME: 1, TEXT: 3}
 """How wide each kind is (TIME beside INT: the two only meet at text)."""
 

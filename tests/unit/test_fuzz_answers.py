@@ -37,8 +37,6 @@ from tests.conftest import connection_json
 from tests.fuzz import sqlite_warehouse
 from tests.unit.expected import comparable, kind_of
 
-pytestmark = pytest.mark.airflow_release
-
 SPECS = [report(api) for api in ("campaign_8", "campaign_1", "campaign_3", "campaign_5", "campaign_10")]
 START = pendulum.datetime(2026, 11, 27, 6, tz="UTC")
 END = START.add(hours=1)

@@ -39,8 +39,6 @@ from airflow_provider_wolkvox.staging.store import Staging
 from airflow_provider_wolkvox.staging.writer import StagingWriter
 from tests.fuzz import examples, sqlite_warehouse
 
-pytestmark = pytest.mark.airflow_release
-
 WIZARD = REPORTS["wizard_1"]  # no documented field: every field of the answer is found on read
 CODES = REPORTS["campaign_8"]  # the fast path: telephones as keys, counts summed
 START = pendulum.datetime(2026, 11, 27, 6, tz="UTC")

@@ -27,7 +27,7 @@ def test_a_module_carries_the_release_marker_exactly_when_it_touches_airflow(pat
             f"{path.name} uses {sorted(uses)}: add `pytestmark = pytest.mark.airflow_release` "
             "so the version matrix runs it"
         )
-    else:
+    elif not release_marker.reaches_airflow(path):
         assert not release_marker.carries_marker(path), (
             f"{path.name} does not touch Airflow: drop its airflow_release marker"
         )
@@ -41,15 +41,25 @@ def test_the_rule_sees_airflow_in_every_form(tmp_path: Path) -> None:
         "from tests.airflow_compat import dag_bag": {"tests.airflow_compat"},
         "from tests.airflow_compat import newest_release_only": set(),
         "from airflow_provider_wolkvox._compat import BaseHook": {"airflow_provider_wolkvox._compat"},
+        "from airflow_provider_wolkvox import _compat": {"airflow_provider_wolkvox._compat"},
+        "from tests import airflow_compat": {"tests.airflow_compat"},
         "from airflow_provider_wolkvox.reports import REPORTS": set(),
         "import airflowish": set(),
-        "from airflow_provider_wolkvox.hooks.wolkvox import H": {"airflow_provider_wolkvox.hooks.wolkvox"},
+        # Through the provider's modules only: the marker is the module's choice (reaches_airflow).
+        "from airflow_provider_wolkvox.hooks.wolkvox import H": set(),
+        'SCRIPT = """\nfrom airflow_provider_wolkvox.hooks.wolkvox import H\n"""': {
+            "airflow_provider_wolkvox.hooks.wolkvox"
+        },
         'SCRIPT = """\nfrom airflow.sdk import timezone\n"""': {"airflow.sdk"},
     }
     for source, uses in written.items():
         module = tmp_path / "test_m.py"
         module.write_text(source + "\n")
         assert release_marker.airflow_uses(module) == uses, source
+    module.write_text("from airflow_provider_wolkvox.hooks.wolkvox import H\n")
+    assert release_marker.reaches_airflow(module) == {"airflow_provider_wolkvox.hooks.wolkvox"}
+    module.write_text("from airflow_provider_wolkvox.reports import REPORTS\n")
+    assert release_marker.reaches_airflow(module) == set()
 
 
 def test_a_test_with_the_metadata_db_is_never_left_out_of_the_matrix() -> None:

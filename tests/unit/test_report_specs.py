@@ -32,8 +32,6 @@ from airflow_provider_wolkvox.reports import (
 )
 from airflow_provider_wolkvox.reports._docs import combine_table, spec_doc
 
-pytestmark = pytest.mark.airflow_release
-
 ROOT = Path(__file__).parents[2]
 CATALOG = [
     line.strip()

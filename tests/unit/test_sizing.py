@@ -21,8 +21,6 @@ from airflow_provider_wolkvox.fetching.sizing import WindowSizer, best_fill
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.conftest import connection_json
 
-pytestmark = pytest.mark.airflow_release
-
 CAP = 60_000
 HOUR = timedelta(hours=1)
 MONTH = timedelta(days=31)

@@ -31,8 +31,6 @@ from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.airflow_release
 
-pytestmark = pytest.mark.airflow_release
-
 SKILL_1 = REPORTS["skill_1"]
 TABLE = "wolkvox_skill_1"
 OLD = (datetime(2026, 11, 27, 5, tzinfo=timezone.utc), datetime(2026, 11, 27, 6, tzinfo=timezone.utc))
