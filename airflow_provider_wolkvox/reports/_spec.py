@@ -122,7 +122,8 @@ class Field:
     type: FieldType = TEXT
     description: str = ""
     source: str = ""
-    """The API's name of the field, when it differs from ``name`` (``campaign_id`` -> ``row_campaign_id``)."""
+    """The API's name of the field, when it differs from ``name`` (``from`` -> ``mail_from``;
+    campaign_9's ``campaing_id`` -> ``campaign_id``)."""
     nullable: bool = False
     """An empty value (``""``, JSON null, an all-zero date) becomes NULL instead of an error."""
     optional: bool = False

@@ -21,7 +21,7 @@ CAMPAIGN_ID = Param("campaign_id", accepts_all=True, description="the campaign's
 public client code."""
 
 _ROW_CAMPAIGN = (
-    "campaign the row belongs to, as the API sent it (differs from campaign_id when that is 'all')"
+    "campaign the row belongs to, as the API sent it (differs from requested_campaign_id when that is 'all')"
 )
 _RECORDS = fld("records", INTEGER, "records with this value in the window")
 _PERCENT = fld("percent", PERCENT, "records / all records of the window * 100, rounded to 2 decimals")
@@ -59,7 +59,7 @@ CAMPAIGN_3 = ReportSpec(
     api="campaign_3",
     title="phone by phone",
     schema=(
-        fld("row_campaign_id", TEXT, _ROW_CAMPAIGN, source="campaign_id"),
+        fld("campaign_id", TEXT, _ROW_CAMPAIGN),
         *_CUSTOMER,
         fld("id_type", TEXT, "type of the customer's id document"),
         fld("customer_id", TEXT, "customer id"),
@@ -94,7 +94,7 @@ CAMPAIGN_5 = ReportSpec(
     title="preview call detail",
     schema=(
         fld("type_of_row", TEXT, "kind of row"),
-        fld("row_campaign_id", TEXT, _ROW_CAMPAIGN, source="campaign_id"),
+        fld("campaign_id", TEXT, _ROW_CAMPAIGN),
         *_CUSTOMER,
         fld("result", TEXT, "result of the call"),
         fld("last_code_act", TEXT, "last activity code of the record"),
@@ -125,10 +125,10 @@ CAMPAIGN_6 = ReportSpec(
     api="campaign_6",
     title="AMD accumulated",
     schema=(
-        fld("row_campaign_id", TEXT, _ROW_CAMPAIGN, source="campaign_id"),
+        fld("campaign_id", TEXT, _ROW_CAMPAIGN),
         fld("total_amd", INTEGER, "answering machines detected in the window"),
     ),
-    key=("row_campaign_id",),
+    key=("campaign_id",),
     combine=SUM,
     grain="one row per campaign over the window",
     family="campaign",
@@ -140,7 +140,7 @@ CAMPAIGN_7 = ReportSpec(
     title="AMD detail",
     schema=(
         fld("customer_id", TEXT, "customer id"),
-        fld("row_campaign_id", TEXT, _ROW_CAMPAIGN, source="campaign_id"),
+        fld("campaign_id", TEXT, _ROW_CAMPAIGN),
         fld("file_name", TEXT, "recording of the detection"),
         fld("telephone", TEXT, "telephone dialed, exactly as sent"),
         fld("result", TEXT, "detection result"),
@@ -180,7 +180,7 @@ CAMPAIGN_9 = ReportSpec(
     api="campaign_9",
     title="WhatsApp record status",
     schema=(
-        fld("row_campaign_id", TEXT, _ROW_CAMPAIGN, source="campaing_id"),
+        fld("campaign_id", TEXT, _ROW_CAMPAIGN, source="campaing_id"),
         fld("telephone", TEXT, "telephone messaged, exactly as sent"),
         fld("status", TEXT, "message status"),
         fld("errors", TEXT, "error text, empty when none"),
@@ -192,14 +192,16 @@ CAMPAIGN_9 = ReportSpec(
             nullable=True,
         ),
     ),
-    key=("row_campaign_id", "telephone", "date"),
+    key=("campaign_id", "telephone", "date"),
     combine=DETAIL,
     key_note="the report has no message id, so a message is its campaign, number and send time. Two "
     "messages to one number in the same second would share a key: the load then fails with a "
     "WolkvoxRowError naming the report and the key, rather than drop one of them",
     grain="one row per WhatsApp message",
     date_field="date",
-    note="not in the vendor pages found (FACTS.md lists it from public client code)",
+    note="not in the vendor pages found (FACTS.md lists it from public client code); the API spells "
+    "its campaign field campaing_id (sic): it is stored as campaign_id, the name it has in the "
+    "family's other reports, so one query reads the row's campaign in any of them",
     family="campaign",
     params=(CAMPAIGN_ID,),
 )

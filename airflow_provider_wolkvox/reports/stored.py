@@ -115,14 +115,23 @@ def reserved_columns(spec: ReportSpec) -> frozenset[str]:
     return frozenset({*spec.fields, *(f"requested_{name}" for name in params), *BOOKKEEPING})
 
 
+ROW_PREFIXED_FAMILIES = frozenset({"campaign"})
+"""Families whose older releases (up to issue 23) stored a listed field named like the request
+parameter as ``row_<name>`` (campaign_3, 5, 6, 7 and 9: ``row_campaign_id``), the parameter under
+the bare name. No other family's spec ever named a field so."""
+
+
 def legacy_columns(spec: ReportSpec, api_name: str) -> tuple[str, ...]:
-    """Columns older releases gave the field ``api_name`` found on read in ``spec``'s table (as
-    stored, without extras), where today's rule names it otherwise: ``x_<name>`` (0.1.0 prefixed a
-    taken name) and issue 22's hashed name for a field named like a request parameter.
+    """Columns older releases gave the field ``api_name`` in ``spec``'s table (as stored, without
+    extras), where today's rule names it otherwise. Found on read: ``x_<name>`` (0.1.0 prefixed a
+    taken name) and issue 22's hashed name for a field named like a request parameter. Listed by
+    the spec and named like a parameter: ``row_<name>`` in :data:`ROW_PREFIXED_FAMILIES`.
 
     A load that finds one of them renames it to today's column (:mod:`~airflow_provider_wolkvox.sql.names`),
     so no table keeps two conventions."""
     params = {p.name for p in spec.params}
+    if api_name in params and api_name in spec.fields:
+        return (f"row_{api_name}",) if spec.family in ROW_PREFIXED_FAMILIES else ()
     today = extra_column(api_name, reserved_columns(spec))
     base = re.sub(r"[^a-z0-9_]", "_", api_name.lower())[:60] or "field"
     if base[0].isdigit():

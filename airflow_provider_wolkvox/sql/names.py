@@ -2,18 +2,21 @@
 becomes ``requested_<name>``; tables of older releases are brought to it by the load.
 
 Older releases stored a field found on read under ``x_<name>`` (0.1.0) or a hashed name (issue
-22) when a request parameter had its name, and kept the parameter under the bare name. A load
-whose table is such (or whose answer brings such a field for the first time) renames, before it
-deletes or inserts: the bare parameter column to ``requested_<name>``, then the field's old
-column to ``<name>``. Where DDL is transactional (PostgreSQL, SQLite) that happens inside the
-load's transaction, so a failed load leaves the old names; where DDL commits (MySQL/MariaDB) it
-runs just before the load's transaction, on its own (each rename is atomic there).
+22) when a request parameter had its name, the campaign family's spec its listed ``campaign_id``
+field as ``row_campaign_id``, and kept the parameter under the bare name. A load whose table is
+such (or whose answer brings such a field for the first time) renames, before it deletes or
+inserts: the bare parameter column to ``requested_<name>``, then the field's old column to
+``<name>``; one pure plan (:func:`plan_names`) decides for listed and found fields alike. Where
+DDL is transactional (PostgreSQL, SQLite) that happens inside the load's transaction, so a
+failed load leaves the old names; where DDL commits (MySQL/MariaDB) it runs just before the
+load's transaction, on its own (each rename is atomic there).
 
 A table that has ``requested_<name>`` keeps it even when a load's answer lacks the field (an
 empty window, a field that stopped coming): the load then writes NULL in ``<name>``, as for any
-field that stops coming. Reports whose every parameter is a listed field never look, nor do
-loads of a report with a complete field list that bring no field beyond it (campaign_8's hourly
-load reads nothing more). Known limit: if such a report's answers once brought a field named like
+field that stops coming. Reports whose every parameter is a listed field never look unless
+an older release named that field otherwise (the campaign family), nor do loads of a report
+with a complete field list that bring no field beyond it (campaign_8's hourly load reads
+nothing more). Known limit: if such a report's answers once brought a field named like
 its parameter and later stop, a load writes the parameter into the bare column again and fails
 on the NOT NULL of ``requested_<name>`` (part of the key), changing nothing.
 """
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from airflow_provider_wolkvox.reports import REPORTS
@@ -42,13 +45,74 @@ def table_columns(cursor: Any, table: str) -> list[str]:
 
 
 def may_rename(job: LoadJob) -> bool:
-    """Whether ``job``'s table may need a look: a request parameter no listed field is named like,
-    in a load that brings fields found on read or of a report whose field list is cut off."""
+    """Whether ``job``'s table may need a look: a request parameter named like a listed field an
+    older release named otherwise (campaign_3's ``row_campaign_id``), or one no listed field is
+    named like, in a load that brings fields found on read or of a report whose field list is cut
+    off."""
     declared = REPORTS.get(job.spec.api, job.spec)
-    fields = set(stored_spec(declared).fields)
+    base = stored_spec(declared)
+    fields = set(base.fields)
+    if any(p.name in fields and legacy_columns(base, p.name) for p in job.spec.params):
+        return True
     if all(p.name in fields for p in job.spec.params):
         return False
     return not declared.fields_complete or bool(extra_fields(job.spec))
+
+
+@dataclass(frozen=True)
+class Settling:
+    """What :func:`settle_names` does to a table: renames (old, new) in order, columns of a field
+    both older conventions kept merged into today's (old, today), parameters whose namesake field
+    this load lacks (NULL in every row)."""
+
+    renames: tuple[tuple[str, str], ...] = ()
+    merges: tuple[tuple[str, str], ...] = ()
+    missing: tuple[str, ...] = ()
+
+    @property
+    def changes_table(self) -> bool:
+        return bool(self.renames or self.merges)
+
+
+def plan_names(job: LoadJob, present: Iterable[str]) -> Settling:
+    """What brings a table of columns ``present`` to the one naming rule for ``job``: pure, the
+    same decision for fields the spec lists and fields found on read (their older names from
+    :func:`~airflow_provider_wolkvox.reports.stored.legacy_columns`)."""
+    columns = list(present)
+    if not columns or not may_rename(job):
+        return Settling()
+    base = stored_spec(REPORTS.get(job.spec.api, job.spec))
+    listed = set(base.fields)
+    fields = set(job.spec.fields)
+    brought = {f.api_name: f.name for f in extra_fields(job.spec)}
+    renames: list[tuple[str, str]] = []
+    merges: list[tuple[str, str]] = []
+    missing: list[str] = []
+
+    def rename(old: str, new: str) -> None:
+        renames.append((old, new))
+        columns[columns.index(old)] = new
+
+    for param in (p.name for p in job.spec.params):
+        requested = f"requested_{param}"
+        old = [name for name in legacy_columns(base, param) if name in columns]
+        if param in listed and not old:
+            continue  # named by today's rule since the table was made
+        if not (param in fields or requested in columns or old):
+            continue
+        if param in columns and requested not in columns:
+            rename(param, requested)
+        if old and param not in columns:
+            rename(old[0], param)
+            old = old[1:]
+        merges += [(name, param) for name in old]  # a field both older conventions kept
+        if param not in fields:
+            missing.append(param)
+    for api_name, column in brought.items():  # other fields found on read under an older name
+        old = [name for name in legacy_columns(base, api_name) if name in columns]
+        if old and column not in columns and api_name not in {p.name for p in job.spec.params}:
+            rename(old[0], column)
+    return Settling(tuple(renames), tuple(merges), tuple(missing))
 
 
 def settle_names(
@@ -60,46 +124,24 @@ def settle_names(
     *,
     present: Iterable[str] | None = None,
 ) -> LoadJob:
-    """Rename ``table``'s (quoted, qualified) columns of older conventions and return ``job`` as
-    this table stores it: with a NULL field for a parameter's namesake the answer lacks.
+    """Rename ``table``'s (quoted, qualified) columns of older conventions (:func:`plan_names`)
+    and return ``job`` as this table stores it: with a NULL field for a parameter's namesake the
+    answer lacks.
 
     ``present``: the table's columns as the catalog gives them (none: a table not made yet, left
     to the load to create); None reads them, once the table exists. Call before the load's
     statements are built."""
     if not may_rename(job):
         return job
-    base = stored_spec(REPORTS.get(job.spec.api, job.spec))
-    present = table_columns(cursor, table) if present is None else list(present)
-    if not present:
+    plan = plan_names(job, table_columns(cursor, table) if present is None else present)
+    for old, new in plan.renames:
+        _rename(cursor, flavor, table, quote, old=old, new=new)
+    for old, today in plan.merges:  # one column, values of either
+        cursor.execute(f"UPDATE {table} SET {quote(today)} = {quote(old)} WHERE {quote(today)} IS NULL")
+        cursor.execute(f"ALTER TABLE {table} DROP COLUMN {quote(old)}")
+    if not plan.missing:
         return job
-    fields = set(job.spec.fields)
-    brought = {f.api_name: f.name for f in extra_fields(job.spec)}
-    missing: list[str] = []
-    for param in (p.name for p in job.spec.params if p.name not in set(base.fields)):
-        requested = f"requested_{param}"
-        old = [name for name in legacy_columns(base, param) if name in present]
-        if not (param in fields or requested in present or old):
-            continue
-        if param in present and requested not in present:
-            _rename(cursor, flavor, table, quote, old=param, new=requested)
-            present = [requested if name == param else name for name in present]
-        if old and param not in present:
-            _rename(cursor, flavor, table, quote, old=old[0], new=param)
-            present = [param if name == old[0] else name for name in present]
-            old = old[1:]
-        for name in old:  # a field both older conventions kept: one column, values of either
-            cursor.execute(f"UPDATE {table} SET {quote(param)} = {quote(name)} WHERE {quote(param)} IS NULL")
-            cursor.execute(f"ALTER TABLE {table} DROP COLUMN {quote(name)}")
-        if param not in fields:
-            missing.append(param)
-    for api_name, column in brought.items():  # other fields found on read under an older name
-        old = [name for name in legacy_columns(base, api_name) if name in present]
-        if old and column not in present and api_name not in {p.name for p in job.spec.params}:
-            _rename(cursor, flavor, table, quote, old=old[0], new=column)
-            present = [column if name == old[0] else name for name in present]
-    if not missing:
-        return job
-    return with_null_fields(job, tuple(missing))
+    return with_null_fields(job, plan.missing)
 
 
 def with_null_fields(job: LoadJob, api_names: tuple[str, ...]) -> LoadJob:

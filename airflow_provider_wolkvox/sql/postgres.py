@@ -21,7 +21,7 @@ from airflow_provider_wolkvox.sql.evolve import add_missing_columns
 from airflow_provider_wolkvox.sql.flavors import POSTGRES
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.ledger import add_replaced_column, ledger_statements, record_load
-from airflow_provider_wolkvox.sql.names import may_rename, settle_names
+from airflow_provider_wolkvox.sql.names import may_rename, plan_names, settle_names
 from airflow_provider_wolkvox.sql.schema import Statements, statements
 from airflow_provider_wolkvox.sql.transaction import transaction
 from airflow_provider_wolkvox.sql.widen import column_kinds, settle_types, types_found
@@ -67,9 +67,13 @@ def load(db_hook: DbApiHook, conn: Any, job: LoadJob) -> int:
         cursor = conn.cursor()
         try:
             if may_rename(job) or types_found(job):
-                # The one naming rule and typed columns: one load at a time looks, renames, widens.
-                cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))
                 present = column_kinds(cursor, POSTGRES, job.table)
+                if types_found(job) or plan_names(job, present).changes_table:
+                    # The one naming rule and typed columns: one load at a time looks, renames,
+                    # widens. A table already named by the rule is not locked: what a committed
+                    # catalog shows cannot go back to older names.
+                    cursor.execute(LOCK_SQL, (f"wolkvox-create:{sql.table}",))
+                    present = column_kinds(cursor, POSTGRES, job.table)
                 settled = settle_names(cursor, job, POSTGRES, sql.table, POSTGRES.quote, present=present)
                 settled = settle_types(cursor, settled, POSTGRES, sql.table, POSTGRES.quote)
                 if settled is not job:

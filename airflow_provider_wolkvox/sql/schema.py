@@ -252,6 +252,7 @@ def create_table_sql(
 
 _DESCRIPTIONS = {
     "campaign_id": "Wolkvox campaign requested (an id, or `all`)",
+    "requested_campaign_id": "Wolkvox campaign requested (an id, or `all`)",
     "window_start": "start of the loaded window (inclusive), UTC",
     "window_end": "end of the loaded window (exclusive), UTC",
     "loaded_at": "when this row was written, UTC, whole seconds",

@@ -371,7 +371,8 @@ def test_parameters_are_checked_when_the_dag_is_parsed() -> None:
         window_columns(with_extras(stored_spec(REPORTS["skill_1"]), ("skill_id",)))[0] == "requested_skill_id"
     )
     assert window_columns(REPORTS["skill_4"])[0] == "requested_skill_id"
-    assert window_columns(REPORTS["campaign_3"])[0] == "campaign_id"
+    assert window_columns(REPORTS["campaign_3"])[0] == "requested_campaign_id"  # its rows have campaign_id
+    assert window_columns(REPORTS["campaign_1"])[0] == "campaign_id"
 
 
 @heavy

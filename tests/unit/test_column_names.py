@@ -146,7 +146,8 @@ def b32(name: str) -> str:
         ("X-" * 30, "x_" * 9 + "x__" + b32("X-" * 30)),
         ("a__b", "a_b__" + b32("a__b")),
         ("date", "date__" + b32("date")),  # a field of campaign_3
-        ("row_campaign_id", "row_campaign_id__" + b32("row_campaign_id")),  # another (API: campaign_id)
+        ("campaign_id", "campaign_id__" + b32("campaign_id")),  # another (the parameter's namesake)
+        ("row_campaign_id", "row_campaign_id"),  # an older release's name, free today
         ("campaign_id__", "campaign_id__" + b32("campaign_id__")),
         ("requested_campaign_id", "requested_campaign_i__" + b32("requested_campaign_id")),  # 20 + hash
         ("window_start", "window_start__" + b32("window_start")),
