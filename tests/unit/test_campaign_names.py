@@ -18,6 +18,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
+import pendulum
 import pytest
 
 from airflow_provider_wolkvox._compat import BaseHook
@@ -26,6 +27,7 @@ from airflow_provider_wolkvox.reports import REPORTS
 from airflow_provider_wolkvox.sql import load_window
 from airflow_provider_wolkvox.sql.job import LoadJob
 from airflow_provider_wolkvox.sql.names import Settling, plan_names
+from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.unit.expected import comparable
 from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     Warehouse,
@@ -252,6 +254,51 @@ def test_a_failed_load_leaves_the_older_names_where_ddl_is_transactional(
     assert primary_key(wh, "campaign_6") == (
         NEW_KEY["campaign_6"] if name == "mariadb" else list(OLD_KEY["campaign_6"])
     )
+
+
+@pytest.mark.parametrize("name", ["sqlite", "postgres"])  # MariaDB: the load itself is tested above
+def test_the_sql_operator_migrates_an_older_table_and_loads_the_emulators_rows(
+    name: str, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
+) -> None:
+    """The whole task on an older campaign_6 table: the check before the fetch, the fetch, and
+    the load (on PostgreSQL through overlap staging, which settles names on its own path). The
+    rows are the emulator's own answer for the window; the older rows are kept."""
+    from airflow.sdk.execution_time.context import OutletEventAccessors
+
+    from airflow_provider_wolkvox.transfers.report_to_sql import WolkvoxReportToSqlOperator
+
+    wh: Warehouse = request.getfixturevalue(f"{name}_warehouse")
+    old_table(wh, "campaign_6")
+    start, end = pendulum.datetime(2026, 11, 27, 13, tz="UTC"), pendulum.datetime(2026, 11, 27, 15, tz="UTC")
+    truth = sorted(
+        ("all", str(raw["campaign_id"]), int(raw["total_amd"]))
+        for raw in emulator.ground_truth_rows("campaign_6", {"campaign_id": "all"}, start, end)
+    )
+    assert len(truth) > 1, "several campaigns under all: the row's own campaign matters"
+    for _ in range(2):  # the second run renames nothing and replaces the same rows
+        WolkvoxReportToSqlOperator(
+            task_id="load",
+            api="campaign_6",
+            campaign_id="all",
+            sql_conn_id=f"wolkvox_{name}",
+            window_start=start.isoformat(),
+            window_end=end.isoformat(),
+            max_request_window=pendulum.duration(hours=1),
+            stage_in_warehouse=name == "postgres",
+        ).execute(context={"outlet_events": OutletEventAccessors()})  # type: ignore[arg-type]
+        assert primary_key(wh, "campaign_6") == NEW_KEY["campaign_6"]
+        got = wh.query(
+            "SELECT window_start, requested_campaign_id, campaign_id, total_amd FROM wolkvox_campaign_6 "
+            "ORDER BY window_start, requested_campaign_id, campaign_id"
+        )
+        old = comparable("timestamp", OLD[0])
+        assert [(comparable("timestamp", r[0]), *r[1:]) for r in got[:3]] == [
+            (old, "7", "7", 4),
+            (old, "all", "1", 3),
+            (old, "all", "2", 5),
+        ]
+        assert sorted(r[1:] for r in got[3:]) == truth
+        assert {comparable("timestamp", r[0]) for r in got[3:]} == {comparable("timestamp", start)}
 
 
 def job(api: str) -> LoadJob:
