@@ -256,7 +256,7 @@ def test_a_failed_load_leaves_the_older_names_where_ddl_is_transactional(
     )
 
 
-@pytest.mark.parametrize("name", ["sqlite", "postgres"])  # MariaDB: the load itself is tested above
+@pytest.mark.parametrize("name", WAREHOUSES)
 def test_the_sql_operator_migrates_an_older_table_and_loads_the_emulators_rows(
     name: str, emulator: WolkvoxEmulator, wolkvox_conn: str, request: pytest.FixtureRequest
 ) -> None:
