@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from airflow_provider_wolkvox.client.reload import IntervalBefore
     from airflow_provider_wolkvox.fetching.density import DensityHistory
     from airflow_provider_wolkvox.fetching.density_store import DensityStore
-    from airflow_provider_wolkvox.fetching.interval import FetchedInterval
+    from airflow_provider_wolkvox.fetching.interval import FetchedInterval, FetchSummary
     from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
     from airflow_provider_wolkvox.staging.store import Staging
 
@@ -209,18 +209,27 @@ class WolkvoxWindowOperator(BaseOperator):
         params = self.request_params()
         earlier = self.previous_windows(start, end)
         hook = WolkvoxHook(self.wolkvox_conn_id)
+        progress = RunProgress(params, start, end)
         try:
             # Everything knowable without the API first, so that no failure known beforehand costs quota:
             _ = hook.settings  # the connection: a wrong id or field is named as such
             self.check_before_fetch()
             store = self.density_store(params) if self.learn_density else None
             history = self._read_history(store, hook) if store else None
-            reloaded = [self._fetch_and_deliver(hook, params, *window, history) for window in earlier]
-            result, figures = self._fetch_and_deliver(hook, params, start, end, history)
+            reloaded = [
+                self._fetch_and_deliver(hook, params, *window, history, progress=progress)
+                for window in earlier
+            ]
+            result, figures = self._fetch_and_deliver(hook, params, start, end, history, progress=progress)
             self.figures = replace(figures, reloaded=tuple(f for _, f in reloaded))
             if store is not None and history is not None:
                 self._write_history(store, history.updated(figures.summary.observations))
             return self.with_reloaded(result, [r for r, _ in reloaded])
+        except Exception as err:
+            unrecorded = hook.calls - progress.delivered_calls
+            if unrecorded > 0:
+                self.record_failed_try(progress, unrecorded, err)
+            raise
         finally:
             self._staging = None
             hook.close()
@@ -233,14 +242,18 @@ class WolkvoxWindowOperator(BaseOperator):
         start: DateTime,
         end: DateTime,
         history: DensityHistory | None,
+        *,
+        progress: RunProgress,
     ) -> tuple[Any, TaskFigures]:
-        """Fetch ``[start, end)`` into a staging of its own and deliver it: the result and figures."""
+        """Fetch ``[start, end)`` into a staging of its own and deliver it: the result and figures.
+        ``progress`` follows it, for the ledger row of a try that fails."""
         from airflow_provider_wolkvox.fetching.interval import (
             FetchedInterval,
             describe_params,
             fetch_interval,
         )
 
+        progress.start, progress.end, progress.summary = start, end, None
         with self.open_staging() as staging:
             self._staging = staging
             summary = fetch_interval(
@@ -264,9 +277,11 @@ class WolkvoxWindowOperator(BaseOperator):
                 "telephones" if self.spec.key == ("telephone",) else "rows after combining",
                 summary.api_calls,
             )
+            progress.summary = summary
             fetched = FetchedInterval(params, start, end, hook.timezone, staging, summary)
             started = time.monotonic()
             result = self.deliver(fetched)
+            progress.delivered_calls += summary.api_calls
             return result, TaskFigures(
                 report=self.spec.api,
                 wolkvox_conn_id=self.wolkvox_conn_id,
@@ -280,6 +295,12 @@ class WolkvoxWindowOperator(BaseOperator):
                 stored=staging.stored_spec,
                 **self.destination(),
             )
+
+    def record_failed_try(self, progress: RunProgress, calls: int, error: Exception) -> None:
+        """The try fails with ``error`` after ``calls`` API calls no delivered window counts, while
+        fetching (``progress.summary`` None) or delivering ``progress``' window: the SQL operators
+        record them in the ledger; here the metric ``wolkvox.calls.sent`` counts them, as it
+        counts every call."""
 
     def previous_windows(self, start: DateTime, end: DateTime) -> list[tuple[DateTime, DateTime]]:
         """Earlier windows a run of ``[start, end)`` replaces too, oldest first (SQL operators'
@@ -393,6 +414,18 @@ class WolkvoxWindowOperator(BaseOperator):
         """The SQL hook of the warehouse :meth:`deliver` loads into (None for XCom): lineage names the
         table the way that hook's OpenLineage database info does."""
         return None
+
+
+@dataclass
+class RunProgress:
+    """Where a run is: the window it fetches or delivers, its fetch's summary once fetched (None
+    before), and the API calls of the windows already delivered (each counted by its ledger row)."""
+
+    params: dict[str, str]
+    start: DateTime
+    end: DateTime
+    summary: FetchSummary | None = None
+    delivered_calls: int = 0
 
 
 def _given(report_params: Mapping[str, Any], campaign_id: Any) -> dict[str, Any]:

@@ -7,7 +7,11 @@ row cap and retried, the request windows, the Airflow task try), and a load that
 back adds none. Before the row is written the empty-answer guard runs: a load that would
 replace a window's rows with none fails unless it was allowed to (``allow_empty``).
 
-Each loader calls :func:`record_load` inside its transaction, after its inserts.
+Each loader calls :func:`record_load` inside its transaction, after its inserts. A task try that
+spent API calls and then failed (in the fetch, or in a load that rolled back) adds a row of its
+own, marked ``failed``, in a short transaction of its own
+(:func:`~airflow_provider_wolkvox.sql.failed.record_failed_try`): the ledger's ``api_calls``
+then add up to every call the task sent.
 """
 
 from __future__ import annotations
@@ -69,7 +73,12 @@ LEDGER_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
     ("run_id", _TEXT, True, "Airflow DAG run"),
     ("task_id", _TEXT, True, "Airflow task"),
     ("try_number", _INT, True, "the task's try that loaded"),
-    ("loaded_at", _TIME, False, "when the load committed its rows, UTC, whole seconds"),
+    (
+        "loaded_at",
+        _TIME,
+        False,
+        "when the load committed its rows (a failed try: when its failure was recorded), UTC, whole seconds",
+    ),
     (
         "chars_replaced",
         _INT,
@@ -78,13 +87,26 @@ LEDGER_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
         "that were stored as U+FFFD; NULL when none (a ledger made before this column existed gets "
         "it from the first load that replaces one)",
     ),
+    (
+        "failed",
+        _LONG_TEXT,
+        True,
+        "NULL for a load that committed; for a task try that spent API calls and then failed (its "
+        "load rolled back, `rows_loaded` and `rows_replaced` 0): the error's type and first line. "
+        "A ledger made before this column existed gets it from the first failed try",
+    ),
 )
 """(name, kind, nullable, meaning) of every ledger column, in order."""
 REPLACED = "chars_replaced"
-"""The last ledger column: written only by a load that replaced characters, so that a ledger made
-before it existed takes every other load unchanged (:func:`add_replaced_column`)."""
-WRITTEN_COLUMNS = LEDGER_COLUMNS[:-1]
+"""Written only by a load that replaced characters, so that a ledger made before it existed takes
+every other load unchanged (:func:`add_replaced_column`)."""
+FAILED = "failed"
+"""Written only by a failed try's row, so that a ledger made before it existed takes every load
+that commits unchanged."""
+WRITTEN_COLUMNS = tuple(column for column in LEDGER_COLUMNS if column[0] not in (REPLACED, FAILED))
 """The columns every ledger row writes."""
+FAILED_MAX = 1000
+"""Longest ``failed`` text (the error's first line is cut there)."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +120,13 @@ class LedgerSql:
     insert: str
     """Every column but ``chars_replaced``."""
     insert_replaced: str = ""
-    """Every column: the insert of a load that replaced characters."""
+    """Every written column and ``chars_replaced``: the insert of a load that replaced characters."""
     add_replaced: str = ""
     """Adds ``chars_replaced`` to a ledger made before it existed."""
+    insert_failed: str = ""
+    """Every written column and ``failed``: the row of a try that failed after spending calls."""
+    add_failed: str = ""
+    """Adds ``failed`` to a ledger made before it existed."""
 
 
 def ledger_table_for(table: str, ledger_table: str) -> str:
@@ -134,13 +160,21 @@ def ledger_statements(
     ]
     lines.append(f"    {flavor.key_clause.format(q('load_id'))}")
     create = f"{create_head(flavor, qualified)} (\n" + ",\n".join(lines) + f"\n){flavor.table_options}"
+    by_name = {column[0]: column for column in LEDGER_COLUMNS}
     inserts = [
         f"INSERT INTO {qualified} ({', '.join(q(name) for name, *_ in written)}) "
         f"VALUES ({', '.join(marks(placeholder, len(written)))})"
-        for written in (WRITTEN_COLUMNS, LEDGER_COLUMNS)
+        for written in (
+            WRITTEN_COLUMNS,
+            (*WRITTEN_COLUMNS, by_name[REPLACED]),
+            (*WRITTEN_COLUMNS, by_name[FAILED]),
+        )
     ]
     add = flavor.add_column.format(table=qualified, column=f"{q(REPLACED)} {flavor.int_type}")
-    return LedgerSql(qualified, create, exists_look(flavor, parts), inserts[0], inserts[1], add)
+    add_failed = flavor.add_column.format(table=qualified, column=f"{q(FAILED)} {flavor.free_text_type}")
+    return LedgerSql(
+        qualified, create, exists_look(flavor, parts), inserts[0], inserts[1], add, inserts[2], add_failed
+    )
 
 
 def add_replaced_column(cursor: Any, job: LoadJob, sql: LedgerSql | None) -> None:
@@ -149,20 +183,26 @@ def add_replaced_column(cursor: Any, job: LoadJob, sql: LedgerSql | None) -> Non
     Nothing is read or run for any other load."""
     if sql is None or not (job.ledger and job.ledger.chars_replaced):
         return
+    add_column_if_missing(cursor, sql, REPLACED)
+
+
+def add_column_if_missing(cursor: Any, sql: LedgerSql, column: str) -> None:
+    """Add ``column`` (``chars_replaced`` or ``failed``) to a ledger made before it existed."""
     cursor.execute(f"SELECT * FROM {sql.table} WHERE 1 = 0")
-    present = {str(column[0]).lower() for column in cursor.description or ()}
+    present = {str(found[0]).lower() for found in cursor.description or ()}
     cursor.fetchall()
-    if REPLACED not in present:
-        cursor.execute(sql.add_replaced)
-        log.info("added the column %s to the ledger %s", REPLACED, sql.table)
+    if column not in present:
+        cursor.execute(sql.add_replaced if column == REPLACED else sql.add_failed)
+        log.info("added the column %s to the ledger %s", column, sql.table)
 
 
 def ledger_types(flavor: Flavor, *, replaced: bool = False) -> tuple[str, ...]:
     """The column type of every ledger value, in order: what a typed query parameter is declared as
     (BigQuery binds a NULL only with a type). ``replaced``: of a load that replaced characters."""
-    return tuple(
-        _column_type(flavor, kind) for _, kind, _, _ in (LEDGER_COLUMNS if replaced else WRITTEN_COLUMNS)
+    written = WRITTEN_COLUMNS + tuple(
+        column for column in LEDGER_COLUMNS if column[0] == REPLACED and replaced
     )
+    return tuple(_column_type(flavor, kind) for _, kind, _, _ in written)
 
 
 def create_ledger_sql(dialect_name: str, table: str = LEDGER_TABLE) -> str:
@@ -189,7 +229,6 @@ def record_load(
     :raises WolkvoxEmptyAnswerError: no rows would replace ``replaced`` > 0 loaded ones and
         ``job.allow_empty`` is false; the caller's transaction rolls back.
     """
-    entry = job.ledger
     if loaded == 0 and replaced > 0:
         if not job.allow_empty:
             raise WolkvoxEmptyAnswerError(_guard_message(job, replaced))
@@ -200,9 +239,26 @@ def record_load(
         )
     if sql is None:
         return
-    entry = entry or _NO_ENTRY
+    values = row_values(job, flavor, replaced=replaced, loaded=loaded)
+    if job.ledger and job.ledger.chars_replaced:
+        execute(sql.insert_replaced, (*values, job.ledger.chars_replaced))
+    else:
+        execute(sql.insert, values)
+
+
+def failed_values(job: LoadJob, flavor: Flavor, error: BaseException) -> tuple[Any, ...]:
+    """The values of :attr:`LedgerSql.insert_failed` for a try that failed with ``error`` after
+    spending ``job.ledger.api_calls``: nothing loaded, nothing replaced."""
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    text = f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
+    return (*row_values(job, flavor, replaced=0, loaded=0), text[:FAILED_MAX])
+
+
+def row_values(job: LoadJob, flavor: Flavor, *, replaced: int, loaded: int) -> tuple[Any, ...]:
+    """The values of :attr:`LedgerSql.insert`, in :data:`WRITTEN_COLUMNS` order."""
+    entry = job.ledger or _NO_ENTRY
     windows = entry.request_windows
-    values = (
+    return (
         uuid.uuid4().hex,
         entry.wolkvox_conn_id,
         job.spec.api,
@@ -224,10 +280,6 @@ def record_load(
         entry.try_number,
         flavor.time_value(job.loaded_at),
     )
-    if entry.chars_replaced:
-        execute(sql.insert_replaced, (*values, entry.chars_replaced))
-    else:
-        execute(sql.insert, values)
 
 
 _NO_ENTRY = LedgerEntry()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from airflow_provider_wolkvox.fetching.interval import FetchedInterval
     from airflow_provider_wolkvox.observability.figures import TaskFigures
     from airflow_provider_wolkvox.observability.warehouse import WarehouseTable
+    from airflow_provider_wolkvox.operators.base import RunProgress
     from airflow_provider_wolkvox.staging.store import Staging
 
 
@@ -237,6 +239,47 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
                 events[outlet].add(table, extra=through_alias)
             elif isinstance(outlet, Asset):
                 events[outlet].extra.update(extra)
+
+    def record_failed_try(self, progress: RunProgress, calls: int, error: Exception) -> None:
+        """A ledger row of its own for the failed try's calls (:mod:`~airflow_provider_wolkvox.sql.failed`):
+        the load's rolled back with it, and its calls spent quota all the same."""
+        from airflow_provider_wolkvox.sql.failed import record_failed_try
+        from airflow_provider_wolkvox.sql.job import LedgerEntry
+
+        if self.ledger_table is None:
+            return
+        ti = _task_instance()
+        if progress.summary is not None:  # fetched, then the load failed: the fetch's figures
+            entry = LedgerEntry.of_fetch(self.wolkvox_conn_id, progress.summary, ti)
+            ledger = dataclasses.replace(entry, api_calls=calls, chars_replaced=None)
+        else:  # failed while fetching: only the calls are known
+            ledger = LedgerEntry(
+                wolkvox_conn_id=self.wolkvox_conn_id,
+                api_calls=calls,
+                dag_id=getattr(ti, "dag_id", None),
+                run_id=getattr(ti, "run_id", None),
+                task_id=getattr(ti, "task_id", None),
+                try_number=getattr(ti, "try_number", None),
+            )
+        try:
+            db_hook = self._db_hook()
+        except Exception:  # the connection itself is what failed: nothing to write to
+            self.log.warning(
+                "the failed try's %d API call(s) are not in the ledger: no warehouse hook", calls
+            )
+            return
+        record_failed_try(
+            db_hook,
+            table=self.table,
+            spec=self.spec,
+            report_params=progress.params,
+            window_start=progress.start,
+            window_end=progress.end,
+            ledger_table=self.ledger_table,
+            ledger=ledger,
+            create_table=self.create_table,
+            error=error,
+        )
 
     def check_before_fetch(self) -> None:
         """Before any API call: the table names are valid, the warehouse answers, and it lets the

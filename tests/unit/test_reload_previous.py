@@ -220,7 +220,15 @@ def test_a_run_that_fails_after_reloading_changes_nothing_twice(
     assert [(comparable("timestamp", start), rows) for start, rows in loaded] == [
         (comparable("timestamp", SPRING_FORWARD[0]), truth[SPRING_FORWARD])
     ]
-    assert len(sqlite_warehouse.query("SELECT 1 FROM wolkvox_loads")) == 1
+    assert len(sqlite_warehouse.query("SELECT 1 FROM wolkvox_loads WHERE failed IS NULL")) == 1
+    # The run's own day failed in its fetch: its one call is in a row of its own, marked failed (the
+    # reloaded day's call is in that day's row); the two add up to the server's log.
+    assert sqlite_warehouse.query(
+        "SELECT api_calls, rows_loaded, rows_replaced FROM wolkvox_loads WHERE failed IS NOT NULL"
+    ) == [(1, 0, 0)]
+    assert sqlite_warehouse.query("SELECT SUM(api_calls) FROM wolkvox_loads") == [
+        (emulator.stats()["requests"],)
+    ]
     emulator.set_faults()
     again = days.test(logical_date=NEXT_DAY[1])
     assert again.state == "success", states(again)

@@ -461,11 +461,17 @@ def test_ledger_density_and_new_column_statements_parse_in_the_flavors_dialect(f
     [added] = alter.find_all(exp.ColumnDef)
     assert added.name == unquoted(flavor, extra.name)
 
-    # A load that replaced characters writes the ledger's last column, adding it to an old ledger.
-    insert_replaced = parse(flavor, ledger.insert_replaced)
-    assert isinstance(insert_replaced, exp.Insert)
-    assert len(insert_replaced.expression.expressions[0].expressions) == len(LEDGER_COLUMNS)
-    add_replaced = parse(flavor, ledger.add_replaced)
-    assert isinstance(add_replaced, exp.Alter)
-    [added] = add_replaced.find_all(exp.ColumnDef)
-    assert added.name == unquoted(flavor, "chars_replaced")
+    # A load that replaced characters writes `chars_replaced`, adding it to an old ledger.
+    # A try that failed after spending calls writes the column `failed` (issue 26), likewise.
+    for insert_sql, add_sql, column in (
+        (ledger.insert_replaced, ledger.add_replaced, "chars_replaced"),
+        (ledger.insert_failed, ledger.add_failed, "failed"),
+    ):
+        insert_one = parse(flavor, insert_sql)
+        assert isinstance(insert_one, exp.Insert)
+        assert len(insert_one.expression.expressions[0].expressions) == len(WRITTEN_COLUMNS) + 1
+        assert len(LEDGER_COLUMNS) == len(WRITTEN_COLUMNS) + 2
+        add_one = parse(flavor, add_sql)
+        assert isinstance(add_one, exp.Alter)
+        [added] = add_one.find_all(exp.ColumnDef)
+        assert added.name == unquoted(flavor, column)

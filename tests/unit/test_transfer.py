@@ -222,11 +222,14 @@ def test_database_error_during_the_insert_leaves_the_table_unchanged(
 
 
 GUARD_HOUR = (pendulum.datetime(2026, 11, 27, 14, tz="UTC"), pendulum.datetime(2026, 11, 27, 15, tz="UTC"))
-LEDGER = (
+LEDGER_COLUMNS = (
     "SELECT wolkvox_conn_id, report_api, campaign_id, rows_received, rows_loaded, rows_replaced, requests, "
-    "api_calls, capped_calls, retried_calls, dag_id, task_id, try_number "
-    "FROM wolkvox_loads ORDER BY loaded_at"
+    "api_calls, capped_calls, retried_calls, dag_id, task_id, try_number FROM wolkvox_loads "
 )
+LEDGER = LEDGER_COLUMNS + "WHERE failed IS NULL ORDER BY loaded_at"
+"""The loads that committed."""
+LEDGER_FAILED = LEDGER_COLUMNS + "WHERE failed IS NOT NULL ORDER BY loaded_at"
+"""The rows of tries that spent calls and failed (issue 26)."""
 
 
 def test_an_empty_answer_never_wipes_a_loaded_window(
@@ -263,6 +266,11 @@ def test_an_empty_answer_never_wipes_a_loaded_window(
         assert "allow_empty=True" in log
         assert "answered no rows for any of the 1 request window(s)" in log  # the run-level warning
         assert (warehouse.dump(), warehouse.query(LEDGER)) == before
+        # The refused try's call is in the ledger all the same, marked failed (nothing loaded).
+        assert warehouse.query(LEDGER_FAILED) == [
+            ("wolkvox_default", "campaign_8", "1", 0, 0, 0, 1, 1, 0, 0,
+             f"wolkvox_test_guard_{warehouse.name}", "load", 1)
+        ]  # fmt: skip
 
         cleared = dag(airflow_db, f"wolkvox_test_guard_allow_{warehouse.name}").test(logical_date=END)
         assert cleared.state == "success"
@@ -277,7 +285,7 @@ def test_an_empty_answer_never_wipes_a_loaded_window(
     ]  # fmt: skip
 
 
-def test_a_failed_then_retried_run_leaves_one_ledger_row_of_the_try_that_loaded(
+def test_a_failed_then_retried_run_leaves_the_row_of_the_try_that_loaded_and_of_the_failed_one(
     airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, warehouse: Warehouse
 ) -> None:
     emulator.set_faults(script=["html"])  # the first try's only request: not the API's envelope
@@ -291,7 +299,14 @@ def test_a_failed_then_retried_run_leaves_one_ledger_row_of_the_try_that_loaded(
         ("wolkvox_default", "campaign_8", "1", len(truth), len(truth), 0, 1, 1, 0, 0,
          f"wolkvox_test_guard_{warehouse.name}", "load", 2)
     ]  # fmt: skip
-    assert emulator.stats()["requests"] == 2  # the failed try spent a call the ledger cannot see
+    # The first try failed in the fetch: its one call, and nothing else known, marked failed.
+    assert warehouse.query(LEDGER_FAILED) == [
+        ("wolkvox_default", "campaign_8", "1", None, 0, 0, None, 1, None, None,
+         f"wolkvox_test_guard_{warehouse.name}", "load", 1)
+    ]  # fmt: skip
+    [(failed,)] = warehouse.query("SELECT failed FROM wolkvox_loads WHERE failed IS NOT NULL")
+    assert failed.startswith("WolkvoxResponseError: ")
+    assert emulator.stats()["requests"] == 2  # both tries' calls are in the ledger: 1 + 1
 
 
 def test_a_warehouse_that_cannot_be_opened_costs_no_api_call(
