@@ -13,6 +13,7 @@ from tests.unit.test_transfer import (  # noqa: F401  (fixtures)
     END,
     Warehouse,
     dag,
+    mariadb_warehouse,
     postgres_warehouse,
     sqlite_warehouse,
     warehouse,
@@ -26,35 +27,56 @@ COLUMNS = (
 )
 
 
+TRIGGERS = {
+    "sqlite": "CREATE TRIGGER fail BEFORE INSERT ON wolkvox_machine_codes "
+    "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    "postgres": "CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "RAISE EXCEPTION 'injected failure'; END $$; CREATE TRIGGER fail BEFORE INSERT ON "
+    "wolkvox_machine_codes FOR EACH ROW EXECUTE FUNCTION fail();",
+    "mariadb": "CREATE TRIGGER fail BEFORE INSERT ON wolkvox_machine_codes FOR EACH ROW "
+    "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'",
+}
+"""A trigger that fails every insert into the data table: the load fails after the fetch."""
+ERRORS = {
+    "sqlite": "IntegrityError: injected failure",
+    "postgres": "RaiseException: injected failure",
+    "mariadb": "DatabaseError: 1644 (45000): injected failure",
+}
+"""The driver's error type and first line, as the ledger's ``failed`` holds them."""
+
+
 def test_a_load_that_fails_after_fetching_leaves_its_calls_in_the_ledger(
     airflow_db: Path,
     emulator: WolkvoxEmulator,
     wolkvox_conn: str,
     warehouse: Warehouse,  # noqa: F811
 ) -> None:
-    load = dag(airflow_db, f"wolkvox_test_check_first_{warehouse.name}")
+    fails_after_fetching(airflow_db, emulator, warehouse)
+
+
+def test_a_mariadb_load_that_fails_after_fetching_leaves_its_calls_in_the_ledger(
+    airflow_db: Path,
+    emulator: WolkvoxEmulator,
+    wolkvox_conn: str,
+    mariadb_warehouse: Warehouse,  # noqa: F811
+) -> None:
+    fails_after_fetching(airflow_db, emulator, mariadb_warehouse)
+
+
+def fails_after_fetching(airflow_db: Path, emulator: WolkvoxEmulator, target: Warehouse) -> None:
+    load = dag(airflow_db, f"wolkvox_test_check_first_{target.name}")
     assert load.test(logical_date=END).state == "success"
-    before = warehouse.dump()
+    before = target.dump()
     truth = len(emulator.ground_truth("1", END.subtract(hours=2), END))
-    if warehouse.name == "sqlite":
-        warehouse.execute(
-            "CREATE TRIGGER fail BEFORE INSERT ON wolkvox_machine_codes "
-            "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
-        )
-    else:
-        warehouse.execute(
-            "CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'injected failure'; END $$; CREATE TRIGGER fail BEFORE INSERT ON "
-            "wolkvox_machine_codes FOR EACH ROW EXECUTE FUNCTION fail();"
-        )
+    target.execute(TRIGGERS[target.name])
 
     run = load.test(logical_date=END)
     assert {ti.task_id: (ti.state, ti.try_number) for ti in run.get_task_instances()} == {
         "load": ("failed", 2)
     }
-    assert warehouse.dump() == before  # both loads rolled back
+    assert target.dump() == before  # both loads rolled back
 
-    ledger = warehouse.query(f"SELECT {COLUMNS} FROM wolkvox_loads ORDER BY failed IS NOT NULL, try_number")
+    ledger = target.query(f"SELECT {COLUMNS} FROM wolkvox_loads ORDER BY failed IS NOT NULL, try_number")
     received = ledger[0][5]  # rows answered, before they combine per telephone
     assert received >= truth
     assert [row[:8] for row in ledger] == [
@@ -63,7 +85,6 @@ def test_a_load_that_fails_after_fetching_leaves_its_calls_in_the_ledger(
         (2, 2, 2, 0, 0, received, 0, 0),
     ]
     assert ledger[0][8] is None
-    for row in ledger[1:]:  # the driver's error type and first line
-        assert row[8] in ("IntegrityError: injected failure", "RaiseException: injected failure")
+    assert [row[8] for row in ledger[1:]] == [ERRORS[target.name]] * 2
     # Quota use by SQL stays true: the ledger counts every request the server logged.
     assert sum(row[1] for row in ledger) == emulator.stats()["requests"] == 6
