@@ -42,6 +42,16 @@ def stats() -> Any:
     raise ImportError(f"no Airflow Stats in {', '.join(STATS_MODULES)}")  # pragma: no cover
 
 
+def dag_test_activates_outlets() -> bool:
+    """Whether an Asset a task declares as an outlet is active when the task runs under
+    ``dag.test()`` as well as in a deployment: from 3.1 on ``dag.test()`` writes the DAG (and
+    activates its Assets) first, as the DAG processor does; 3.0's does not, and its task runner
+    refuses the outlet as inactive (``AirflowInactiveAssetInInletOrOutletException``)."""
+    from airflow import __version__
+
+    return tuple(int(part) for part in __version__.split(".")[:2]) >= (3, 1)
+
+
 def alias_event_extra(extra: dict[str, Any]) -> dict[str, Any]:
     """``extra`` as an event added through an AssetAlias can carry it on the running release.
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, AssetAlias
 
-from airflow_provider_wolkvox._compat import BaseHook, alias_event_extra
+from airflow_provider_wolkvox._compat import BaseHook, alias_event_extra, dag_test_activates_outlets
 from airflow_provider_wolkvox.client.reload import ReloadPrevious, check_reload_previous, previous_windows
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.operators.base import WolkvoxWindowOperator
@@ -51,15 +51,30 @@ def report_asset(sql_conn_id: str, table: str) -> Asset:
 
 
 def report_asset_alias(sql_conn_id: str, table: str) -> AssetAlias:
-    """The alias through which loads update the deprecated :func:`report_asset` (until 0.3.0).
+    """The alias through which loads update the deprecated :func:`report_asset` on Airflow 3.0
+    (until 0.3.0).
 
-    Not the Asset itself as an outlet: Airflow refuses to run a task whose Asset outlets are
+    Not the Asset itself as an outlet there: Airflow refuses to run a task whose Asset outlets are
     not yet active (written by the DAG processor), and Airflow 3.0's ``dag.test()`` runs a DAG
     file never written, so ``python dag.py`` failed there with
     ``AirflowInactiveAssetInInletOrOutletException``. Aliases are not checked; DAGs scheduled on
     the Asset get its events all the same.
     """
     return AssetAlias(name=f"wolkvox-deprecated:{sql_conn_id}/{table}", group="wolkvox")
+
+
+def deprecated_outlet(sql_conn_id: str, table: str) -> Asset | AssetAlias:
+    """How a load declares the deprecated :func:`report_asset`: the Asset itself from Airflow 3.1 on,
+    where it is active before the task runs (the DAG is written first, by the DAG processor or by
+    ``dag.test()``); :func:`report_asset_alias` on 3.0.
+
+    Through an alias, Airflow 3.3 logs ``AssetModel ... not found; cannot create asset event`` and
+    ``Emitting event for inactive AssetModel ...`` for an Asset no DAG declares (``docs/
+    observability.md``, "The warnings"); declared, it is active and its events log nothing.
+    """
+    if dag_test_activates_outlets():
+        return report_asset(sql_conn_id, table)
+    return report_asset_alias(sql_conn_id, table)
 
 
 class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
@@ -127,7 +142,7 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
         reload_previous = check_reload_previous(reload_previous)
         table = table or report(api).default_table
         kwargs.setdefault(
-            "outlets", [report_alias(sql_conn_id, table), report_asset_alias(sql_conn_id, table)]
+            "outlets", [report_alias(sql_conn_id, table), deprecated_outlet(sql_conn_id, table)]
         )
         super().__init__(api=api, **kwargs)
         self.sql_conn_id = sql_conn_id
@@ -217,9 +232,10 @@ class WolkvoxReportToSqlOperator(WolkvoxWindowOperator):
     def record(self, figures: TaskFigures, context: Context) -> None:
         """Metrics, and the load's figures on its asset events.
 
-        Every Asset outlet (any the DAG added) gets the figures as its event's ``extra``; the
-        deprecated alias resolves to the connection-named Asset, every other alias to the
-        warehouse table's Asset, whose events carry them too.
+        Every Asset outlet (the deprecated connection-named Asset from Airflow 3.1 on, and any the
+        DAG added) gets the figures as its event's ``extra``; the deprecated alias (Airflow 3.0)
+        resolves to the connection-named Asset, every other alias to the warehouse table's Asset,
+        whose events carry them too.
         """
         super().record(figures, context)
         assert figures.warehouse is not None

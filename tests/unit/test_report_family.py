@@ -37,6 +37,7 @@ from airflow_provider_wolkvox.sql.schema import columns, key_columns
 from airflow_provider_wolkvox.staging.store import Staging
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from airflow_provider_wolkvox.testing.emulator_data import FIELDS as EMULATED_FIELDS
+from tests.airflow_compat import airflow_version
 from tests.unit.expected import COLUMN_TYPES, WINDOW_KINDS, column_kind, comparable, kind_of, read
 from tests.unit.test_transfer import (  # noqa: F401 (fixtures)
     Warehouse,
@@ -53,6 +54,8 @@ TZ = "America/Bogota"
 START = pendulum.datetime(2026, 11, 27, 5, tz="UTC")
 END = pendulum.datetime(2026, 11, 27, 9, tz="UTC")
 LOGICAL = pendulum.datetime(2026, 11, 27, 15, tz="UTC")
+DEPRECATED = "x-wolkvox://s/{table}" if airflow_version() >= (3, 1) else "wolkvox-deprecated:s/{table}"
+"""The deprecated outlet's name: the Asset itself from Airflow 3.1 on, its alias on 3.0 (issue 26)."""
 
 
 # -- specs ---------------------------------------------------------------------------------------
@@ -192,13 +195,13 @@ def test_unknown_report_is_a_config_error_at_parse_time() -> None:
     assert generic.pool == "wolkvox_wolkvox_default"
     assert [a.name for a in generic.outlets] == [
         "wolkvox:s/wolkvox_campaign_6",
-        "wolkvox-deprecated:s/wolkvox_campaign_6",
+        DEPRECATED.format(table="wolkvox_campaign_6"),
     ]
     named = MachineCodesToSqlOperator(task_id="m", campaign_id="1", sql_conn_id="s")
     assert (named.table, named.api) == ("wolkvox_machine_codes", "campaign_8")
     assert [a.name for a in named.outlets] == [
         "wolkvox:s/wolkvox_machine_codes",
-        "wolkvox-deprecated:s/wolkvox_machine_codes",
+        DEPRECATED.format(table="wolkvox_machine_codes"),
     ]
 
 
