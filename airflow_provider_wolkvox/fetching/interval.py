@@ -115,7 +115,7 @@ def fetch_interval(
     staging: Staging,
     *,
     max_request_window: timedelta = API_MAX_WINDOW,
-    row_cap: int = ROW_CAP,
+    row_cap: int | None = None,
     logger: ProgressLog | None = None,
     history: DensityHistory | None = None,
 ) -> FetchSummary:
@@ -124,8 +124,10 @@ def fetch_interval(
     Progress goes to ``logger`` (an operator passes its task logger), else this module's.
     ``params`` are the report's request parameters (or a campaign report's campaign id).
     ``history`` (earlier runs of the same connection, report and parameters) plans the
-    windows; without it they are learnt from this run's answers alone.
+    windows; without it they are learnt from this run's answers alone. ``row_cap``: the server's
+    rows per answer (None: the API's, ``ROW_CAP``, read at call time so a test can scale it).
     """
+    row_cap = ROW_CAP if row_cap is None else row_cap
     spec = staging.spec
     log = logger or _log
     tz = hook.timezone

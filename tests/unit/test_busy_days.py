@@ -1,6 +1,10 @@
 """Busy days (issue 24): daily DAG runs of a campaign whose weekdays hold about two answers' worth
 of telephones in business hours, over two emulated weeks, with the density history in the
-warehouse. The second week spends at most 1.25 times the calls the fewest windows would."""
+warehouse. The second week spends at most 1.25 times the calls the fewest windows would.
+
+The world is scaled down tenfold: the server's cap (the emulator's and the one the provider reads)
+is 6,000 rows and the dials a tenth, so every day holds as many answers' worth as at 60,000 and the
+sizing meets the same problem, at a tenth of the rows to make, decode and load."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
+from airflow_provider_wolkvox.fetching import interval
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import newest_release_only
 from tests.conftest import SERVER_LIMIT, connection_json
@@ -18,7 +23,7 @@ from tests.unit.test_density_operators import loaded, run
 
 pytestmark = pytest.mark.airflow_release
 
-CAP = 60_000
+CAP = 6_000
 MONDAY = pendulum.datetime(2026, 11, 30, tz="America/Bogota")
 
 
@@ -35,12 +40,15 @@ def share(hour_of_week: int) -> float:
 
 @pytest.fixture
 def busy(token: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[WolkvoxEmulator]:
-    """About 110,000 telephones a weekday (12,400 dials an hour at full rate over ten million numbers)."""
+    """About 11,000 telephones a weekday (1,240 dials an hour at full rate over a million numbers):
+    1.86 answers' worth under a cap of 6,000, the provider's cap scaled to match."""
+    monkeypatch.setattr(interval, "ROW_CAP", CAP)
     with WolkvoxEmulator(
         [token],
         seed=24,
-        dials_per_hour=12_400,
-        telephones=10_000_000,
+        dials_per_hour=1_240,
+        telephones=1_000_000,
+        row_cap=CAP,
         week_shape=[share(b) for b in range(168)],
         server_limit=SERVER_LIMIT,
     ) as emu:
