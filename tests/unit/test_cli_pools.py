@@ -1,24 +1,35 @@
-"""The commands (pools, plan) against a real, freshly migrated SQLite metadata database.
+"""The commands (pools, plan) against a real, migrated SQLite metadata database.
 
 One implementation, three ways in: ``airflow wolkvox pools ...`` (Airflow loads provider
 commands from 3.2 on), the ``airflow-wolkvox`` console script and ``python -m
-airflow_provider_wolkvox`` (every release). Every call costs about 5 s, so the module
-runs the pools scenario once (fixture ``scenario``) and the tests check what each step
-printed and left in the database. Connections come from the three places Airflow keeps
-them: the metadata database, ``AIRFLOW_CONN_*`` variables and a secrets backend (Airflow's
-LocalFilesystemBackend reading a JSON file).
+airflow_provider_wolkvox`` (every release). A process costs about 5 s (importing Airflow), so
+each way in runs as a real process once, where what it proves needs one: ``python -m`` for the
+dry run, ``airflow wolkvox`` for the repair (the call that crashed on 3.2, through Airflow's own
+CLI), the console script for ``--export`` (a fresh process whose database must stay unopened) and
+Airflow's ``pools import`` of the exported file. Every other call runs in this process
+(:meth:`Home.call`): the same entry function with the same argv, this home's database and
+environment, and what it printed to stdout and stderr (log records included) and its exit code.
+The pools scenario runs once (fixture ``scenario``) and the tests check what each step printed
+and left in the database. Connections come from the three places Airflow keeps them: the metadata
+database, ``AIRFLOW_CONN_*`` variables and a secrets backend (Airflow's LocalFilesystemBackend
+reading a JSON file).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import os
 import re
+import runpy
 import sqlite3
 import subprocess
 import sys
+import traceback
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +42,14 @@ from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests import metadata_db
 
 pytestmark = pytest.mark.airflow_release
+
+# What an in-process call takes from its home's environment (the rest is this process's own).
+IN_PROCESS_VARIABLES = ("AIRFLOW_CONN_", "AIRFLOW__SECRETS__", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+# Airflow's settings a call points at its home's database, restored after it.
+ORM_SETTINGS = (
+    "SQL_ALCHEMY_CONN", "SQL_ALCHEMY_CONN_ASYNC", "DAGS_FOLDER", "PLUGINS_FOLDER", "DONOT_MODIFY_HANDLERS",
+    "engine", "Session", "NonScopedSession", "async_engine", "AsyncSession",
+)  # fmt: skip
 
 
 @dataclass
@@ -55,18 +74,14 @@ class Home:
     def db(self) -> Path:
         return self.path / "airflow.db"
 
+    # Real processes: one per way in (see the module's docstring).
+
     def airflow(self, *args: str, check: bool = True) -> Run:
         return self.run([sys.executable, "-m", "airflow"], *args, check=check)
 
     def provider(self, *args: str, check: bool = True) -> Run:
         """``python -m airflow_provider_wolkvox ARGS``: the commands on every release."""
         return self.run([sys.executable, "-m", "airflow_provider_wolkvox"], *args, check=check)
-
-    def wolkvox(self, *args: str, check: bool = True) -> Run:
-        """``airflow wolkvox ARGS`` where Airflow loads provider commands (3.2 on), else the module."""
-        if provider_cli_loaded():
-            return self.airflow("wolkvox", *args, check=check)
-        return self.provider(*args, check=check)
 
     def script(self, *args: str, check: bool = True) -> Run:
         """The ``airflow-wolkvox`` console script of this environment."""
@@ -86,6 +101,86 @@ class Home:
             raise AssertionError(f"{' '.join([*command, *args])} exited {run.returncode}:\n{run.output}")
         return run
 
+    # The same ways in, called in this process.
+
+    def main(self, *args: str, check: bool = True) -> Run:
+        """What the ``airflow-wolkvox`` console script calls: ``airflow_provider_wolkvox.cli:main``."""
+        from airflow_provider_wolkvox.cli import main
+
+        return self.call(args, lambda: main(list(args)), check=check)
+
+    def module(self, *args: str, check: bool = True) -> Run:
+        """``python -m airflow_provider_wolkvox ARGS``: its ``__main__`` run as Python runs it."""
+
+        def run_module() -> None:
+            with _argv("python -m airflow_provider_wolkvox", *args):
+                runpy.run_module("airflow_provider_wolkvox", run_name="__main__", alter_sys=False)
+
+        return self.call(args, run_module, check=check)
+
+    def airflow_cli(self, *args: str, check: bool = True) -> Run:
+        """``airflow ARGS`` through Airflow's own parser and command functions, as its ``main`` runs them."""
+
+        def run_airflow() -> None:
+            from airflow.cli import cli_parser
+
+            with _argv("airflow", *args):
+                parsed = cli_parser.get_parser().parse_args(list(args))
+                parsed.func(parsed)
+
+        return self.call(args, run_airflow, check=check)
+
+    def wolkvox(self, *args: str, check: bool = True) -> Run:
+        """``airflow wolkvox ARGS`` where Airflow loads provider commands (3.2 on), else the module."""
+        if provider_cli_loaded():
+            return self.airflow_cli("wolkvox", *args, check=check)
+        return self.module(*args, check=check)
+
+    def call(self, args: Sequence[str], command: Any, *, check: bool = True) -> Run:
+        """Run ``command`` here as a process of this home would: its connections, secrets backend and
+        database; stdout, stderr and log records captured; ``SystemExit`` turned into an exit code."""
+        stdout, stderr = io.StringIO(), io.StringIO()
+        returncode = 0
+        with self.active(), _captured(stdout, stderr):
+            try:
+                command()
+            except SystemExit as done:
+                if isinstance(done.code, str):
+                    print(done.code, file=sys.stderr)  # as the interpreter does on exit
+                    returncode = 1
+                else:
+                    returncode = done.code or 0
+            except Exception:
+                traceback.print_exc()  # as the interpreter does on exit
+                returncode = 1
+        run = Run(args, returncode, stdout.getvalue(), stderr.getvalue())
+        if check and run.returncode != 0:
+            raise AssertionError(f"{' '.join(args)} exited {run.returncode}:\n{run.output}")
+        return run
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        """This home's connections, secrets backend and metadata database for Airflow in this process
+        (it reads them from the environment at each use, but keeps its database engine from start-up)."""
+        from airflow import settings
+
+        with pytest.MonkeyPatch.context() as patch:
+            for name in os.environ:
+                if name.startswith(IN_PROCESS_VARIABLES):
+                    patch.delenv(name)
+            for name, value in self.env.items():
+                if name.startswith(IN_PROCESS_VARIABLES):
+                    patch.setenv(name, value)
+            for name in ORM_SETTINGS:
+                if hasattr(settings, name):
+                    patch.setattr(settings, name, getattr(settings, name))
+            settings.configure_vars()
+            settings.configure_orm()
+            try:
+                yield
+            finally:
+                settings.dispose_orm()
+
     def pools(self) -> dict[str, tuple[int, str | None]]:
         with closing(sqlite3.connect(self.db)) as db, db:
             return {
@@ -98,12 +193,45 @@ class Home:
             db.execute(statement, params)
 
 
+@contextlib.contextmanager
+def _argv(*argv: str) -> Iterator[None]:
+    saved = sys.argv
+    sys.argv = list(argv)
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
+@contextlib.contextmanager
+def _captured(stdout: io.StringIO, stderr: io.StringIO) -> Iterator[None]:
+    """``sys.stdout``/``sys.stderr`` into these buffers, and the root logger's console handlers (bound to
+    the process's stdout when Airflow configured logging) into ``stdout``, where a process's would write."""
+    handlers = [
+        handler
+        for handler in logging.getLogger().handlers
+        if type(handler) is logging.StreamHandler  # 3.0's RedirectStdHandler follows sys.stdout itself
+    ]
+    streams = [handler.setStream(stdout) for handler in handlers]
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            yield
+    finally:
+        for handler, stream in zip(handlers, streams, strict=True):
+            if stream is not None:
+                handler.setStream(stream)
+
+
 def _home(path: Path) -> Home:
-    # Start from a clean environment: nothing of the test process's Airflow settings leaks in.
+    # Start from a clean environment: nothing of the test process's Airflow settings leaks in, but
+    # its Fernet key, so that this process and the real ones read the passwords each other stored.
+    from airflow.configuration import conf
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update(
         AIRFLOW_HOME=str(path),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__FERNET_KEY=conf.get("core", "fernet_key", fallback=""),
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{path}/airflow.db",
         AIRFLOW__CORE__DAGS_FOLDER=str(path / "dags"),
         PYTHONWARNINGS="ignore",
@@ -131,9 +259,9 @@ def assert_no_token(text: str, tokens: Sequence[str]) -> None:
             assert core[i : i + 8] not in text, "a piece of a token was printed"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def migrated_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
-    """A fresh AIRFLOW_HOME with a migrated SQLite metadata database and a few connections."""
+    """An AIRFLOW_HOME with a migrated SQLite metadata database (the run's copied) and a few connections."""
     home = _home(tmp_path_factory.mktemp("wolkvox-cli-home"))
     metadata_db.copy_migrated_db(home.db)
     shared, own, env_token, other = _token(), _token(), _token(), _token()
@@ -149,7 +277,7 @@ def migrated_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     }
     connections_file = home.path / "connections.json"
     connections_file.write_text(json.dumps(connections))
-    home.airflow("connections", "import", str(connections_file))
+    home.airflow_cli("connections", "import", str(connections_file))
     connections_file.unlink()
     # Connections only Airflow's environment variables know about: one Wolkvox (JSON), one not.
     home.env["AIRFLOW_CONN_WV_FROM_ENV"] = json.dumps(
@@ -200,9 +328,9 @@ class Scenario:
 @pytest.fixture(scope="module")
 def scenario(migrated_home: Home) -> Scenario:
     home = migrated_home
-    dry_run = home.provider("pools", "sync", "--dry-run")
+    dry_run = home.provider("pools", "sync", "--dry-run")  # a real `python -m airflow_provider_wolkvox`
     pools_after_dry_run = home.pools()
-    sync = home.script("pools", "sync")
+    sync = home.main("pools", "sync")
     pools_after_sync = home.pools()
     # Someone widens one pool by hand, and a pool of a deleted connection lingers.
     home.sql("UPDATE slot_pool SET slots = 4 WHERE pool = ?", pool_name("wv_gamma"))
@@ -211,16 +339,16 @@ def scenario(migrated_home: Home) -> Scenario:
         "wolkvox_wv_deleted",
     )
     if provider_cli_loaded():
-        listing = home.airflow("wolkvox", "pools", "list", "-o", "json")
+        listing = home.airflow_cli("wolkvox", "pools", "list", "-o", "json")
         # The repair updates an existing pool: the call that crashed `airflow wolkvox pools sync` on
-        # 3.2 (no team_name before 3.3), through Airflow's own CLI where it loads provider commands.
+        # 3.2 (no team_name before 3.3), through a real `airflow` where it loads provider commands.
         resync = home.airflow("wolkvox", "pools", "sync")
     else:
-        listing = home.provider("pools", "list", "-o", "json")
-        resync = home.provider("pools", "sync")
+        listing = home.module("pools", "list", "-o", "json")
+        resync = home.module("pools", "sync")
     pools_after_resync = home.pools()
     # A connection kept in a secrets backend: named, and read from there.
-    named = home.provider("pools", "sync", "--conn-id", "wv_in_vault", "--conn-id", "wv_alpha")
+    named = home.module("pools", "sync", "--conn-id", "wv_in_vault", "--conn-id", "wv_alpha")
     pools_after_named = home.pools()
     return Scenario(
         home, dry_run, pools_after_dry_run, sync, pools_after_sync, listing, resync, pools_after_resync,
@@ -344,7 +472,7 @@ def test_export_is_what_airflow_pools_import_creates(migrated_home: Home, tmp_pa
         {"conn_type": "wolkvox", "host": "0035", "password": _token()}
     )
     exported = tmp_path / "wolkvox-pools.json"
-    run = offline.script(
+    run = offline.script(  # a real process: nothing in it opened a database before
         "pools",
         "sync",
         "--export",
@@ -367,7 +495,7 @@ def test_export_is_what_airflow_pools_import_creates(migrated_home: Home, tmp_pa
     )
     assert f"airflow pools import {exported}" in run.stdout
     assert "AIRFLOW_CONN_WV_EXPORT_ENV" in run.stdout
-    migrated_home.airflow("pools", "import", str(exported))
+    migrated_home.airflow("pools", "import", str(exported))  # a real `airflow pools import`
     pools = migrated_home.pools()
     for conn_id in ids:
         assert pools[pool_name(conn_id)] == (1, pool_description(conn_id))
@@ -375,7 +503,7 @@ def test_export_is_what_airflow_pools_import_creates(migrated_home: Home, tmp_pa
 
 def test_a_named_connection_defined_nowhere_is_one_error_line(migrated_home: Home) -> None:
     before = migrated_home.pools()
-    run = migrated_home.script("pools", "sync", "--conn-id", "wv_nowhere", check=False)
+    run = migrated_home.main("pools", "sync", "--conn-id", "wv_nowhere", check=False)
     assert run.returncode == 1
     assert own_lines(run.stderr) == [
         "error: connection 'wv_nowhere' is not defined: Airflow looked in LocalFilesystemBackend, "
@@ -401,7 +529,7 @@ def test_plan_reads_a_connection_of_the_metadata_db_and_its_quota(migrated_home:
         stored.write_text(
             json.dumps({"wv_plan_db": {"conn_type": "wolkvox", "password": token, "extra": extra}})
         )
-        migrated_home.airflow("connections", "import", str(stored))
+        migrated_home.airflow_cli("connections", "import", str(stored))
         stored.unlink()
         run = _plan(migrated_home, "wv_plan_db", "--check-quota")
         assert emu.stats()["requests"] == 1  # the quota check, with the stored token
@@ -452,7 +580,7 @@ def test_plan_of_a_connection_that_is_not_a_wolkvox_one_is_one_error_line(
 
 def test_export_without_connections_fails_clearly(tmp_path: Path) -> None:
     home = _home(tmp_path)
-    run = home.provider("pools", "sync", "--export", str(tmp_path / "p.json"), check=False)
+    run = home.module("pools", "sync", "--export", str(tmp_path / "p.json"), check=False)
     assert run.returncode != 0
     assert "--conn-id" in run.stderr
     assert not (tmp_path / "p.json").exists()
@@ -461,7 +589,7 @@ def test_export_without_connections_fails_clearly(tmp_path: Path) -> None:
 
 def test_uninitialised_database_fails_clearly(tmp_path: Path) -> None:
     home = _home(tmp_path)
-    run = home.provider("pools", "sync", check=False)
+    run = home.module("pools", "sync", check=False)
     assert run.returncode != 0
     assert "not initialised" in run.stderr
     assert "airflow db migrate" in run.stderr

@@ -114,17 +114,47 @@ def test_the_hook_form_classmethods_are_not_used_from_airflow_3_2_on() -> None:
     assert not [w for w in caught if "WolkvoxHook" in str(w.message) or "wolkvox" in str(w.message).lower()]
 
 
-def test_the_form_classmethods_import_wtforms_only_when_called() -> None:
-    """WTForms is not installed with Airflow 3; importing and using the hook must not need it."""
-    code = (
-        "import json, sys; import airflow_provider_wolkvox.hooks.wolkvox as h; "
-        "hidden = h.WolkvoxHook.get_ui_field_behaviour()['hidden_fields']; "
-        "print(json.dumps([hidden, 'wtforms' in sys.modules]))"
-    )
+# One fresh interpreter (this process imported WTForms long ago) checks both things a fresh one proves:
+# importing and using the hook does not import WTForms, and then, with WTForms made unimportable (it
+# comes with the FAB provider), the connection form as the UI gets it. Nothing imported WTForms
+# before the finder hides it (the first result says so), so the second part sees what a process
+# without WTForms sees.
+FRESH_PROCESS = """
+import importlib.abc, json, sys
+import airflow_provider_wolkvox.hooks.wolkvox as h
+
+hidden = h.WolkvoxHook.get_ui_field_behaviour()['hidden_fields']
+print("RESULT", json.dumps([hidden, 'wtforms' in sys.modules]))
+
+class HideWtforms(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "wtforms" or name.startswith("wtforms."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, HideWtforms())
+from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+
+[meta] = [m for m in HookMetaService.hook_meta_data() if m.connection_type == "wolkvox"]
+print("RESULT", json.dumps(meta.model_dump(mode="json")))
+"""
+
+
+@pytest.fixture(scope="module")
+def fresh_process() -> list[Any]:
+    """What :data:`FRESH_PROCESS` printed after each ``RESULT``."""
     run = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", FRESH_PROCESS], capture_output=True, text=True, check=False, timeout=300
     )
-    assert json.loads(run.stdout.splitlines()[-1]) == [["schema", "port", "login"], False]
+    assert run.returncode == 0, run.stderr[-3000:]
+    return [
+        json.loads(line[len("RESULT ") :]) for line in run.stdout.splitlines() if line.startswith("RESULT ")
+    ]
+
+
+def test_the_form_classmethods_import_wtforms_only_when_called(fresh_process: list[Any]) -> None:
+    """WTForms is not installed with Airflow 3; importing and using the hook must not need it."""
+    assert fresh_process[0] == [["schema", "port", "login"], False]
 
 
 def test_connection_form_metadata_as_the_ui_gets_it() -> None:
@@ -158,30 +188,9 @@ def test_connection_form_metadata_as_the_ui_gets_it() -> None:
     assert extra["timeout"]["schema"]["type"] == [timeout_type, "null"]
 
 
-HIDE_WTFORMS = """
-import importlib.abc, json, sys
-
-class HideWtforms(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name == "wtforms" or name.startswith("wtforms."):
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-sys.meta_path.insert(0, HideWtforms())
-from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
-
-[meta] = [m for m in HookMetaService.hook_meta_data() if m.connection_type == "wolkvox"]
-print(json.dumps(meta.model_dump(mode="json")))
-"""
-
-
-def test_connection_form_metadata_without_wtforms() -> None:
+def test_connection_form_metadata_without_wtforms(fresh_process: list[Any]) -> None:
     """The form as the UI gets it where WTForms is not installed (it comes with the FAB provider)."""
-    run = subprocess.run(
-        [sys.executable, "-c", HIDE_WTFORMS], capture_output=True, text=True, check=False, timeout=300
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    meta = json.loads(run.stdout.splitlines()[-1])
+    meta = fresh_process[1]
     assert meta["hook_class_name"] == HOOK_CLASS
     if airflow_version() < (3, 1):
         # Airflow 3.0 reads every hook's form only through WTForms: all forms are bare without it.
