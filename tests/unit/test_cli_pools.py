@@ -165,7 +165,7 @@ class Home:
         from airflow import settings
 
         with pytest.MonkeyPatch.context() as patch:
-            for name in os.environ:
+            for name in list(os.environ):
                 if name.startswith(IN_PROCESS_VARIABLES):
                     patch.delenv(name)
             for name, value in self.env.items():
@@ -178,8 +178,11 @@ class Home:
             settings.configure_orm()
             try:
                 yield
-            finally:
-                settings.dispose_orm()
+            finally:  # this call's engine only (dispose_orm would close every session of the process)
+                settings.Session.remove()
+                settings.engine.dispose()
+                if getattr(settings, "async_engine", None) is not None:
+                    settings.async_engine.sync_engine.dispose()
 
     def pools(self) -> dict[str, tuple[int, str | None]]:
         with closing(sqlite3.connect(self.db)) as db, db:
