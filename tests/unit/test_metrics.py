@@ -1,12 +1,19 @@
-"""Metrics of one dag.test() load, sent by Airflow's StatsD client to a real UDP socket this test reads."""
+"""Metrics of one dag.test() load, sent by Airflow's StatsD client to a real UDP socket this test reads.
+
+The first test runs its load in a fresh interpreter set up as a worker sets up its Stats; the others
+(a process costs about 5 s of Airflow import) set up this process's Stats the same way, restored after.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +21,7 @@ from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import newest_release_only
 from tests.unit import test_transfer
 from tests.unit.test_lineage import run_script
-from tests.unit.test_transfer import END, FOUR_HOURS, Warehouse
+from tests.unit.test_transfer import END, FOUR_HOURS, Warehouse, dag
 
 pytestmark = pytest.mark.airflow_release
 
@@ -92,8 +99,7 @@ def test_reloaded_windows_are_counted_with_the_run_and_apart(
     airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, sqlite_warehouse: Warehouse
 ) -> None:
     """An hourly cdr_1 run that also reloads the two hours before its own: 3 calls, 2 of them reloading."""
-    script = RUN.replace('"wolkvox_test_4h_sqlite"', '"wolkvox_test_reload_sqlite"')
-    counters = counted(script, airflow_db, "cdr_1")
+    counters = counted("wolkvox_test_reload_sqlite", airflow_db, "cdr_1")
     loaded = sqlite_warehouse.query("SELECT count(*) FROM cdr_1_reload")[0][0]
     # Two tasks: "reload" (its hour and the two before: 3 calls) and "plain" (its hour: 1 call).
     assert counters["wolkvox.calls.sent"] == counters["wolkvox.calls.kept"] == 3 + 1
@@ -102,20 +108,15 @@ def test_reloaded_windows_are_counted_with_the_run_and_apart(
     assert counters["wolkvox.rows.loaded"] == loaded + plain > plain > 0
 
 
-def counted(script: str, airflow_db: Path, report: str) -> dict[str, float]:
-    """Run ``script`` (a successful dag.test()) with StatsD on; each metric of ``report`` summed."""
+def counted(dag_id: str, airflow_db: Path, report: str) -> dict[str, float]:
+    """Run ``dag_id`` (a successful dag.test(), in this process) with StatsD on; each metric of
+    ``report`` summed."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
         listener.bind(("127.0.0.1", 0))
-        env = {
-            **os.environ,
-            "AIRFLOW__METRICS__STATSD_ON": "True",
-            "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
-            "AIRFLOW__METRICS__STATSD_PORT": str(listener.getsockname()[1]),
-            "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
-        }
-        result, stderr = run_script(script, str(airflow_db), END.isoformat(), env=env)
-        assert result["state"] == "success", stderr[-3000:]
+        with stats_sent_to(listener.getsockname()[1]):
+            run = dag(airflow_db, dag_id).test(logical_date=END)
+        assert run.state == "success", {ti.task_id: ti.state for ti in run.get_task_instances()}
         packets = drain(listener)
     counters: dict[str, float] = defaultdict(float)
     for packet in packets:
@@ -124,6 +125,31 @@ def counted(script: str, airflow_db: Path, report: str) -> dict[str, float]:
             if match and match["tags"] == f",conn_id=wolkvox_default,report={report}":
                 counters[match["name"].removeprefix("airflow.")] += float(match["value"])
     return counters
+
+
+@contextlib.contextmanager
+def stats_sent_to(port: int) -> Iterator[None]:
+    """This process's Stats set up as :data:`RUN` sets up a worker's, sending StatsD to ``port`` (sent
+    at once: every datagram is in the listener's buffer when the load returns); restored after."""
+    from airflow.sdk._shared.observability.metrics import stats as state
+    from airflow.sdk.observability import stats
+    from airflow.sdk.observability.metrics import stats_utils
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("_factory", "_backend", "_export_legacy_names"):
+            patch.setattr(state, name, getattr(state, name))
+        patch.setenv("AIRFLOW__METRICS__STATSD_ON", "True")
+        patch.setenv("AIRFLOW__METRICS__STATSD_HOST", "127.0.0.1")
+        patch.setenv("AIRFLOW__METRICS__STATSD_PORT", str(port))
+        patch.setenv("AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED", "True")  # tags travel in the packet
+        stats.initialize(factory=stats_utils.get_stats_factory(), export_legacy_names=False)
+        try:
+            yield
+        finally:
+            backend: Any = state._backend
+            client = getattr(backend, "statsd", None)
+            if client is not None:
+                client.close()
 
 
 def drain(listener: socket.socket) -> list[str]:
@@ -143,7 +169,7 @@ def test_characters_no_warehouse_stores_are_counted(
 ) -> None:
     """Every telephone of the answers ends in a NUL: stored as U+FFFD, one replaced character each."""
     emulator.set_fields("campaign_8", suffixed={"telephone": "\x00"})
-    counters = counted(RUN, airflow_db, "campaign_8")
+    counters = counted("wolkvox_test_4h_sqlite", airflow_db, "campaign_8")
     stored = sqlite_warehouse.window("1", FOUR_HOURS[0])
     assert stored
     assert all(telephone.endswith("\ufffd") for telephone in stored)
