@@ -144,6 +144,7 @@ def test_a_real_campaign_8_answer_gives_the_slow_paths_rows() -> None:
     fast = _fast_rows(CAMPAIGN_8, body)
     assert fast is not None
     assert len(fast) == len(rows) > 100
+    assert fast == [(phone, *counts) for phone, counts in rows]  # the emulator's own rows, typed
     assert fast == slow(CAMPAIGN_8, 200, body)
     assert {type(row) for row in fast} == {MachineCodesRow}
     assert value_types(fast) == value_types(slow(CAMPAIGN_8, 200, body))
@@ -339,4 +340,6 @@ def test_the_hook_types_rows_without_json_loads(
     monkeypatch.setattr(decoding, "read_answer", lambda *_, **__: pytest.fail("slow path taken"))
     rows = WolkvoxHook().get_machine_codes("1", *HOUR)
     assert rows == expected
+    truth = emulator.ground_truth("1", *HOUR)  # the emulator's own answer, not the slow path's
+    assert sorted(rows) == sorted((phone, *counts) for phone, counts in truth.items())
     assert value_types(rows) == value_types(expected)
