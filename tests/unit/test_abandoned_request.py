@@ -38,40 +38,51 @@ def busy(token: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[WolkvoxEmulato
         yield emu
 
 
-def interrupted(emu: WolkvoxEmulator, token: str, hook: WolkvoxHook) -> None:
-    """Run one request in this (the main) thread and end it with AirflowTaskTimeout from a signal
-    handler as soon as the emulator holds it."""
+def raise_timeout(signum: int, frame: FrameType | None) -> None:
+    raise AirflowTaskTimeout("Timeout, PID: test")
+
+
+INTERRUPTIONS = {
+    "task timeout": (signal.SIGUSR1, raise_timeout, AirflowTaskTimeout),
+    "SIGINT": (signal.SIGINT, signal.default_int_handler, KeyboardInterrupt),
+}
+"""How a request is interrupted: Airflow's task timeout, or a signal's own exception (Ctrl-C of
+``dag.test()`` or ``airflow tasks test``)."""
+
+
+def interrupted(emu: WolkvoxEmulator, token: str, hook: WolkvoxHook, how: str = "task timeout") -> None:
+    """Run one request in this (the main) thread and end it with the exception a signal handler
+    raises (see :data:`INTERRUPTIONS`) as soon as the emulator holds it."""
+    signum, handler, raised = INTERRUPTIONS[how]
     fingerprint = emu.fingerprint(token)
     arrived = threading.Event()
-
-    def raise_timeout(signum: int, frame: FrameType | None) -> None:
-        raise AirflowTaskTimeout("Timeout, PID: test")
 
     def watch() -> None:
         # Polls the emulator's counters (no sleep standing in for the event: it waits for it).
         while emu.stats()["tokens"][fingerprint]["max_in_flight"] < 1:
             if arrived.wait(0.005):
                 return
-        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGUSR1)
+        signal.pthread_kill(threading.main_thread().ident or 0, signum)
 
-    previous = signal.signal(signal.SIGUSR1, raise_timeout)
+    previous = signal.signal(signum, handler)
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        with pytest.raises(AirflowTaskTimeout):
+        with pytest.raises(raised):
             hook.get_machine_codes("1", *HOUR)
     finally:
         arrived.set()
         watcher.join(30)
-        signal.signal(signal.SIGUSR1, previous)
+        signal.signal(signum, previous)
 
 
+@pytest.mark.parametrize("how", list(INTERRUPTIONS))
 def test_the_next_request_waits_until_the_server_is_done_with_the_abandoned_one(
-    busy: WolkvoxEmulator, token: str
+    busy: WolkvoxEmulator, token: str, how: str
 ) -> None:
     hook = WolkvoxHook(backoff_seconds=0.01, max_backoff_seconds=0.05)
     try:
-        interrupted(busy, token, hook)
+        interrupted(busy, token, hook, how)
         rows = hook.get_machine_codes("1", *HOUR)  # at once, as a retried task would
     finally:
         hook.close()
