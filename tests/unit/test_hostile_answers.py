@@ -83,13 +83,25 @@ def quoted(wh: Warehouse, name: str) -> str:
 
 
 def state(wh: Warehouse) -> tuple[list[str], list[tuple[Any, ...]], list[str], list[tuple[Any, ...]]]:
-    """The data table and the ledger, columns and rows: equal states mean nothing changed."""
+    """The data table and the ledger's loads, columns and rows: equal states mean nothing was loaded.
+    A failed try's own ledger row (column ``failed``, added with the first) is not a load: see
+    :func:`failed_calls`."""
+    ledger = [column for column in table_columns(wh, "wolkvox_loads") if column != "failed"]
+    loads = " WHERE failed IS NULL" if "failed" in table_columns(wh, "wolkvox_loads") else ""
     return (
         table_columns(wh, TABLE),
         wh.query(f"SELECT * FROM {TABLE} ORDER BY window_start, agent_name"),
-        table_columns(wh, "wolkvox_loads"),
-        wh.query("SELECT * FROM wolkvox_loads ORDER BY load_id"),
+        ledger,
+        wh.query(f"SELECT {', '.join(ledger)} FROM wolkvox_loads{loads} ORDER BY load_id"),
     )
+
+
+def failed_calls(wh: Warehouse) -> list[int]:
+    """The API calls of each failed try the ledger recorded (none before the first)."""
+    if "failed" not in table_columns(wh, "wolkvox_loads"):
+        return []
+    rows = wh.query("SELECT api_calls FROM wolkvox_loads WHERE failed IS NOT NULL ORDER BY loaded_at")
+    return [int(calls) for (calls,) in rows]
 
 
 def hour_of(value: Any) -> int:
@@ -163,12 +175,14 @@ def test_too_many_new_columns_fail_the_load_before_any_alter_and_change_nothing(
     with pytest.raises(AirflowFailException, match="sent 1,700 fields the report's spec does not list"):
         load(wh)  # more than any warehouse table holds: refused before staging
     assert state(wh) == before
+    assert failed_calls(wh) == [1]  # its one request spent quota: the ledger says so (issue 26)
     emulator.set_fields("cdr_2", extra={f"junk_{n:04d}": "x" for n in range(101)})
     with pytest.raises(
         AirflowFailException, match=r"WolkvoxSchemaError: .* 101 fields wolkvox_cdr_2 has no column for"
     ):
         load(wh)  # the default limit is 100 new columns per load
     assert state(wh) == before, "a refused load changed the table (MariaDB commits each ALTER at once)"
+    assert failed_calls(wh) == [1, 1]
     result = load(wh, max_new_columns=101)
     assert table_columns(wh, TABLE) == [*before[0], *(f"junk_{n:04d}" for n in range(101))]
     assert result["rows"] > 0
@@ -201,6 +215,7 @@ def test_a_table_never_grows_past_its_column_limit(
     ):
         load(wh, max_new_columns=1_000)
     assert state(wh) == before
+    assert failed_calls(wh) == [1]
 
 
 def test_mariadb_adds_a_loads_columns_all_or_none(
