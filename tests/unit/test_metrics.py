@@ -99,10 +99,14 @@ def test_reloaded_windows_are_counted_with_the_run_and_apart(
     airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, sqlite_warehouse: Warehouse
 ) -> None:
     """An hourly cdr_1 run that also reloads the two hours before its own: 3 calls, 2 of them reloading."""
+    emulator.reset_stats()
     counters = counted("wolkvox_test_reload_sqlite", airflow_db, "cdr_1")
     loaded = sqlite_warehouse.query("SELECT count(*) FROM cdr_1_reload")[0][0]
     # Two tasks: "reload" (its hour and the two before: 3 calls) and "plain" (its hour: 1 call).
-    assert counters["wolkvox.calls.sent"] == counters["wolkvox.calls.kept"] == 3 + 1
+    assert counters["wolkvox.calls.kept"] == 3 + 1
+    # Every request the server saw (a request given up on a busy machine and sent again included).
+    sent = sum(1 for entry in emulator.stats()["log"] if entry["api"] == "cdr_1")
+    assert counters["wolkvox.calls.sent"] == sent >= 3 + 1
     assert counters["wolkvox.calls.reload"] == 2
     plain = sqlite_warehouse.query("SELECT count(*) FROM cdr_1_plain")[0][0]
     assert counters["wolkvox.rows.loaded"] == loaded + plain > plain > 0
