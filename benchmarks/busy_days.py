@@ -111,7 +111,7 @@ def replay_busy(events: Minutes, step: int) -> dict[str, Any]:
     month = timedelta(seconds=MAX_WINDOW_SECONDS)
     new = DensityHistory.empty(TIMEZONE)
     fixed = Backfill(events, lambda h: FixedFill(ROW_CAP, month))
-    blind = Backfill(events, lambda h: WindowSizer(ROW_CAP, month))
+    blind = Backfill(events, lambda h: WindowSizer(ROW_CAP, month, timezone=TIMEZONE))
     learnt = Backfill(events, lambda h: WindowSizer(ROW_CAP, month, h), new)
     fresh = Backfill(events, lambda h: WindowSizer(ROW_CAP, month, h), new)
     learnt.run(HISTORY_START, START, step)  # the months before: build the history, not counted

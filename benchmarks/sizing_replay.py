@@ -228,7 +228,7 @@ def minimum(events: Events, step: int) -> int:
 def replay_shape(events: Events, step: int) -> dict[str, Any]:
     month = timedelta(seconds=MAX_WINDOW_SECONDS)
     fixed = Backfill(events, lambda h: FixedFill(ROW_CAP, month))
-    blind = Backfill(events, lambda h: WindowSizer(ROW_CAP, month))
+    blind = Backfill(events, lambda h: WindowSizer(ROW_CAP, month, timezone=TIMEZONE))
     learnt = Backfill(events, lambda h: WindowSizer(ROW_CAP, month, h), DensityHistory.empty(TIMEZONE))
     learnt.run(HISTORY_START, START, step)  # the months before: build the history, not counted
     learnt.calls = learnt.capped = 0

@@ -363,6 +363,10 @@ class RunLevel:
 
     shortfalls: int = 0
     """Kept windows that brought fewer rows than the profile predicted."""
+    floor: float = 0.0
+    """The level never falls below this: 1 for a profile of the run's own answers, which is at this
+    run's level by construction; a window short of it says the profile put its rows in the wrong
+    hours, and planning the next window longer for it would run into a cap."""
 
     def rest(self, predicted_rest: float) -> float:
         """The level to plan the rest of the run at, which the profile says holds ``predicted_rest``."""
@@ -373,7 +377,7 @@ class RunLevel:
         return max(self.level, min(SHIFT_MAX, (predicted_rest + short) / predicted_rest))
 
     def kept(self, predicted: float, rows: int) -> None:
-        self.level = next_level(self.level, rows / predicted, capped=False)
+        self.level = max(self.floor, next_level(self.level, rows / predicted, capped=False))
         self.predicted += predicted
         self.rows += rows
         self.shortfalls += rows < predicted

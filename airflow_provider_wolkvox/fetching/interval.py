@@ -131,7 +131,7 @@ def fetch_interval(
     spec = staging.spec
     log = logger or _log
     tz = hook.timezone
-    sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW), history)
+    sizer = WindowSizer(row_cap, min(max_request_window, API_MAX_WINDOW), history, tz)
     calls_before, retries_before, seconds_before = hook.calls, hook.retries, hook.seconds
     cursor, rows_total, capped, split_retries, outside, replaced = start, 0, 0, 0, 0, 0
     windows: list[tuple[DateTime, DateTime]] = []

@@ -18,6 +18,15 @@ for; a rest of a few windows (a busy day) is cut as a whole into the count of wi
 fewest calls expected (:func:`fewest_calls`). A capped window is asked again where the profile
 puts its rows; timeouts still halve the next window.
 
+A run without a (trusted) history learns within itself: once it has covered a day
+(``LEARN_SPAN``), what its own answers revealed is folded into a profile by the same estimator as
+across runs (:meth:`DensityHistory.updated`: expectation-maximisation of the kept windows' counts
+over the hours they span, since campaign_8's rows carry no time of their own; a capped answer is
+only a lower bound and counts as a miss), and the rest of the run is planned from it, refolded
+every day. That profile is the run's own: its misses never send the run back to blind growth (an
+empty night said "grow fourfold" into the next busy morning), and a cap over hours it guessed is
+cut as a blind one, in half and to a day at most. Why: ``docs/decisions/0009-learning-within-a-run.md``.
+
 Pure arithmetic, no I/O. Why these rules and constants (chosen by replaying them over a month of
 emulated dial events): ``docs/decisions/0003-request-window-fill.md``.
 """
@@ -28,17 +37,16 @@ import math
 from collections import deque
 from datetime import timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from airflow_provider_wolkvox.fetching.density import (
     MIN_ERROR_ROWS,
     MIN_PREDICTED_ROWS,
+    DensityHistory,
     ErrorStats,
+    Observation,
     RunLevel,
 )
 
-if TYPE_CHECKING:
-    from airflow_provider_wolkvox.fetching.density import DensityHistory
 SAFETY_SIGMAS = 2.5
 """How sure a distrusted history must be of a cap (in spreads of its log errors above it) to cut
 the first window, and the headroom of a run without history (:func:`margin_fill`); a run with
@@ -69,6 +77,11 @@ the first window; so does one whose predictions miss that widely in this run, af
 still learning a busy day's hours misses by that much at first, and blind windows over a busy
 day cost twice the calls (``docs/decisions/0007-busy-days.md``)."""
 TRUST_AFTER = 3
+LEARN_SPAN = 86_400
+"""A run planning without a (trusted) history folds what its own answers revealed into a profile
+(:meth:`DensityHistory.updated`, the same estimator as across runs) once every this many seconds of
+the interval it has covered, and plans the rest from it: a month's run learns its first day's
+empty night and busy morning instead of growing into the next morning blind."""
 STALE_MISS = 2.0
 """A cap where the history predicted less than half of it: the history is stale, and the
 window is cut the way a blind one is (``BLIND_CUT``)."""
@@ -83,7 +96,13 @@ class WindowSizer:
     :attr:`size`, learnt from the answers of this run alone.
     """
 
-    def __init__(self, row_cap: int, max_window: timedelta, history: DensityHistory | None = None) -> None:
+    def __init__(
+        self,
+        row_cap: int,
+        max_window: timedelta,
+        history: DensityHistory | None = None,
+        timezone: str | None = None,
+    ) -> None:
         self.row_cap = row_cap
         self.max_window = _whole_seconds(max_window)
         self.size = self.max_window
@@ -94,16 +113,28 @@ class WindowSizer:
         # A history whose predictions missed widely plans the first window only (no blind cap).
         self._first_only = bool(history and _spread(history.errors) > TRUST_SPREAD)
         self._rates = self._history.rates() if self._history else []
+        self._own = False  # whether the profile planned from holds this run's own answers
         self._run = RunLevel()  # this run's rows over the profile's
         self._start: int | None = None  # epoch second the last planned window starts at
         self._ceiling: timedelta | None = None  # set by a cap or a timeout until the next kept answer
         self._reach = 0.0  # seconds the next window may grow to after the last kept one
         self._fill = best_fill if self._history is not None else margin_fill  # see margin_fill
+        # What this run's own answers revealed (LEARN_SPAN), folded in as it goes: never the history
+        # given, which is dropped only where this run is not the week it knows.
+        zone = history.timezone if history is not None else timezone or "UTC"
+        self._learner = DensityHistory.empty(zone)
+        self._pending: list[Observation] = []  # answered since the last fold
+        self._folded_to: int | None = None  # epoch second of the last fold (the run's start at first)
 
     def size_at(self, start: int, limit: int) -> timedelta:
         """Length of the next window, which starts at epoch second ``start``; ``limit`` is the
         interval's end (the plan looks no further)."""
+        if self._folded_to is None:
+            self._folded_to = start
+        if self._history is None or self._own:
+            self._learn(start)
         if self._history is None:
+            self._start = start
             return self._blind_size(start, limit)
         bias, spread = self._error_stats()
         longest = max(1, min(int(self.max_window.total_seconds()), limit - start))
@@ -138,6 +169,26 @@ class WindowSizer:
         self._start = start
         return self.size
 
+    def _learn(self, start: int) -> None:
+        """Fold the answers since the last fold into the run's profile once it covers another
+        ``LEARN_SPAN``, and plan from it (right after a kept answer only: a cap's retry is under way)."""
+        if self._capped_in_a_row or self._folded_to is None or start - self._folded_to < LEARN_SPAN:
+            return
+        self._learner = self._learner.updated(self._pending)
+        self._pending, self._folded_to = [], start
+        if not self._learner.known:
+            return
+        self._history, self._rates = self._learner, self._learner.rates()
+        self._first_only, self._own = False, True
+        self._run, self._fill, self._ceiling = RunLevel(floor=1.0), best_fill, None
+        self._errors.clear()
+
+    def _observed(self, span: timedelta, rows: int, capped: bool) -> None:
+        if self._start is not None:
+            self._pending.append(
+                Observation(self._start, self._start + int(span.total_seconds()), rows, capped)
+            )
+
     def _blind_size(self, start: int, limit: int) -> timedelta:
         """:attr:`size`, stretched to ``limit`` when less than another such window would be left
         and the rest more likely fits than not at the last window's density: the sliver left
@@ -156,6 +207,7 @@ class WindowSizer:
         return self.size
 
     def kept(self, span: timedelta, rows: int) -> None:
+        self._observed(span, rows, capped=False)
         self._ceiling = None  # a timeout's or a cap's limit holds until a window is kept
         if self._history is not None and self._start is not None:
             predicted = self._predicted(self._history, self._start, span)
@@ -163,7 +215,7 @@ class WindowSizer:
                 self._errors.append(math.log(max(rows, 1) / (self._run.level * predicted)))
             self._run.kept(predicted, rows)
             self._capped_in_a_row, self._ceiling = 0, None
-            if not self._first_only and not self._missing(self._errors):
+            if self._own or (not self._first_only and not self._missing(self._errors)):
                 return
             self._history = None  # this run is not the week the history knows: learn from the answers
         seconds = span.total_seconds()
@@ -182,9 +234,11 @@ class WindowSizer:
         self.size = self._bounded(span * min(growth, max(MIN_GROWTH, factor)))
 
     def capped(self, span: timedelta) -> None:
+        self._observed(span, self.row_cap, capped=True)
         if self._history is not None and self._start is not None:
             predicted = self._predicted(self._history, self._start, span)
-            if self._first_only or self.row_cap > STALE_MISS * self._run.level * predicted:
+            stale = self.row_cap > STALE_MISS * self._run.level * predicted
+            if not self._own and (self._first_only or stale):
                 self._history = None  # not the week the history knows: as if no density were known
         if self._history is not None and self._start is not None:
             if not self._capped_in_a_row and self.row_cap > self._run.level * predicted:
@@ -195,6 +249,11 @@ class WindowSizer:
             # the profile says the cap's rows are; never as long as the capped window, and halved
             # after a second cap in a row.
             self._ceiling = self._bounded(span / 2 if self._capped_in_a_row else span - _shorter(span))
+            if self._own and (
+                stale or not self._history.seen(self._start, self._start + int(span.total_seconds()))
+            ):
+                # The run's own profile guessed those hours: cut as a blind window is.
+                self._ceiling = min(self._ceiling, self._bounded(min(span / 2, BLIND_CUT)))
             self._capped_in_a_row += 1
             return
         if self._density is None:

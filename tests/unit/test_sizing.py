@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pendulum
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from airflow_provider_wolkvox.fetching.density import DensityHistory, Observation
@@ -128,12 +128,14 @@ START = 1_796_014_800
     ),
     max_hours=st.integers(min_value=1, max_value=744),
 )
+# A run longer than a day folds its answers into a profile (LEARN_SPAN): slower than a blind one.
+@settings(deadline=None, max_examples=30)
 def test_no_history_plans_exactly_today_s_windows(answers: list[tuple[bool, int]], max_hours: int) -> None:
-    today = WindowSizer(CAP, HOUR * max_hours)
+    today = WindowSizer(CAP, HOUR * max_hours, timezone="UTC")
     without, empty = WindowSizer(CAP, HOUR * max_hours, None), WindowSizer(CAP, HOUR * max_hours, EMPTY)
     cursor = START
     for capped, rows in answers:
-        size = today.size
+        size = today.size_at(cursor, START + 10**8)
         assert without.size_at(cursor, START + 10**8) == empty.size_at(cursor, START + 10**8) == size
         for sizer in (today, without, empty):
             if capped:
@@ -281,3 +283,84 @@ def test_the_rest_of_the_interval_is_one_call_where_a_sliver_would_be_another() 
     quiet.kept(24 * HOUR, 1_935)
     assert quiet.size == 16 * 24 * HOUR
     assert quiet.size_at(START, START + 30 * 86_400) == 16 * 24 * HOUR
+
+
+# -- a month's run without history learns its own days (LEARN_SPAN) --------------------------------
+# Four weeks of a busy operation in UTC: weekdays 08-18 at 12,000 rows an hour (6,000 over lunch,
+# 12-14), 108,000 rows a weekday, 1.8 answers' worth; Saturdays 08-13 at 6,000; Sundays 09-13 at
+# 1,000; empty nights. Rows are spread evenly within each hour.
+
+BUSY_MONDAY = 1_795_996_800  # 2026-11-30 00:00 UTC
+
+
+def busy_rate(hour_of_week: int) -> int:
+    day, hour = divmod(hour_of_week % 168, 24)
+    if day < 5 and 8 <= hour < 18:
+        return 6_000 if 12 <= hour < 14 else 12_000
+    if day == 5 and 8 <= hour < 13:
+        return 6_000
+    return 1_000 if day == 6 and 9 <= hour < 13 else 0
+
+
+def busy_before(moment: int) -> int:
+    """Rows before epoch second ``moment`` (from BUSY_MONDAY)."""
+    hours, seconds = divmod(moment - BUSY_MONDAY, 3600)
+    return sum(busy_rate(h) for h in range(hours)) + busy_rate(hours) * seconds // 3600
+
+
+def greedy_windows(start: int, end: int) -> int:
+    """The fewest windows: each as long as it holds fewer than CAP rows (bisection on the count)."""
+    windows = 0
+    while start < end:
+        base, low, high = busy_before(start), start + 1, end
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if busy_before(middle) - base < CAP else (low, middle - 1)
+        start, windows = low, windows + 1
+    return windows
+
+
+def calls_of(sizer: WindowSizer | FixedRule, start: int, end: int) -> int:
+    """API calls of one run over ``[start, end)``, as fetch_interval makes them."""
+    calls = 0
+    while start < end and calls < 1_000:
+        stop = min(end, start + int(sizer.size_at(start, end).total_seconds()))
+        rows, calls = busy_before(stop) - busy_before(start), calls + 1
+        if rows >= CAP:
+            sizer.capped(timedelta(seconds=stop - start))
+        else:
+            sizer.kept(timedelta(seconds=stop - start), rows)
+            start = stop
+    return calls
+
+
+class FixedRule:
+    """The rule the sizer replaced: 80 % of the cap at the last density, half to four times the last
+    window; a capped window halved."""
+
+    def __init__(self) -> None:
+        self.size = MONTH
+
+    def size_at(self, start: int, limit: int) -> timedelta:
+        return self.size
+
+    def kept(self, span: timedelta, rows: int) -> None:
+        factor = min(4.0, max(0.5, 0.8 * CAP / rows)) if rows else 4.0
+        self.size = timedelta(seconds=max(1, int(min(span * factor, MONTH).total_seconds())))
+
+    def capped(self, span: timedelta) -> None:
+        self.size = timedelta(seconds=max(1, int(span.total_seconds() / 2)))
+
+
+def test_a_month_run_without_history_learns_its_days_from_its_own_answers() -> None:
+    end = BUSY_MONDAY + 28 * 86_400
+    assert busy_before(end) == 2_296_000  # 4 * (5 * 108,000 + 30,000 + 4,000)
+    minimum = greedy_windows(BUSY_MONDAY, end)
+    assert minimum == 39  # 2,296,000 rows in windows of at most 59,999: 39 at the very least
+    calls = calls_of(WindowSizer(CAP, MONTH, timezone="UTC"), BUSY_MONDAY, end)
+    fixed = calls_of(FixedRule(), BUSY_MONDAY, end)
+    assert fixed == 177, fixed  # the fixed rule pays the night-to-morning jump every weekday
+    # Blind all month (before LEARN_SPAN: 161 calls, worse than the fixed rule); planned from the
+    # profile of its own first days: 80 here.
+    assert calls <= 2.25 * minimum, (calls, minimum)
+    assert calls < fixed / 2, (calls, fixed)
