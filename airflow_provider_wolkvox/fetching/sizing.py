@@ -125,6 +125,8 @@ class WindowSizer:
         self._learner = DensityHistory.empty(zone)
         self._pending: list[Observation] = []  # answered since the last fold
         self._folded_to: int | None = None  # epoch second of the last fold (the run's start at first)
+        # The end of the last window capped blind, and the rows it still holds beyond those kept since.
+        self._bound: tuple[int, int] | None = None
 
     def size_at(self, start: int, limit: int) -> timedelta:
         """Length of the next window, which starts at epoch second ``start``; ``limit`` is the
@@ -218,6 +220,22 @@ class WindowSizer:
             if self._own or (not self._first_only and not self._missing(self._errors)):
                 return
             self._history = None  # this run is not the week the history knows: learn from the answers
+        self._blind_kept(span, rows)
+        if self._bound is not None and self._start is not None:
+            # A window capped before still holds at least ``needed`` rows past this one, more than
+            # this one's density puts there: they are ahead, and the next window ends halfway to
+            # its end, where a guess from this density would reach into them again.
+            end, needed = self._bound
+            stop = self._start + int(span.total_seconds())
+            needed -= rows
+            behind = rows / span.total_seconds() * (end - stop) < needed
+            if stop < end and needed >= self.row_cap / 2 and behind:
+                self._bound = end, needed
+                self.size = min(self.size, self._bounded(timedelta(seconds=(end - stop) / 2)))
+            else:
+                self._bound = None
+
+    def _blind_kept(self, span: timedelta, rows: int) -> None:
         seconds = span.total_seconds()
         if self._density and rows and not self._capped_in_a_row:
             self._errors.append(math.log(rows / (self._density * seconds)))
@@ -256,6 +274,8 @@ class WindowSizer:
                 self._ceiling = min(self._ceiling, self._bounded(min(span / 2, BLIND_CUT)))
             self._capped_in_a_row += 1
             return
+        if self._start is not None:
+            self._bound = self._start + int(span.total_seconds()), self.row_cap
         if self._density is None:
             self.size = self._bounded(min(span / (4 if self._capped_in_a_row else 2), BLIND_CUT))
         elif self._capped_in_a_row:
