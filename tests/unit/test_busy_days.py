@@ -80,7 +80,10 @@ def test_the_second_week_of_busy_days_is_within_a_quarter_of_the_fewest_calls(
         start, end = MONDAY.add(days=day), MONDAY.add(days=day + 1)
         busy.reset_stats()
         run(airflow_db, "wolkvox_test_busy_days", (start, end))
-        calls.append(sum(1 for entry in busy.stats()["log"] if entry["api"] == "campaign_8"))
+        # The windows the day's calls asked for: a request the hook gave up on (a loaded machine
+        # past the server's time limit) and sent again asks for no new window, and is no sizing.
+        asked = [entry["params"] for entry in busy.stats()["log"] if entry["api"] == "campaign_8"]
+        calls.append(len({(params["date_ini"], params["date_end"]) for params in asked}))
         minimum.append(fewest_windows(busy.dials("1", start, end)))
         assert calls[-1] >= minimum[-1], (day, calls, minimum)  # no cut has fewer windows
         if day in (0, 7, 8):  # a blind first day, and the second week's first days: exact
