@@ -4,11 +4,12 @@ One implementation, three ways in: ``airflow wolkvox pools ...`` (Airflow loads 
 commands from 3.2 on), the ``airflow-wolkvox`` console script and ``python -m
 airflow_provider_wolkvox`` (every release). A process costs about 5 s (importing Airflow), so
 each way in runs as a real process once, where what it proves needs one: ``python -m`` for the
-dry run, ``airflow wolkvox`` for the repair (the call that crashed on 3.2, through Airflow's own
-CLI), the console script for ``--export`` (a fresh process whose database must stay unopened) and
-Airflow's ``pools import`` of the exported file. Every other call runs in this process
-(:meth:`Home.call`): the same entry function with the same argv, this home's database and
-environment, and what it printed to stdout and stderr (log records included) and its exit code.
+dry run, ``airflow wolkvox`` (``python -m`` before 3.2) for ``list -o json`` (a fresh process logs
+its set-up, which must stay off that stdout), the console script for ``--export`` (a fresh process
+whose database must stay unopened) and Airflow's ``pools import`` of the exported file. Every
+other call runs in this process (:meth:`Home.call`): the same entry function with the same argv,
+this home's database and environment, and what it printed to stdout and stderr (log records
+included) and its exit code.
 The pools scenario runs once (fixture ``scenario``) and the tests check what each step printed
 and left in the database. Connections come from the three places Airflow keeps them: the metadata
 database, ``AIRFLOW_CONN_*`` variables and a secrets backend (Airflow's LocalFilesystemBackend
@@ -341,13 +342,15 @@ def scenario(migrated_home: Home) -> Scenario:
         "INSERT INTO slot_pool (pool, slots, description, include_deferred) VALUES (?, 1, 'old', 0)",
         "wolkvox_wv_deleted",
     )
+    # The listing runs as a real process: a fresh one logs its set-up (providers, alembic) at INFO on
+    # 3.0 to 3.2, which must not reach the stdout `-o json` writes to (this process did that long ago).
     if provider_cli_loaded():
-        listing = home.airflow_cli("wolkvox", "pools", "list", "-o", "json")
+        listing = home.airflow("wolkvox", "pools", "list", "-o", "json")
         # The repair updates an existing pool: the call that crashed `airflow wolkvox pools sync` on
-        # 3.2 (no team_name before 3.3), through a real `airflow` where it loads provider commands.
-        resync = home.airflow("wolkvox", "pools", "sync")
+        # 3.2 (no team_name before 3.3), through Airflow's own parser where it loads provider commands.
+        resync = home.airflow_cli("wolkvox", "pools", "sync")
     else:
-        listing = home.module("pools", "list", "-o", "json")
+        listing = home.provider("pools", "list", "-o", "json")
         resync = home.module("pools", "sync")
     pools_after_resync = home.pools()
     # A connection kept in a secrets backend: named, and read from there.
