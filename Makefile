@@ -48,36 +48,32 @@ lint: venv
 # Every suite, each timed (wall and CPU, children included) by scripts/suite.sh; all run even when one
 # fails, then scripts/test_summary.py prints per-suite and total times and how many tests ran against
 # real servers (PostgreSQL, MariaDB, Redis, a real scheduler, Chromium) or stand-ins, and fails the
-# run if any suite failed. pytest-xdist runs a suite's files on two workers (unit: 3:03 against 6:32
-# measured alone); each worker has its own AIRFLOW_HOME and metadata DB.
-# After lint, three chains run side by side, so that both cores stay busy to the end (a suite's
-# last long test, a scheduler's loop or a subprocess's start no longer leaves a core idle): the 3.3
-# unit suite then the browser suite; the older releases (make matrix) then docs and packaging; the
-# integration suite (real LocalExecutor and Celery deployments). Each chain's output is printed whole
-# when all are done. SUITES_ALONGSIDE=no runs every suite on its own, one after another.
+# run if any suite failed. pytest-xdist runs a suite's files on two workers where that pays (unit:
+# 3:03 against 6:32 measured alone); each worker has its own AIRFLOW_HOME and metadata DB.
+# The integration suite (a real scheduler, LocalExecutor and Celery deployments) mostly waits on
+# the scheduler's loops: it runs alongside the other suites (its output printed whole at the end);
+# INTEGRATION_ALONGSIDE=no runs it on its own after them.
 SUITES_DIR := $(CURDIR)/test-output/suites
 SUITE := bash scripts/suite.sh $(SUITES_DIR)
 PYTEST := $(BIN)/pytest -q -p no:cacheprovider
 XDIST := -n 2 --dist loadfile
-SUITES_ALONGSIDE ?= yes
-UNIT_CHAIN = $(SUITE) unit $(PYTEST) $(XDIST) tests/unit; $(SUITE) browser $(PYTEST) $(XDIST) tests/browser
-MATRIX_CHAIN = $(SUITE) matrix $(MAKE) --no-print-directory matrix; $(SUITE) docs $(PYTEST) tests/docs; \
-	$(SUITE) packaging $(PYTEST) tests/packaging
-INTEGRATION_CHAIN = $(SUITE) integration $(PYTEST) tests/integration
+INTEGRATION_ALONGSIDE ?= yes
 test:
 	@rm -rf $(SUITES_DIR) && mkdir -p $(SUITES_DIR) && date +%s > $(SUITES_DIR)/started
 	@$(SUITE) setup $(MAKE) --no-print-directory -j4 venv browser-deps $(MATRIX_STAMPS)
 	@$(SUITE) lint $(MAKE) --no-print-directory lint
-	@if [ "$(SUITES_ALONGSIDE)" = yes ]; then \
-		( $(UNIT_CHAIN) ) > $(SUITES_DIR)/unit-chain.log 2>&1 & \
-		( $(MATRIX_CHAIN) ) > $(SUITES_DIR)/matrix-chain.log 2>&1 & \
-		( $(INTEGRATION_CHAIN) ) > $(SUITES_DIR)/integration-chain.log 2>&1 & \
-		wait; \
-		for chain in unit matrix integration; do \
-			echo "== $$chain chain"; cat $(SUITES_DIR)/$$chain-chain.log; \
-		done; \
+	@if [ "$(INTEGRATION_ALONGSIDE)" = yes ]; then \
+		$(SUITE) integration $(PYTEST) tests/integration > $(SUITES_DIR)/integration.log 2>&1 & \
+	fi; \
+	$(SUITE) matrix $(MAKE) --no-print-directory matrix; \
+	$(SUITE) unit $(PYTEST) $(XDIST) tests/unit; \
+	$(SUITE) browser $(PYTEST) $(XDIST) tests/browser; \
+	$(SUITE) docs $(PYTEST) tests/docs; \
+	$(SUITE) packaging $(PYTEST) tests/packaging; \
+	if [ "$(INTEGRATION_ALONGSIDE)" = yes ]; then \
+		wait; echo "== integration (ran alongside)"; cat $(SUITES_DIR)/integration.log; \
 	else \
-		$(UNIT_CHAIN); $(MATRIX_CHAIN); $(INTEGRATION_CHAIN); \
+		$(SUITE) integration $(PYTEST) tests/integration; \
 	fi
 	@$(BIN)/python scripts/test_summary.py $(SUITES_DIR)
 
