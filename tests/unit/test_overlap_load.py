@@ -127,7 +127,9 @@ def test_overlap_api_failure_on_the_third_window_leaves_the_table_and_no_staging
     assert emulator.stats()["requests"] == 3  # two windows were staged, the third failed
     assert dump(pg) == before
     assert query(pg, STAGE_TABLES) == [(0,)]
-    assert query(pg, "SELECT count(*) FROM wolkvox_loads") == [(1,)]
+    assert query(pg, "SELECT count(*) FROM wolkvox_loads WHERE failed IS NULL") == [(1,)]
+    # The failed try's own ledger row: its three calls spent quota all the same.
+    assert query(pg, "SELECT api_calls FROM wolkvox_loads WHERE failed IS NOT NULL") == [(3,)]
     # The staging connection is closed too (the session, and with it any temporary table, is gone).
     assert query(pg, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()") == [(1,)]
 

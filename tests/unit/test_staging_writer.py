@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -127,5 +128,13 @@ def test_an_api_error_while_a_window_is_written_leaves_no_thread(
     with pytest.raises(AirflowFailException, match="quota"):
         load_day()
     assert add_threads == ["wolkvox-staging"] * 2
-    assert not warehouse.exists()
+    # Nothing loaded; the ledger holds the failed try's calls, every request the server saw.
+    with closing(sqlite3.connect(warehouse)) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert (
+            "wolkvox_machine_codes" not in tables
+            or not db.execute("SELECT count(*) FROM wolkvox_machine_codes").fetchone()[0]
+        )
+        failed = db.execute("SELECT api_calls FROM wolkvox_loads WHERE failed IS NOT NULL").fetchall()
+    assert failed == [(len(emu.stats()["log"]),)]
     assert writer_threads() == []
