@@ -27,6 +27,12 @@ every day. That profile is the run's own: its misses never send the run back to 
 empty night said "grow fourfold" into the next busy morning), and a cap over hours it guessed is
 cut as a blind one, in half and to a day at most. Why: ``docs/decisions/0009-learning-within-a-run.md``.
 
+A run too short to learn so (a day or less) whose density was proven wrong, a window it sized
+from the last one's density capped, follows the fixed rule for the rest of the run: that
+window halved (as sized, not as stretched to the interval's end), then 80 % of the cap at the
+last density, between half and four times the last window. Why:
+``docs/decisions/0010-blind-days-proven-wrong.md``.
+
 Pure arithmetic, no I/O. Why these rules and constants (chosen by replaying them over a month of
 emulated dial events): ``docs/decisions/0003-request-window-fill.md``.
 """
@@ -82,6 +88,13 @@ LEARN_SPAN = 86_400
 (:meth:`DensityHistory.updated`, the same estimator as across runs) once every this many seconds of
 the interval it has covered, and plans the rest from it: a month's run learns its first day's
 empty night and busy morning instead of growing into the next morning blind."""
+FIXED_FILL = 0.8
+FIXED_GROWTH = (0.5, 4.0)
+"""The fixed rule a run too short to learn (``LEARN_SPAN`` at most) follows once a window sized
+from the last one's density came back at the cap: each window 80 % of the cap at the last
+density, between half and four times the last, and a capped one halved. That density missed
+where the rows are; growing fourfold at most and halving on a cap is what costs the fewest calls
+on the days replayed (``docs/decisions/0010-blind-days-proven-wrong.md``)."""
 STALE_MISS = 2.0
 """A cap where the history predicted less than half of it: the history is stale, and the
 window is cut the way a blind one is (``BLIND_CUT``)."""
@@ -127,14 +140,22 @@ class WindowSizer:
         self._folded_to: int | None = None  # epoch second of the last fold (the run's start at first)
         # The end of the last window capped blind, and the rows it still holds beyond those kept since.
         self._bound: tuple[int, int] | None = None
+        self._short = False  # whether the run is too short to learn (LEARN_SPAN at most)
+        self._fixed = False  # the fixed rule for the rest of the run (FIXED_FILL)
+        self._stretched_from: timedelta | None = None  # what a window stretched to the end was sized at
 
     def size_at(self, start: int, limit: int) -> timedelta:
         """Length of the next window, which starts at epoch second ``start``; ``limit`` is the
         interval's end (the plan looks no further)."""
         if self._folded_to is None:
             self._folded_to = start
+            self._short = limit - start <= LEARN_SPAN
+        self._stretched_from = None
         if self._history is None or self._own:
             self._learn(start)
+        if self._fixed:
+            self._start = start
+            return self.size
         if self._history is None:
             self._start = start
             return self._blind_size(start, limit)
@@ -205,11 +226,18 @@ class WindowSizer:
             and self.size.total_seconds() < rest <= min(2 * self.size.total_seconds(), self._reach)
             and self._density * rest * math.exp(self._error_stats()[0]) < self.row_cap
         ):
+            self._stretched_from = self.size
             return timedelta(seconds=rest)
         return self.size
 
     def kept(self, span: timedelta, rows: int) -> None:
         self._observed(span, rows, capped=False)
+        if self._fixed:
+            self._capped_in_a_row = 0
+            low, high = FIXED_GROWTH
+            factor = min(high, max(low, FIXED_FILL * self.row_cap / rows)) if rows else high
+            self.size = self._bounded(span * factor)
+            return
         self._ceiling = None  # a timeout's or a cap's limit holds until a window is kept
         if self._history is not None and self._start is not None:
             predicted = self._predicted(self._history, self._start, span)
@@ -253,6 +281,10 @@ class WindowSizer:
 
     def capped(self, span: timedelta) -> None:
         self._observed(span, self.row_cap, capped=True)
+        if self._fixed:
+            self._capped_in_a_row += 1
+            self.size = self._bounded(span / 2)
+            return
         if self._history is not None and self._start is not None:
             predicted = self._predicted(self._history, self._start, span)
             stale = self.row_cap > STALE_MISS * self._run.level * predicted
@@ -284,6 +316,10 @@ class WindowSizer:
             # At least the cap where the prediction said less: an error of at least this much.
             self._errors.append(math.log(self.row_cap / (self._density * span.total_seconds())))
             self.size = self._bounded(span * RETRY_SHRINK)
+            if self._short:
+                # Proven wrong where the run will not learn where its rows are: the fixed rule.
+                self._fixed = True
+                self.size = self._bounded(min(span, self._stretched_from or span) / 2)
         self._capped_in_a_row += 1
 
     def timed_out(self, span: timedelta) -> None:

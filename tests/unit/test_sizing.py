@@ -364,3 +364,52 @@ def test_a_month_run_without_history_learns_its_days_from_its_own_answers() -> N
     # profile of its own first days: 80 here.
     assert calls <= 2.25 * minimum, (calls, minimum)
     assert calls < fixed / 2, (calls, fixed)
+
+
+# -- a day's run without history, its density proven wrong ----------------------------------------
+# The busy weekday above, 108,000 rows, fetched by a daily run that starts blind: the whole day caps,
+# its first half (00-12) brings 48,000 rows (4,000 an hour), the next window is sized at 78 % of the
+# cap at that density (margin_fill: 11.68 hours) and stretched to the day's end, 12 hours, where
+# 60,000 rows are: the cap. A day's run never learns where its rows are (LEARN_SPAN).
+
+
+class Recorded:
+    """A sizer whose kept and capped windows are written down, in order."""
+
+    def __init__(self, sizer: WindowSizer | FixedRule) -> None:
+        self.sizer, self.windows = sizer, list[tuple[int, bool]]()
+
+    def size_at(self, start: int, limit: int) -> timedelta:
+        return self.sizer.size_at(start, limit)
+
+    def kept(self, span: timedelta, rows: int) -> None:
+        self.windows.append((int(span.total_seconds()), False))
+        self.sizer.kept(span, rows)
+
+    def capped(self, span: timedelta) -> None:
+        self.windows.append((int(span.total_seconds()), True))
+        self.sizer.capped(span)
+
+
+def test_a_day_run_whose_density_capped_follows_the_fixed_rule_from_half_the_window_sized() -> None:
+    monday = BUSY_MONDAY + 7 * 86_400
+    sizer = Recorded(WindowSizer(CAP, MONTH, timezone="UTC"))
+    calls = calls_of(sizer, monday, monday + 86_400)  # type: ignore[arg-type]
+    sized = int(12 * 3600 * math.exp(-0.25) * CAP / 48_000)  # 42,055 s: 11.68 hours
+    halved = sized // 2  # 21,027 s from 12:00: 12,000 + 46,090 rows, under the cap
+    retry = 0.8 * CAP / (12_000 + 12_000 * (halved - 7_200) // 3_600)  # the fixed rule's factor
+    assert sizer.windows[:5] == [
+        (86_400, True),  # the day: 108,000 rows
+        (43_200, False),  # 00-12: 48,000
+        (43_200, True),  # 12-24 (stretched from 11.68 hours): 60,000
+        (halved, False),  # half of what the density sized, not 0.75 of the stretched 12 hours
+        (int(halved * retry), False),  # then 80 % of the cap at the last density
+    ], sizer.windows
+    assert calls == 6, sizer.windows  # the last: what is left of the day, empty
+    fixed = calls_of(FixedRule(), monday, monday + 86_400)
+    assert fixed == 7  # 12-24 capped, 12-18 capped (exactly 60,000), 12-15, 15-21, 21-24
+    # Every day of a week of daily runs: never more calls than the fixed rule.
+    for day in range(7):
+        start = monday + day * 86_400
+        ours = calls_of(WindowSizer(CAP, MONTH, timezone="UTC"), start, start + 86_400)
+        assert ours <= calls_of(FixedRule(), start, start + 86_400), day
