@@ -7,6 +7,7 @@ Airflow is first imported.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Callable
@@ -118,6 +119,22 @@ def make_dag_test_write_the_dag_first() -> None:
 
     test.writes_the_dag_first = True  # type: ignore[attr-defined]
     DAG.test = test  # type: ignore[method-assign]
+
+
+def share_one_in_process_api() -> None:
+    """On Airflow 3.0-3.2, let ``dag.test()`` keep one in-process Execution API per process, as 3.3
+    does (``supervisor.in_process_api_server`` under ``functools.lru_cache``).
+
+    The older releases build a new one for every task: a Cadwyn app whose lifespan generates every
+    API version's routes, on an event-loop thread of its own that is never stopped. That cost
+    1.5-2.5 s of CPU a task (100 API calls of a 20-task test waited 37 s on it, 3.0) and left a
+    thread behind per task. The app is the same for every task (its dependencies always allow).
+    """
+    from airflow.sdk.execution_time import supervisor
+
+    build = supervisor.in_process_api_server
+    if not hasattr(build, "cache_clear"):
+        supervisor.in_process_api_server = functools.lru_cache(maxsize=1)(build)
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import metadata_db
-from tests.airflow_compat import make_dag_test_write_the_dag_first
+from tests.airflow_compat import make_dag_test_write_the_dag_first, share_one_in_process_api
 
 DAGS = Path(__file__).parent / "dags"
 EXAMPLE_DAGS = Path(__file__).parents[2] / "example_dags"
@@ -27,6 +27,7 @@ def airflow_db() -> Path:
         shutil.copy(dag_file, dags_folder / dag_file.name)
     metadata_db.copy_migrated_db(home / "airflow.db")
     make_dag_test_write_the_dag_first()
+    share_one_in_process_api()
     return dags_folder
 
 

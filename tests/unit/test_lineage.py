@@ -28,9 +28,11 @@ warehouse = test_transfer.warehouse
 RUN = """
 import json, sys
 import pendulum
-from tests.airflow_compat import dag_bag as DagBag, make_dag_test_write_the_dag_first
+from tests.airflow_compat import dag_bag as DagBag
+from tests.airflow_compat import make_dag_test_write_the_dag_first, share_one_in_process_api
 
 make_dag_test_write_the_dag_first()
+share_one_in_process_api()
 
 bag = DagBag(dag_folder=sys.argv[1])
 states = {}

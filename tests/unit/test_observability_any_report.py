@@ -35,9 +35,11 @@ HOURS = [13, 14, 15, 16]
 RUN = """
 import json, sys
 import pendulum
-from tests.airflow_compat import dag_bag as DagBag, make_dag_test_write_the_dag_first
+from tests.airflow_compat import dag_bag as DagBag
+from tests.airflow_compat import make_dag_test_write_the_dag_first, share_one_in_process_api
 
 make_dag_test_write_the_dag_first()
+share_one_in_process_api()
 from airflow.sdk.observability import stats
 from airflow.sdk.observability.metrics import stats_utils
 
