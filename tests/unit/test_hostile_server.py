@@ -27,6 +27,7 @@ from airflow_provider_wolkvox.exceptions import (
 from airflow_provider_wolkvox.hooks.wolkvox import API_MAX_ANSWER_BYTES, REPORTS_PATH, WolkvoxHook
 from airflow_provider_wolkvox.reports import CAMPAIGN_8
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
+from tests import cli_in_process
 from tests.conftest import SERVER_LIMIT, connection_json
 from tests.tls import ServerFiles, make_ca, make_server_files
 from tests.unit.test_hook import HOUR, as_truth, fast_hook, logged
@@ -298,26 +299,26 @@ def test_secrets_of_the_connection_are_the_token_and_secret_extras() -> None:
     assert Scrubber(["1234"]).text("1234 records") == "1234 records"  # too short to hide, as Airflow's
 
 
-def test_the_cli_connection_test_shows_no_echoed_token(airflow_db: Path, token: str) -> None:
-    """``airflow connections test`` prints test_connection's message: scrubbed."""
+def test_the_cli_connection_test_shows_no_echoed_token(token: str) -> None:
+    """``airflow connections test`` prints test_connection's message: scrubbed. Airflow's own
+    command through its own parser in this process (tests/cli_in_process.py): stdout, stderr, file
+    descriptors 1 and 2 and every log record searched for the token. That a fresh process shows no
+    token (Airflow's logging set up from scratch, no logger bound earlier) is the real ``plan``
+    process of ``test_the_plan_quota_check_shows_no_echoed_token``, through the same hook."""
     with emulator(token) as emu:
         emu.set_faults(script=["echo_token"])
-        env = {
-            **os.environ,
-            CONN: connection_json(emu.base_url, token),
-            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
-        }
-        done = subprocess.run(
-            [str(Path(sys.executable).parent / "airflow"), "connections", "test", "wolkvox_default"],
-            env=env, capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
-        assert emu.stats()["faults"] == {"echo_token": 1}, done.stdout + done.stderr
-    output = done.stdout + done.stderr
-    assert "(wolkvox-token *** was received)" in output, output[-3000:]
-    assert token not in output
+        env = {CONN: connection_json(emu.base_url, token), "AIRFLOW__CORE__TEST_CONNECTION": "Enabled"}
+        done = cli_in_process.airflow("connections", "test", "wolkvox_default", env=env)
+        assert emu.stats()["faults"] == {"echo_token": 1}, done.output
+    assert "(wolkvox-token *** was received)" in done.output, done.output[-3000:]
+    assert token not in done.output
 
 
 def test_the_plan_quota_check_shows_no_echoed_token(airflow_db: Path, token: str) -> None:
+    """The one real ``plan`` process of the suite (``airflow wolkvox`` from 3.2, ``python -m
+    airflow_provider_wolkvox`` before): a fresh process, whose Airflow sets up its logging from
+    scratch and logs its start-up, shows no token anywhere and ends in an ``error:`` line with a
+    non-zero exit code. test_plan.py's CLI tests run ``plan`` in this process."""
     from tests.airflow_compat import provider_cli_loaded
 
     if provider_cli_loaded():
@@ -331,6 +332,7 @@ def test_the_plan_quota_check_shows_no_echoed_token(airflow_db: Path, token: str
             env={**os.environ, CONN: connection_json(emu.base_url, token)},
             capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
+        assert emu.stats()["faults"] == {"echo_token": 1}, done.stdout + done.stderr
     output = done.stdout + done.stderr
     assert done.returncode != 0
     assert "error: " in output

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,11 +18,12 @@ from airflow_provider_wolkvox.cli.plan import (
 )
 from airflow_provider_wolkvox.exceptions import WolkvoxConfigError
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
-from tests.airflow_compat import provider_cli_loaded
+from tests import cli_in_process
 from tests.conftest import connection_json
 
 pytestmark = pytest.mark.airflow_release
 
+CONN = "AIRFLOW_CONN_WOLKVOX_DEFAULT"
 OCT = (pendulum.datetime(2026, 10, 1, tz="UTC"), pendulum.datetime(2026, 11, 1, tz="UTC"))
 
 
@@ -105,16 +103,19 @@ def test_reload_previous_as_given_on_the_command_line() -> None:
         plan_backfill(*OCT, timedelta(hours=1), "UTC", reload_previous=timedelta(days=8))
 
 
-def test_cli_prints_the_plan_and_the_quota_left(airflow_db: Path, token: str) -> None:
+def test_cli_prints_the_plan_and_the_quota_left(token: str) -> None:
+    """In this process (tests/cli_in_process.py), stdout, stderr and log records all searched for the
+    token. A real ``plan`` process (its exit code, a fresh process's output free of the token) is
+    test_hostile_server.py's ``test_the_plan_quota_check_shows_no_echoed_token``; the success path of
+    a real ``airflow wolkvox`` / ``python -m airflow_provider_wolkvox`` is test_cli_pools.py's."""
     with WolkvoxEmulator(tokens=[token], daily_quota=500) as emu:
-        env = {**os.environ, "AIRFLOW_CONN_WOLKVOX_DEFAULT": connection_json(emu.base_url, token)}
-        result = run_cli(
+        result = cli_in_process.wolkvox(
             *("plan", "--from", "2026-10-01", "--to", "2026-11-01", "--interval", "1h"),
             *("--reload-previous", "2h", "--check-quota"),
-            env=env,
+            env={CONN: connection_json(emu.base_url, token)},
         )
         assert emu.stats()["requests"] == 1  # only the quota check
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.output
     out = result.stdout
     assert "744 intervals of 1 hour" in out
     assert "API calls: at least 2,232" in out  # 744 hours, each read by its own run and the next two
@@ -123,7 +124,7 @@ def test_cli_prints_the_plan_and_the_quota_left(airflow_db: Path, token: str) ->
     assert "499 left today of 500" in out
     # (2,232 - 499) / 500, rounded up
     assert "needs about 4 more day(s) of quota: give its tasks wait_for_quota=True" in out
-    assert token not in out + result.stderr
+    assert token not in result.output
 
 
 @pytest.mark.parametrize(
@@ -148,37 +149,26 @@ def test_an_unknown_report_gets_a_guess_and_the_names_in_natural_order() -> None
     assert known.index("cdr_9") < known.index("cdr_10")
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``airflow wolkvox`` where Airflow loads provider commands (3.2+), the module elsewhere."""
-    if provider_cli_loaded():
-        command = [str(Path(sys.executable).parent / "airflow"), "wolkvox"]
-    else:
-        command = [sys.executable, "-m", "airflow_provider_wolkvox"]
-    return subprocess.run(
-        [*command, *args],
-        env=env or dict(os.environ),
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_cli_with_a_connection_id_that_names_nothing_says_so_in_one_error_line(airflow_db: Path) -> None:
-    result = run_cli("plan", "--conn-id", "nope", "--from", "2026-10-01", "--to", "2026-10-02")
+    """In this process, against the metadata database it looks in (``airflow_db``): one ``error:``
+    line and exit code 1 from ``SystemExit`` as the interpreter makes it. A real ``plan`` process
+    that ends in an ``error:`` line and a non-zero exit code is test_hostile_server.py's
+    ``test_the_plan_quota_check_shows_no_echoed_token``."""
+    result = cli_in_process.wolkvox("plan", "--conn-id", "nope", "--from", "2026-10-01", "--to", "2026-10-02")
     assert result.returncode != 0
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, result.stderr
+    assert len(errors) == 1, result.output
     assert "connection 'nope' is not defined" in errors[0]
 
 
-def test_cli_says_a_backfill_that_fits_fits(airflow_db: Path, token: str) -> None:
+def test_cli_says_a_backfill_that_fits_fits(token: str) -> None:
+    """In this process; see ``test_cli_prints_the_plan_and_the_quota_left`` for the real ones."""
     with WolkvoxEmulator(tokens=[token], daily_quota=500) as emu:
-        env = {**os.environ, "AIRFLOW_CONN_WOLKVOX_DEFAULT": connection_json(emu.base_url, token)}
         args = ("plan", "--from", "2026-10-01", "--to", "2026-11-01", "--interval", "1d", "--check-quota")
-        result = run_cli(*args, env=env)
-    assert result.returncode == 0, result.stderr
+        result = cli_in_process.wolkvox(*args, env={CONN: connection_json(emu.base_url, token)})
+    assert result.returncode == 0, result.output
     assert "31 intervals of 1 day" in result.stdout
     assert "The backfill fits in what is left today." in result.stdout
     assert "wait_for_quota" not in result.stdout  # nothing to wait for
+    assert token not in result.output
