@@ -1,6 +1,6 @@
 """A command-line call run in this process, as a fresh process would run it, with all it showed.
 
-A CLI process costs an Airflow import (about 5 s of CPU) per call and per release of the matrix, so
+A CLI process costs an Airflow import and start-up (seconds of CPU) per call and per release, so
 the tests keep one real process per command, where what it proves needs one (a fresh process's
 start-up logs, its exit code, the console entry point), and run the other calls here: the same
 entry (Airflow's own parser and command function, or the package's ``__main__``) with the same
@@ -9,9 +9,11 @@ argv, ``SystemExit`` turned into an exit code as the interpreter does.
 What the call shows is captured whole, so that a test that looks for a token in it can fail:
 ``sys.stdout``/``sys.stderr``; the process's file descriptors 1 and 2 (whatever still writes to the
 streams the process started with); the root logger's console handlers (Airflow binds them to the
-process's stdout); and every log record that reaches the root logger, at any level, with its
-traceback. A structlog logger that something in this process first used before the call stays
-bound to the stream it found then; that is what a command's real process proves.
+process's stdout); and every log record that reaches the root logger, with its traceback, whatever
+level the console handlers keep (a record below its logger's level is never made, here or in a
+process). A structlog logger that something in this process first used before the call stays
+bound to the stream it found then (caught here only if that stream writes to descriptor 1 or 2):
+a fresh process, where nothing was bound before, is what a command's real process proves.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
-    logged: str = ""  # log records at any level, as the root logger's console handler would write them
+    logged: str = ""  # every record that reached the root logger, its console handlers' level aside
 
     @property
     def output(self) -> str:
