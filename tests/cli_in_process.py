@@ -77,8 +77,8 @@ def wolkvox(*args: str, env: Mapping[str, str] | None = None) -> Run:
 
 
 def call(args: Sequence[str], command: Callable[[], object], *, env: Mapping[str, str] | None = None) -> Run:
-    """Run ``command`` with ``env`` added to this process's environment (restored after), all it
-    printed and logged captured, and ``SystemExit`` (or an escaping exception) as an exit code."""
+    """Run ``command`` with ``env`` added to this process's environment (all of it restored after),
+    all it printed and logged captured, and ``SystemExit`` (or an escaping exception) as an exit code."""
     stdout, stderr, logged = io.StringIO(), io.StringIO(), io.StringIO()
     returncode = 0
     with _environment(env or {}), _captured(stdout, stderr, logged) as descriptors:
@@ -105,15 +105,17 @@ def call(args: Sequence[str], command: Callable[[], object], *, env: Mapping[str
 
 @contextlib.contextmanager
 def _environment(env: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in env}
+    """``env`` added to ``os.environ``, and the whole environment as it was after: a command may set
+    variables for the rest of its process (``connections test`` sets ``_AIRFLOW_PROCESS_CONTEXT``)."""
+    saved = dict(os.environ)
     os.environ.update(env)
     try:
         yield
     finally:
+        for name in set(os.environ) - set(saved):
+            del os.environ[name]
         for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
+            if os.environ.get(name) != value:
                 os.environ[name] = value
 
 

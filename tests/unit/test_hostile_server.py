@@ -308,8 +308,11 @@ def test_the_cli_connection_test_shows_no_echoed_token(token: str) -> None:
     with emulator(token) as emu:
         emu.set_faults(script=["echo_token"])
         env = {CONN: connection_json(emu.base_url, token), "AIRFLOW__CORE__TEST_CONNECTION": "Enabled"}
+        environment = dict(os.environ)
         done = cli_in_process.airflow("connections", "test", "wolkvox_default", env=env)
         assert emu.stats()["faults"] == {"echo_token": 1}, done.output
+    # Left as it was for the tests after it (the command sets _AIRFLOW_PROCESS_CONTEXT from 3.1 on).
+    assert dict(os.environ) == environment
     assert "(wolkvox-token *** was received)" in done.output, done.output[-3000:]
     assert token not in done.output
 
