@@ -7,9 +7,9 @@ each way in runs as a real process once, where what it proves needs one: ``pytho
 dry run, ``airflow wolkvox`` (``python -m`` before 3.2) for ``list -o json`` (a fresh process logs
 its set-up, which must stay off that stdout), the console script for ``--export`` (a fresh process
 whose database must stay unopened) and Airflow's ``pools import`` of the exported file. Every
-other call runs in this process (:meth:`Home.call`): the same entry function with the same argv,
-this home's database and environment, and what it printed to stdout and stderr (log records
-included) and its exit code.
+other call runs in this process (:meth:`Home.call`, through tests/cli_in_process.py): the same
+entry function with the same argv, this home's database and environment, and all it showed
+(stdout, stderr, file descriptors 1 and 2, every log record) and its exit code.
 The pools scenario runs once (fixture ``scenario``) and the tests check what each step printed
 and left in the database. Connections come from the three places Airflow keeps them: the metadata
 database, ``AIRFLOW_CONN_*`` variables and a secrets backend (Airflow's LocalFilesystemBackend
@@ -19,18 +19,14 @@ reading a JSON file).
 from __future__ import annotations
 
 import contextlib
-import io
 import json
-import logging
 import os
 import re
-import runpy
 import sqlite3
 import subprocess
 import sys
-import traceback
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +36,9 @@ import pytest
 
 from airflow_provider_wolkvox.pools.naming import pool_description, pool_name
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
-from tests import metadata_db
+from tests import cli_in_process, metadata_db
+from tests.airflow_compat import provider_cli_loaded
+from tests.cli_in_process import Run
 
 pytestmark = pytest.mark.airflow_release
 
@@ -51,18 +49,6 @@ ORM_SETTINGS = (
     "SQL_ALCHEMY_CONN", "SQL_ALCHEMY_CONN_ASYNC", "DAGS_FOLDER", "PLUGINS_FOLDER", "DONOT_MODIFY_HANDLERS",
     "engine", "Session", "NonScopedSession", "async_engine", "AsyncSession",
 )  # fmt: skip
-
-
-@dataclass
-class Run:
-    args: Sequence[str]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
 
 
 @dataclass
@@ -108,55 +94,28 @@ class Home:
         """What the ``airflow-wolkvox`` console script calls: ``airflow_provider_wolkvox.cli:main``."""
         from airflow_provider_wolkvox.cli import main
 
-        return self.call(args, lambda: main(list(args)), check=check)
+        return self.call(cli_in_process.call, args, lambda: main(list(args)), check=check)
 
     def module(self, *args: str, check: bool = True) -> Run:
         """``python -m airflow_provider_wolkvox ARGS``: its ``__main__`` run as Python runs it."""
-
-        def run_module() -> None:
-            with _argv("python -m airflow_provider_wolkvox", *args):
-                runpy.run_module("airflow_provider_wolkvox", run_name="__main__", alter_sys=False)
-
-        return self.call(args, run_module, check=check)
+        return self.call(cli_in_process.provider_module, *args, check=check)
 
     def airflow_cli(self, *args: str, check: bool = True) -> Run:
         """``airflow ARGS`` through Airflow's own parser and command functions, as its ``main`` runs them."""
-
-        def run_airflow() -> None:
-            from airflow.cli import cli_parser
-
-            with _argv("airflow", *args):
-                parsed = cli_parser.get_parser().parse_args(list(args))
-                parsed.func(parsed)
-
-        return self.call(args, run_airflow, check=check)
+        return self.call(cli_in_process.airflow, *args, check=check)
 
     def wolkvox(self, *args: str, check: bool = True) -> Run:
         """``airflow wolkvox ARGS`` where Airflow loads provider commands (3.2 on), else the module."""
-        if provider_cli_loaded():
-            return self.airflow_cli("wolkvox", *args, check=check)
-        return self.module(*args, check=check)
+        return self.call(cli_in_process.wolkvox, *args, check=check)
 
-    def call(self, args: Sequence[str], command: Any, *, check: bool = True) -> Run:
-        """Run ``command`` here as a process of this home would: its connections, secrets backend and
-        database; stdout, stderr and log records captured; ``SystemExit`` turned into an exit code."""
-        stdout, stderr = io.StringIO(), io.StringIO()
-        returncode = 0
-        with self.active(), _captured(stdout, stderr):
-            try:
-                command()
-            except SystemExit as done:
-                if isinstance(done.code, str):
-                    print(done.code, file=sys.stderr)  # as the interpreter does on exit
-                    returncode = 1
-                else:
-                    returncode = done.code or 0
-            except Exception:
-                traceback.print_exc()  # as the interpreter does on exit
-                returncode = 1
-        run = Run(args, returncode, stdout.getvalue(), stderr.getvalue())
+    def call(self, way_in: Callable[..., Run], *args: Any, check: bool = True) -> Run:
+        """``way_in(*args)`` (tests/cli_in_process.py) here as a process of this home would run it: its
+        connections, secrets backend and database; all it showed captured (stdout, stderr, file
+        descriptors 1 and 2, log records) and ``SystemExit`` turned into an exit code."""
+        with self.active():
+            run = way_in(*args)
         if check and run.returncode != 0:
-            raise AssertionError(f"{' '.join(args)} exited {run.returncode}:\n{run.output}")
+            raise AssertionError(f"{' '.join(run.args)} exited {run.returncode}:\n{run.output}")
         return run
 
     @contextlib.contextmanager
@@ -197,35 +156,6 @@ class Home:
             db.execute(statement, params)
 
 
-@contextlib.contextmanager
-def _argv(*argv: str) -> Iterator[None]:
-    saved = sys.argv
-    sys.argv = list(argv)
-    try:
-        yield
-    finally:
-        sys.argv = saved
-
-
-@contextlib.contextmanager
-def _captured(stdout: io.StringIO, stderr: io.StringIO) -> Iterator[None]:
-    """``sys.stdout``/``sys.stderr`` into these buffers, and the root logger's console handlers (bound to
-    the process's stdout when Airflow configured logging) into ``stdout``, where a process's would write."""
-    handlers = [
-        handler
-        for handler in logging.getLogger().handlers
-        if type(handler) is logging.StreamHandler  # 3.0's RedirectStdHandler follows sys.stdout itself
-    ]
-    streams = [handler.setStream(stdout) for handler in handlers]
-    try:
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            yield
-    finally:
-        for handler, stream in zip(handlers, streams, strict=True):
-            if stream is not None:
-                handler.setStream(stream)
-
-
 def _home(path: Path) -> Home:
     # Start from a clean environment: nothing of the test process's Airflow settings leaks in, but
     # its Fernet key, so that this process and the real ones read the passwords each other stored.
@@ -241,13 +171,6 @@ def _home(path: Path) -> Home:
         PYTHONWARNINGS="ignore",
     )
     return Home(path, env)
-
-
-def provider_cli_loaded() -> bool:
-    """Whether this Airflow loads provider CLI commands (``cli`` in provider info; 3.2 on)."""
-    from airflow.providers_manager import ProvidersManager
-
-    return hasattr(ProvidersManager, "cli_command_functions")
 
 
 def _token() -> str:
