@@ -9,12 +9,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, NamedTuple
 
 import pytest
 
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.airflow_compat import task_text
+from tests.postgres_login import login_role
 from tests.unit.test_transfer import (  # noqa: F401  (fixtures)
     END,
     Warehouse,
@@ -27,8 +28,41 @@ from tests.unit.test_transfer import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.airflow_release
 
 
+class Login(NamedTuple):
+    """A login the test made with no grants, and the warehouse's connection as that login."""
+
+    name: str
+    connection: str  # for AIRFLOW_CONN_WOLKVOX_<warehouse>
+
+
 def tries(run: object) -> dict[str, tuple[str, int]]:
     return {ti.task_id: (ti.state, ti.try_number) for ti in run.get_task_instances()}  # type: ignore[attr-defined]
+
+
+def loaded_by_the_owner(
+    airflow_db: Path, target: Warehouse, emulator: WolkvoxEmulator, capsys: pytest.CaptureFixture[str]
+) -> tuple[Any, list[Any]]:
+    """``target``'s check-first DAG, run once as the warehouse's owner (the tables created and
+    loaded), and what the warehouse holds then; the emulator's counts and the output reset after."""
+    load = dag(airflow_db, f"wolkvox_test_check_first_{target.name}")
+    assert tries(load.test(logical_date=END)) == {"load": ("success", 1)}
+    before = target.dump()
+    emulator.reset_stats()
+    capsys.readouterr()
+    return load, before
+
+
+def fails_before_any_api_call(
+    load: Any, emulator: WolkvoxEmulator, capsys: pytest.CaptureFixture[str], *in_log: str
+) -> None:
+    """One run of ``load`` fails its first try (a grant or a mode fixes it, not a retry) without a
+    request to the emulator, and its task log says each of ``in_log``."""
+    run = load.test(logical_date=END)
+    assert tries(run) == {"load": ("failed", 1)}
+    assert emulator.stats()["requests"] == 0
+    log = task_text(capsys.readouterr().out)
+    for text in in_log:
+        assert text in log
 
 
 def test_a_sqlite_file_opened_read_only_fails_before_any_api_call(
@@ -40,54 +74,48 @@ def test_a_sqlite_file_opened_read_only_fails_before_any_api_call(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    load = dag(airflow_db, "wolkvox_test_check_first_sqlite")
-    assert tries(load.test(logical_date=END)) == {"load": ("success", 1)}
-    before = sqlite_warehouse.dump()
+    load, before = loaded_by_the_owner(airflow_db, sqlite_warehouse, emulator, capsys)
     assert len(before) > 0
-    emulator.reset_stats()
-    capsys.readouterr()
 
     read_only = {"conn_type": "sqlite", "host": str(tmp_path / "warehouse.db"), "extra": {"mode": "ro"}}
     monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_SQLITE", json.dumps(read_only))
-    run = load.test(logical_date=END)
-    assert tries(run) == {"load": ("failed", 1)}  # a grant or a mode fixes it, not a retry
-    assert emulator.stats()["requests"] == 0
-    log = task_text(capsys.readouterr().out)
-    assert "WolkvoxWarehousePermissionError" in log
-    assert "may not DELETE the data table wolkvox_machine_codes" in log
-    assert "attempt to write a readonly database" in log
-    assert "open the SQLite file read-write" in log
-    assert "nothing was asked of the Wolkvox API" in log
+    fails_before_any_api_call(
+        load,
+        emulator,
+        capsys,
+        "WolkvoxWarehousePermissionError",
+        "may not DELETE the data table wolkvox_machine_codes",
+        "attempt to write a readonly database",
+        "open the SQLite file read-write",
+        "nothing was asked of the Wolkvox API",
+    )
     assert sqlite_warehouse.dump() == before
 
 
 @pytest.fixture
-def pg_role(postgres_warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:  # noqa: F811
+def pg_role(postgres_warehouse: Warehouse) -> Iterator[Login]:  # noqa: F811
     """A login role with no grants, in the test's own database; ``wolkvox_postgres`` is left as the
-    owner's until the test points it at the role (``AIRFLOW_CONN_WOLKVOX_POSTGRES_ROLE``)."""
-    import psycopg
-
-    from tests.conftest import require_server
-
+    owner's until the test points it at the role."""
     owner_dsn = os.environ["AIRFLOW_CONN_WOLKVOX_POSTGRES"].replace("postgres://", "postgresql://", 1)
     role = f"wolkvox_unit_{uuid.uuid4().hex[:10]}"
-    password = uuid.uuid4().hex
-    postgres_warehouse.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    with login_role(owner_dsn, role) as role_dsn:
+        yield Login(role, role_dsn.replace("postgresql://", "postgres://", 1))
+
+
+@pytest.fixture
+def mariadb_user(mariadb_warehouse: Warehouse, mariadb_database: str) -> Iterator[Login]:  # noqa: F811
+    """A user with no grants, in the test's own database; ``wolkvox_mariadb`` is left as root's
+    until the test points it at the user."""
+    from tests.conftest import mysql_connection_json
+
+    user, password = f"wv_{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
+    mariadb_warehouse.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'")
     try:
-        parts = urlsplit(owner_dsn)
-        netloc = f"{role}:{password}@{parts.hostname}:{parts.port or 5432}"
-        role_dsn = urlunsplit(parts._replace(netloc=netloc))
-        try:
-            psycopg.connect(role_dsn, connect_timeout=3).close()
-            cannot = None
-        except psycopg.OperationalError as err:
-            cannot = f"cannot log in as a new role over TCP ({err})"
-        require_server("PostgreSQL logins of new roles", cannot)
-        monkeypatch.setenv("WOLKVOX_TEST_ROLE_DSN", role_dsn.replace("postgresql://", "postgres://", 1))
-        yield role
+        as_user = json.loads(mysql_connection_json(mariadb_database))
+        as_user.update(login=user, password=password)
+        yield Login(user, json.dumps(as_user))
     finally:
-        postgres_warehouse.execute(f"DROP OWNED BY {role}")
-        postgres_warehouse.execute(f"DROP ROLE {role}")
+        mariadb_warehouse.execute(f"DROP USER '{user}'@'%'")
 
 
 def test_a_postgres_role_without_create_on_the_schema_fails_before_any_api_call(
@@ -95,18 +123,19 @@ def test_a_postgres_role_without_create_on_the_schema_fails_before_any_api_call(
     emulator: WolkvoxEmulator,
     wolkvox_conn: str,
     postgres_warehouse: Warehouse,  # noqa: F811
-    pg_role: str,
+    pg_role: Login,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_POSTGRES", os.environ["WOLKVOX_TEST_ROLE_DSN"])
-    run = dag(airflow_db, "wolkvox_test_check_first_postgres").test(logical_date=END)
-    assert tries(run) == {"load": ("failed", 1)}
-    assert emulator.stats()["requests"] == 0
-    log = task_text(capsys.readouterr().out)
-    assert "may not create the data table wolkvox_machine_codes" in log
-    assert "permission denied for schema public" in log
-    assert "grant CREATE on the connection's default schema" in log
+    monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_POSTGRES", pg_role.connection)
+    fails_before_any_api_call(
+        dag(airflow_db, "wolkvox_test_check_first_postgres"),
+        emulator,
+        capsys,
+        "may not create the data table wolkvox_machine_codes",
+        "permission denied for schema public",
+        "grant CREATE on the connection's default schema",
+    )
     assert postgres_warehouse.query("SELECT to_regclass('wolkvox_machine_codes')") == [(None,)]
 
 
@@ -115,32 +144,29 @@ def test_a_postgres_role_granted_only_select_fails_before_any_api_call_and_its_g
     emulator: WolkvoxEmulator,
     wolkvox_conn: str,
     postgres_warehouse: Warehouse,  # noqa: F811
-    pg_role: str,
+    pg_role: Login,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    load = dag(airflow_db, "wolkvox_test_check_first_postgres")
-    assert tries(load.test(logical_date=END)) == {"load": ("success", 1)}  # the owner creates the tables
-    before = postgres_warehouse.dump()
-    postgres_warehouse.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {pg_role}")
-    emulator.reset_stats()
-    capsys.readouterr()
+    load, before = loaded_by_the_owner(airflow_db, postgres_warehouse, emulator, capsys)  # creates the tables
+    postgres_warehouse.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {pg_role.name}")
 
-    monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_POSTGRES", os.environ["WOLKVOX_TEST_ROLE_DSN"])
-    run = load.test(logical_date=END)
-    assert tries(run) == {"load": ("failed", 1)}
-    assert emulator.stats()["requests"] == 0
-    log = task_text(capsys.readouterr().out)
-    assert "may not DELETE the data table wolkvox_machine_codes" in log
-    assert "permission denied for table wolkvox_machine_codes" in log
-    assert "GRANT DELETE ON wolkvox_machine_codes TO the connection's user" in log
+    monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_POSTGRES", pg_role.connection)
+    fails_before_any_api_call(
+        load,
+        emulator,
+        capsys,
+        "may not DELETE the data table wolkvox_machine_codes",
+        "permission denied for table wolkvox_machine_codes",
+        "GRANT DELETE ON wolkvox_machine_codes TO the connection's user",
+    )
     assert postgres_warehouse.dump() == before
 
     # What docs/warehouse.md says a loader role needs is enough: the check does not ask for more.
     postgres_warehouse.execute(
-        f"GRANT INSERT, DELETE ON wolkvox_machine_codes TO {pg_role}; "
-        f"GRANT INSERT ON wolkvox_loads TO {pg_role}; "
-        f"GRANT INSERT, DELETE ON wolkvox_density TO {pg_role}"
+        f"GRANT INSERT, DELETE ON wolkvox_machine_codes TO {pg_role.name}; "
+        f"GRANT INSERT ON wolkvox_loads TO {pg_role.name}; "
+        f"GRANT INSERT, DELETE ON wolkvox_density TO {pg_role.name}"
     )
     assert tries(load.test(logical_date=END)) == {"load": ("success", 1)}
     assert emulator.stats()["requests"] == 2
@@ -152,30 +178,20 @@ def test_a_mariadb_user_without_write_grants_fails_before_any_api_call(
     wolkvox_conn: str,
     mariadb_warehouse: Warehouse,  # noqa: F811
     mariadb_database: str,
+    mariadb_user: Login,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from tests.conftest import mysql_connection_json
+    load, before = loaded_by_the_owner(airflow_db, mariadb_warehouse, emulator, capsys)
+    mariadb_warehouse.execute(f"GRANT SELECT ON `{mariadb_database}`.* TO '{mariadb_user.name}'@'%'")
 
-    load = dag(airflow_db, "wolkvox_test_check_first_mariadb")
-    assert tries(load.test(logical_date=END)) == {"load": ("success", 1)}
-    before = mariadb_warehouse.dump()
-    user, password = f"wv_{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
-    mariadb_warehouse.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'")
-    try:
-        mariadb_warehouse.execute(f"GRANT SELECT ON `{mariadb_database}`.* TO '{user}'@'%'")
-        emulator.reset_stats()
-        capsys.readouterr()
-        as_user = json.loads(mysql_connection_json(mariadb_database))
-        as_user.update(login=user, password=password)
-        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_MARIADB", json.dumps(as_user))
-        run = load.test(logical_date=END)
-        assert tries(run) == {"load": ("failed", 1)}
-        assert emulator.stats()["requests"] == 0
-        log = task_text(capsys.readouterr().out)
-        assert "may not DELETE the data table wolkvox_machine_codes" in log
-        assert "DELETE command denied" in log
-        assert "GRANT DELETE ON wolkvox_machine_codes TO the connection's user" in log
-        assert mariadb_warehouse.dump() == before
-    finally:
-        mariadb_warehouse.execute(f"DROP USER '{user}'@'%'")
+    monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_MARIADB", mariadb_user.connection)
+    fails_before_any_api_call(
+        load,
+        emulator,
+        capsys,
+        "may not DELETE the data table wolkvox_machine_codes",
+        "DELETE command denied",
+        "GRANT DELETE ON wolkvox_machine_codes TO the connection's user",
+    )
+    assert mariadb_warehouse.dump() == before

@@ -5,11 +5,10 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -21,7 +20,8 @@ from airflow_provider_wolkvox.reports import MachineCodesRow
 from airflow_provider_wolkvox.sql import KEY_COLUMNS, load_window
 from airflow_provider_wolkvox.sql.schema import create_table_sql
 
-from ..conftest import pg_schema, require_server
+from ..conftest import pg_schema
+from ..postgres_login import login_role
 from .test_sql_load import END, LOADED, ODD_TELEPHONES, START, failing_rows, make_rows
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow_release]
@@ -458,29 +458,14 @@ def test_postgres_loader_role_without_create_privilege(
     table = f"{schema}.machine_codes"
     load(hook, table, make_rows(3))
     role = f"{unique_name}_loader"
-    password = uuid.uuid4().hex  # for servers that ask one (password or scram auth); trust ignores it
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
-        conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
-        conn.execute(f"GRANT SELECT, INSERT, DELETE ON {table} TO {role}")
-        conn.execute(f"GRANT INSERT ON {schema}.wolkvox_loads TO {role}")
-    try:
-        parts = urlsplit(pg_dsn)
-        netloc = f"{role}:{password}@{parts.hostname}:{parts.port or 5432}"
-        loader_dsn = urlunsplit(parts._replace(netloc=netloc))
-        try:
-            psycopg.connect(loader_dsn, connect_timeout=3).close()
-            cannot = None
-        except psycopg.OperationalError as err:
-            cannot = f"cannot log in as a new role over TCP ({err})"
-        require_server("PostgreSQL logins of new roles", cannot)  # skips, or fails when CI=true
+    with login_role(pg_dsn, role) as loader_dsn:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+            conn.execute(f"GRANT SELECT, INSERT, DELETE ON {table} TO {role}")
+            conn.execute(f"GRANT INSERT ON {schema}.wolkvox_loads TO {role}")
         loader = pg_hook(loader_dsn, monkeypatch, role)
         assert load(loader, table, make_rows(5)) == 5
         assert len(select(pg_dsn, table)) == 5
-    finally:
-        with psycopg.connect(pg_dsn, autocommit=True) as conn:
-            conn.execute(f"DROP OWNED BY {role}")
-            conn.execute(f"DROP ROLE {role}")
 
 
 def test_postgres_first_loads_into_a_new_table_at_the_same_time(
