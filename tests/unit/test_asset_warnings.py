@@ -14,6 +14,7 @@ declares it, and then its events log nothing either (docs/observability.md, "The
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,15 +41,20 @@ def asset_warnings(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCapture
     return [line for line in text.splitlines() if any(warning in line for warning in WARNINGS)]
 
 
-def test_the_deprecated_assets_events_log_no_warning(
+@pytest.fixture
+def load(
     airflow_db: Path,
     emulator: WolkvoxEmulator,
     wolkvox_conn: str,
     sqlite_warehouse: Warehouse,  # noqa: F811
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
+) -> Any:
+    """The DAG that loads machine codes from the emulator into the SQLite warehouse."""
+    return dag(airflow_db, "wolkvox_test_check_first_sqlite")
+
+
+def test_the_deprecated_assets_events_log_no_warning(
+    load: Any, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    load = dag(airflow_db, "wolkvox_test_check_first_sqlite")
     capsys.readouterr()
     for _ in range(2):  # the first event of an Asset, and one after it
         run = load.test(logical_date=END)
@@ -59,9 +65,7 @@ def test_the_deprecated_assets_events_log_no_warning(
 
 
 def test_a_load_whose_warehouse_asset_a_dag_schedules_on_logs_no_asset_warning(
-    airflow_db: Path,
-    emulator: WolkvoxEmulator,
-    wolkvox_conn: str,
+    load: Any,
     sqlite_warehouse: Warehouse,  # noqa: F811
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
@@ -76,7 +80,6 @@ def test_a_load_whose_warehouse_asset_a_dag_schedules_on_logs_no_asset_warning(
     ) as consumer:
         EmptyOperator(task_id="report")
     write_dag_for_scheduler(consumer)
-    load = dag(airflow_db, "wolkvox_test_check_first_sqlite")
     capsys.readouterr()
     for _ in range(2):
         run = load.test(logical_date=END)
