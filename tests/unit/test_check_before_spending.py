@@ -8,6 +8,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -39,50 +40,58 @@ def tries(run: object) -> dict[str, tuple[str, int]]:
     return {ti.task_id: (ti.state, ti.try_number) for ti in run.get_task_instances()}  # type: ignore[attr-defined]
 
 
-def loaded_by_the_owner(
-    airflow_db: Path, target: Warehouse, emulator: WolkvoxEmulator, capsys: pytest.CaptureFixture[str]
-) -> tuple[Any, list[Any]]:
-    """``target``'s check-first DAG, run once as the warehouse's owner (the tables created and
-    loaded), and what the warehouse holds then; the emulator's counts and the output reset after."""
-    load = dag(airflow_db, f"wolkvox_test_check_first_{target.name}")
-    assert tries(load.test(logical_date=END)) == {"load": ("success", 1)}
-    before = target.dump()
-    emulator.reset_stats()
-    capsys.readouterr()
-    return load, before
+@dataclass
+class CheckFirst:
+    """The check-first DAGs (tests/unit/dags/wolkvox_test_check_first.py) against the emulator."""
+
+    airflow_db: Path
+    emulator: WolkvoxEmulator
+    capsys: pytest.CaptureFixture[str]
+
+    def dag(self, target: Warehouse) -> Any:
+        return dag(self.airflow_db, f"wolkvox_test_check_first_{target.name}")
+
+    def loaded_by_the_owner(self, target: Warehouse) -> tuple[Any, list[Any]]:
+        """``target``'s DAG, run once as the warehouse's owner (the tables created and loaded), and
+        what the warehouse holds then; the emulator's counts and the output reset after."""
+        load = self.dag(target)
+        assert tries(load.test(logical_date=END)) == {"load": ("success", 1)}
+        before = target.dump()
+        self.emulator.reset_stats()
+        self.capsys.readouterr()
+        return load, before
+
+    def fails_before_any_api_call(self, load: Any, *in_log: str) -> None:
+        """One run of ``load`` fails its first try (a grant or a mode fixes it, not a retry) without
+        a request to the emulator, and its task log says each of ``in_log``."""
+        run = load.test(logical_date=END)
+        assert tries(run) == {"load": ("failed", 1)}
+        assert self.emulator.stats()["requests"] == 0
+        log = task_text(self.capsys.readouterr().out)
+        for text in in_log:
+            assert text in log
 
 
-def fails_before_any_api_call(
-    load: Any, emulator: WolkvoxEmulator, capsys: pytest.CaptureFixture[str], *in_log: str
-) -> None:
-    """One run of ``load`` fails its first try (a grant or a mode fixes it, not a retry) without a
-    request to the emulator, and its task log says each of ``in_log``."""
-    run = load.test(logical_date=END)
-    assert tries(run) == {"load": ("failed", 1)}
-    assert emulator.stats()["requests"] == 0
-    log = task_text(capsys.readouterr().out)
-    for text in in_log:
-        assert text in log
+@pytest.fixture
+def check_first(
+    airflow_db: Path, emulator: WolkvoxEmulator, wolkvox_conn: str, capsys: pytest.CaptureFixture[str]
+) -> CheckFirst:
+    return CheckFirst(airflow_db, emulator, capsys)
 
 
 def test_a_sqlite_file_opened_read_only_fails_before_any_api_call(
-    airflow_db: Path,
-    emulator: WolkvoxEmulator,
-    wolkvox_conn: str,
+    check_first: CheckFirst,
     sqlite_warehouse: Warehouse,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    load, before = loaded_by_the_owner(airflow_db, sqlite_warehouse, emulator, capsys)
+    load, before = check_first.loaded_by_the_owner(sqlite_warehouse)
     assert len(before) > 0
 
     read_only = {"conn_type": "sqlite", "host": str(tmp_path / "warehouse.db"), "extra": {"mode": "ro"}}
     monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_SQLITE", json.dumps(read_only))
-    fails_before_any_api_call(
+    check_first.fails_before_any_api_call(
         load,
-        emulator,
-        capsys,
         "WolkvoxWarehousePermissionError",
         "may not DELETE the data table wolkvox_machine_codes",
         "attempt to write a readonly database",
@@ -119,19 +128,14 @@ def mariadb_user(mariadb_warehouse: Warehouse, mariadb_database: str) -> Iterato
 
 
 def test_a_postgres_role_without_create_on_the_schema_fails_before_any_api_call(
-    airflow_db: Path,
-    emulator: WolkvoxEmulator,
-    wolkvox_conn: str,
+    check_first: CheckFirst,
     postgres_warehouse: Warehouse,  # noqa: F811
     pg_role: Login,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_POSTGRES", pg_role.connection)
-    fails_before_any_api_call(
-        dag(airflow_db, "wolkvox_test_check_first_postgres"),
-        emulator,
-        capsys,
+    check_first.fails_before_any_api_call(
+        check_first.dag(postgres_warehouse),
         "may not create the data table wolkvox_machine_codes",
         "permission denied for schema public",
         "grant CREATE on the connection's default schema",
@@ -140,22 +144,17 @@ def test_a_postgres_role_without_create_on_the_schema_fails_before_any_api_call(
 
 
 def test_a_postgres_role_granted_only_select_fails_before_any_api_call_and_its_grants_suffice(
-    airflow_db: Path,
-    emulator: WolkvoxEmulator,
-    wolkvox_conn: str,
+    check_first: CheckFirst,
     postgres_warehouse: Warehouse,  # noqa: F811
     pg_role: Login,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    load, before = loaded_by_the_owner(airflow_db, postgres_warehouse, emulator, capsys)  # creates the tables
+    load, before = check_first.loaded_by_the_owner(postgres_warehouse)  # creates the tables
     postgres_warehouse.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {pg_role.name}")
 
     monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_POSTGRES", pg_role.connection)
-    fails_before_any_api_call(
+    check_first.fails_before_any_api_call(
         load,
-        emulator,
-        capsys,
         "may not DELETE the data table wolkvox_machine_codes",
         "permission denied for table wolkvox_machine_codes",
         "GRANT DELETE ON wolkvox_machine_codes TO the connection's user",
@@ -169,27 +168,22 @@ def test_a_postgres_role_granted_only_select_fails_before_any_api_call_and_its_g
         f"GRANT INSERT, DELETE ON wolkvox_density TO {pg_role.name}"
     )
     assert tries(load.test(logical_date=END)) == {"load": ("success", 1)}
-    assert emulator.stats()["requests"] == 2
+    assert check_first.emulator.stats()["requests"] == 2
 
 
 def test_a_mariadb_user_without_write_grants_fails_before_any_api_call(
-    airflow_db: Path,
-    emulator: WolkvoxEmulator,
-    wolkvox_conn: str,
+    check_first: CheckFirst,
     mariadb_warehouse: Warehouse,  # noqa: F811
     mariadb_database: str,
     mariadb_user: Login,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    load, before = loaded_by_the_owner(airflow_db, mariadb_warehouse, emulator, capsys)
+    load, before = check_first.loaded_by_the_owner(mariadb_warehouse)
     mariadb_warehouse.execute(f"GRANT SELECT ON `{mariadb_database}`.* TO '{mariadb_user.name}'@'%'")
 
     monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_MARIADB", mariadb_user.connection)
-    fails_before_any_api_call(
+    check_first.fails_before_any_api_call(
         load,
-        emulator,
-        capsys,
         "may not DELETE the data table wolkvox_machine_codes",
         "DELETE command denied",
         "GRANT DELETE ON wolkvox_machine_codes TO the connection's user",
