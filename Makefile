@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # CPU against 1.7 s with the cache; one dag.test() test's process spent 11.8 s in compile()).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: venv lint test unit coverage demo bench clean browser-deps docs matrix constraints
+.PHONY: venv lint test test-serial unit coverage demo bench clean browser-deps docs matrix constraints
 
 # The version matrix: every Airflow minor release the provider supports, tested at one patch each.
 # 3.0-3.2 get their own environment in $(MATRIX_DIR) (unit and dag.test() suites); the newest, 3.3,
@@ -56,32 +56,42 @@ lint: venv
 # real servers (PostgreSQL, MariaDB, Redis, a real scheduler, Chromium) or stand-ins, and fails the
 # run if any suite failed. pytest-xdist runs a suite's files on two workers where that pays (unit:
 # 3:03 against 6:32 measured alone); each worker has its own AIRFLOW_HOME and metadata DB.
-# The integration suite (a real scheduler, LocalExecutor and Celery deployments) mostly waits on
-# the scheduler's loops: it runs alongside the other suites (its output printed whole at the end);
-# INTEGRATION_ALONGSIDE=no runs it on its own after them.
+# The suites of one process each run alongside the parallel ones (matrix, unit, browser), so both
+# cores stay busy to the end: the integration suite (a real scheduler, LocalExecutor and Celery
+# deployments, mostly waiting on the scheduler's loops) on its own, and lint, docs and packaging one
+# after another (`test-serial`); their output is printed whole at the end. ALONGSIDE=no runs them
+# after the parallel suites instead, one at a time.
 SUITES_DIR := $(CURDIR)/test-output/suites
 SUITE := bash scripts/suite.sh $(SUITES_DIR)
 PYTEST := $(BIN)/pytest -q -p no:cacheprovider
 XDIST := -n 2 --dist loadfile
-INTEGRATION_ALONGSIDE ?= yes
+ALONGSIDE ?= yes
 test:
 	@rm -rf $(SUITES_DIR) && mkdir -p $(SUITES_DIR) && date +%s > $(SUITES_DIR)/started
 	@$(SUITE) setup $(MAKE) --no-print-directory -j4 venv browser-deps $(MATRIX_STAMPS)
-	@$(SUITE) lint $(MAKE) --no-print-directory lint
-	@if [ "$(INTEGRATION_ALONGSIDE)" = yes ]; then \
+	@if [ "$(ALONGSIDE)" = yes ]; then \
 		$(SUITE) integration $(PYTEST) tests/integration > $(SUITES_DIR)/integration.log 2>&1 & \
+		$(MAKE) --no-print-directory test-serial > $(SUITES_DIR)/serial.log 2>&1 & \
 	fi; \
 	$(SUITE) matrix $(MAKE) --no-print-directory matrix; \
 	$(SUITE) unit $(PYTEST) $(XDIST) tests/unit; \
 	$(SUITE) browser $(PYTEST) $(XDIST) tests/browser; \
-	$(SUITE) docs $(PYTEST) tests/docs; \
-	$(SUITE) packaging $(PYTEST) tests/packaging; \
-	if [ "$(INTEGRATION_ALONGSIDE)" = yes ]; then \
-		wait; echo "== integration (ran alongside)"; cat $(SUITES_DIR)/integration.log; \
+	if [ "$(ALONGSIDE)" = yes ]; then \
+		wait; \
+		echo "== lint, docs, packaging (ran alongside)"; cat $(SUITES_DIR)/serial.log; \
+		echo "== integration (ran alongside)"; cat $(SUITES_DIR)/integration.log; \
 	else \
+		$(MAKE) --no-print-directory test-serial; \
 		$(SUITE) integration $(PYTEST) tests/integration; \
 	fi
 	@$(BIN)/python scripts/test_summary.py $(SUITES_DIR)
+
+# The single-process suites of `make test`, one after another (each timed; a failure is reported
+# by scripts/test_summary.py at the end, after every suite ran).
+test-serial:
+	@$(SUITE) lint $(MAKE) --no-print-directory lint
+	@$(SUITE) docs $(PYTEST) tests/docs
+	@$(SUITE) packaging $(PYTEST) tests/packaging
 
 # On each older release, the unit tests that depend on the Airflow release (marked airflow_release:
 # dag.test(), the CLI, provider info, listener, policies, assets, the shims; tests/release_marker.py

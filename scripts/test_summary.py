@@ -2,10 +2,10 @@
 
 Reads the files scripts/suite.sh and tests/proof.py wrote (NAME.rc, NAME.time, NAME.json) in the
 folder given. ``matrix-<release>`` suites run side by side inside ``matrix``: their times are shown
-but counted once, through ``matrix``; a suite that ran alongside others (integration) makes the
-sum of walls more than the run's own wall, printed apart. Exits 1 when any suite failed. The last
-line is the plain ``total: N passed, N failed, N skipped`` of the whole run, the closing line CI
-reads.
+but counted once, through ``matrix``; the suites that ran alongside others (integration, lint,
+docs, packaging) make the sum of walls more than the run's own wall, printed apart. Exits 1 when
+any suite failed. The last line is the plain ``total: N passed, N failed, N skipped`` of the whole
+run, the closing line CI reads.
 """
 
 from __future__ import annotations
