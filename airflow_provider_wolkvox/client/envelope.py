@@ -24,11 +24,13 @@ _MESSAGE_MAX = 120
 
 
 class TransientAnswer(Exception):
-    """An answer worth retrying unchanged. ``timeout`` marks the server's own time limit."""
+    """An answer worth retrying unchanged. ``timeout`` marks the server's own time limit; ``busy``
+    the refusal of a request beside another of the same token (403 "simultaneous")."""
 
-    def __init__(self, reason: str, *, timeout: bool = False) -> None:
+    def __init__(self, reason: str, *, timeout: bool = False, busy: bool = False) -> None:
         super().__init__(reason)
         self.timeout = timeout
+        self.busy = busy
 
 
 def read_answer(status: int, body: bytes, *, api: str, conn_id: str) -> list[dict[str, Any]]:
@@ -50,7 +52,7 @@ def read_answer(status: int, body: bytes, *, api: str, conn_id: str) -> list[dic
         )
     if code == 403 or status == 403:
         if "SIMULTANEOUS" in upper:
-            raise TransientAnswer("HTTP 403 simultaneous requests per token")
+            raise TransientAnswer("HTTP 403 simultaneous requests per token", busy=True)
         if "TOKEN LIMIT" in upper:
             raise WolkvoxQuotaExceededError(
                 f"the daily call quota of connection {conn_id!r}'s token is spent (403 TOKEN LIMIT "

@@ -79,7 +79,10 @@ class WolkvoxHook(BaseHook):
     server's own limit (``server_time_limit``, 60 s). The hook sends nothing more, and
     :meth:`close` does not return, until that limit plus :data:`ABANDONED_GRACE` has passed
     since the abandoned request was sent: a second request meanwhile would be refused as
-    "simultaneous", or run beside the first.
+    "simultaneous", or run beside the first. A server may start its clock later than that guess
+    (a slow connection, a loaded server): if it refuses the first request after the wait as
+    "simultaneous", the abandoned request is still running, and the next try waits the server's
+    limit out from that refusal instead of retrying at the backoff.
 
     :param wolkvox_conn_id: Airflow connection of type ``wolkvox``.
     :param max_attempts: tries per request, the first included.
@@ -126,6 +129,9 @@ class WolkvoxHook(BaseHook):
         """Requests this hook sent again after a transient answer or a timeout (part of ``calls``)."""
         self._busy_until: float | None = None
         """``time.monotonic()`` before which a request the hook abandoned may still be running."""
+        self._busy_guessed = False
+        """Whether a request was abandoned since the last one sent: the wait for it is a guess from
+        when it was sent (the server's clock may have started later), see :meth:`_still_running`."""
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
@@ -335,6 +341,7 @@ class WolkvoxHook(BaseHook):
     def _send_once(
         self, url: str, params: dict[str, str], label: str, read: Callable[[int, bytes], _T]
     ) -> _T:
+        after_abandoned, self._busy_guessed = self._busy_guessed, False
         self.wait_for_abandoned("the next request")
         self.calls += 1
         timeout = self.settings.timeout
@@ -356,7 +363,27 @@ class WolkvoxHook(BaseHook):
             self.seconds += time.monotonic() - started
         seconds = time.monotonic() - started
         self.log.debug("%s: HTTP %s, %s bytes in %.2f s", label, status, len(body), seconds)
-        return read(status, body)
+        try:
+            return read(status, body)
+        except TransientAnswer as answer:
+            if answer.busy and after_abandoned:
+                self._still_running(label)
+            raise
+
+    def _still_running(self, label: str) -> None:
+        """The first request after the wait for an abandoned one was refused as simultaneous: the
+        server is still running the abandoned request, having started its clock later than the
+        hook guessed (a slow connection, a loaded server). It is running now, so it ends within the
+        server's limit from now: the next try waits that out, instead of spending the retries (and
+        their quota) at the backoff on a token the hook itself keeps busy."""
+        limit = self.settings.server_time_limit
+        self._busy_until = time.monotonic() + limit + ABANDONED_GRACE
+        self.log.warning(
+            "%s: the server still works on the request this task gave up on (it started it later than "
+            "expected); the next try waits for its %g s limit",
+            label,
+            limit,
+        )
 
     def _exchange(self, url: str, params: dict[str, str], label: str) -> tuple[int, bytes]:
         """One GET: the status and the whole body, scrubbed of the connection's secrets."""
@@ -458,6 +485,7 @@ class WolkvoxHook(BaseHook):
     def _abandoned(self, sent: float) -> None:
         until = sent + self.settings.server_time_limit + ABANDONED_GRACE
         self._busy_until = max(until, self._busy_until or until)
+        self._busy_guessed = True
 
     def _retrying(self, label: str) -> Retrying:
         def give_up(state: RetryCallState) -> None:
