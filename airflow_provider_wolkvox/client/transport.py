@@ -21,6 +21,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -116,6 +117,10 @@ class Deadline:
     def __init__(self, seconds: float, adapter: DeadlineAdapter) -> None:
         self.seconds = seconds
         self.expired = False
+        self.sent: float | None = None
+        """``time.monotonic()`` when the first request had been written whole (None: not yet): the
+        server cannot have started on it before, and a connection that was slow to open (a TLS
+        handshake, a loaded machine) delays it past the moment the request began."""
         self._adapter = adapter
         self._done = threading.Event()
         self._lock = threading.Lock()
@@ -191,7 +196,21 @@ class DeadlineAdapter(HTTPAdapter):
 
 
 def _watched(pool_class: type[Any], local: threading.local) -> type[Any]:
+    class WatchedConnection(pool_class.ConnectionCls):  # type: ignore[misc,name-defined]
+        def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+            # urllib3 asks for the answer once the request is written whole.
+            deadline = getattr(local, "deadline", None)
+            if deadline is not None and deadline.sent is None:
+                deadline.sent = time.monotonic()
+            return super().getresponse(*args, **kwargs)
+
+    WatchedConnection.__name__ = WatchedConnection.__qualname__ = (
+        f"Watched{pool_class.ConnectionCls.__name__}"
+    )
+
     class Watched(pool_class):  # type: ignore[misc]
+        ConnectionCls = WatchedConnection
+
         def _get_conn(self, *args: Any, **kwargs: Any) -> Any:
             connection = super()._get_conn(*args, **kwargs)
             deadline = getattr(local, "deadline", None)

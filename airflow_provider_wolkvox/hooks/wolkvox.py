@@ -55,7 +55,7 @@ _READ_CHUNK = 16 * 1024 * 1024
 
 ABANDONED_GRACE = 1.0
 """Seconds added to the server's time limit before a request may follow one the hook gave up on:
-the server starts its clock when the request reaches it, a little after it was sent."""
+the server starts its clock when the request reaches it, a little after it was written whole."""
 
 
 class WolkvoxHook(BaseHook):
@@ -357,7 +357,8 @@ class WolkvoxHook(BaseHook):
         except Exception as err:
             raise self._failure(err, deadline, started) from None
         except BaseException:
-            self._abandoned(started)  # interrupted mid-request (task timeout, signal): the server goes on
+            # Interrupted mid-request (task timeout, signal): the server goes on.
+            self._abandoned(deadline.sent or started)
             raise
         finally:
             self.seconds += time.monotonic() - started
@@ -411,7 +412,7 @@ class WolkvoxHook(BaseHook):
             if deadline.expired or not isinstance(
                 err, (requests.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError)
             ):
-                self._abandoned(started)
+                self._abandoned(deadline.sent or started)
                 return TransientAnswer(f"no complete answer within {timeout:g} s", timeout=True)
             # No connection, so no request reached the server: nothing of ours runs there.
             return TransientAnswer(f"no connection within {min(10.0, timeout):g} s")
@@ -427,7 +428,7 @@ class WolkvoxHook(BaseHook):
             return TransientAnswer(
                 f"{type(err).__name__} connecting to {self.server_host} (connection failed or was cut)"
             )
-        self._abandoned(started)
+        self._abandoned(deadline.sent or started)
         return err
 
     def _unknown_host(self) -> str:
