@@ -40,7 +40,9 @@ def as_truth(rows: list[MachineCodesRow]) -> dict[str, tuple[int, ...]]:
     return {row.telephone: tuple(row[1:]) for row in rows}
 
 
-def assert_late_start_refused_once_at_most(refused: list[dict[str, object]], stats: dict[str, object]) -> None:
+def assert_late_start_refused_once_at_most(
+    refused: list[dict[str, object]], stats: dict[str, object]
+) -> None:
     """The requests between an abandoned one and the next answered one: none, or one refusal.
 
     The emulator serves in the test's own process: on a loaded machine it can start the abandoned
