@@ -21,6 +21,7 @@ from airflow.exceptions import AirflowTaskTimeout
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.testing.emulator import WolkvoxEmulator
 from tests.conftest import SERVER_LIMIT, connection_json
+from tests.unit.test_hook import in_arrival_order
 
 pytestmark = pytest.mark.airflow_release
 
@@ -88,7 +89,7 @@ def test_the_next_request_waits_until_the_server_is_done_with_the_abandoned_one(
         hook.close()
     assert rows
     stats: dict[str, Any] = busy.stats()
-    abandoned, *refused, retry = stats["log"]
+    abandoned, *refused, retry = in_arrival_order(stats["log"])
     assert retry["started"] >= abandoned["ended"]  # never beside the abandoned request
     # The emulator serves in this process: on a loaded machine it starts the abandoned request's
     # clock later than the hook guessed, as a loaded server may. The first request after the wait
