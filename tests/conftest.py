@@ -231,7 +231,12 @@ def emulator(token: str) -> Iterator[object]:
 
 
 def connection_json(base_url: str, token: str, **extra: object) -> str:
-    """An ``AIRFLOW_CONN_*`` value (JSON form) for a Wolkvox connection."""
+    """An ``AIRFLOW_CONN_*`` value (JSON form) for a Wolkvox connection.
+
+    Its ``timeout`` is generous (30 s): the emulator runs in the test's own process, and under
+    ``make test``'s load a starved worker once answered a plain first request after more than 5 s,
+    the old default; the retry then took the next scripted fault meant for another request. A
+    test about the client's timeout sets its own."""
     import json
 
     return json.dumps(
@@ -242,7 +247,7 @@ def connection_json(base_url: str, token: str, **extra: object) -> str:
             "extra": {
                 "base_url": base_url,
                 "timezone": "America/Bogota",
-                "timeout": 5,
+                "timeout": 30,
                 "server_time_limit": SERVER_LIMIT,
                 **extra,
             },
